@@ -1,0 +1,498 @@
+"""The Whole-COMM toolbox as typed, validated objects.
+
+The catalogue lives in declarative YAML files (``data/toolbox``), one per field
+of action plus ``scale.yaml`` for the shared vocabularies. Everything
+downstream (sessions, the store, analysis, handouts) takes its ids and labels
+from here, so the loader refuses anything inconsistent: a duplicate id, a
+missing translation or a reference to an id that does not exist.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import functools
+import re
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, TypeVar
+
+import yaml
+
+from .exceptions import CatalogError
+
+LANGUAGES: tuple[str, ...] = ("de", "en")
+_K = TypeVar("_K")
+FIELD_IDS: tuple[str, ...] = ("governance", "employment", "education", "health", "housing")
+
+
+def data_dir() -> Path:
+    """Where the kit's data lives: inside an installed wheel, or the repository."""
+    packaged = Path(__file__).resolve().parent / "data"
+    if packaged.is_dir():
+        return packaged
+    return Path(__file__).resolve().parent.parent / "data"
+
+
+@dataclass(frozen=True)
+class Text:
+    """A text in every language of the kit."""
+
+    de: str
+    en: str
+
+    def get(self, language: str) -> str:
+        if language not in LANGUAGES:
+            raise KeyError(language)
+        return str(getattr(self, language))
+
+    def as_dict(self) -> dict[str, str]:
+        return {"de": self.de, "en": self.en}
+
+
+@dataclass(frozen=True)
+class Option:
+    """One value of a vocabulary (a priority, a stakeholder group …) with its label."""
+
+    id: str
+    label: Text
+
+
+@dataclass(frozen=True)
+class Rating:
+    value: int
+    label: Text
+
+
+@dataclass(frozen=True)
+class Standard:
+    """One rateable statement, derived from one principle bullet of the toolbox."""
+
+    id: str
+    field_id: str
+    group_id: str
+    number: int
+    short: Text
+    text: Text
+    source: str
+
+
+@dataclass(frozen=True)
+class Group:
+    """A principle group ("Schlüsselprinzip") with its standards."""
+
+    id: str
+    field_id: str
+    number: int
+    title: Text
+    standards: tuple[Standard, ...]
+
+
+@dataclass(frozen=True)
+class Challenge:
+    id: str
+    field_id: str
+    number: int
+    text: Text
+
+
+@dataclass(frozen=True)
+class Practice:
+    """A practice example from the toolbox, for inspiration."""
+
+    id: str
+    field_id: str
+    name: Text
+    place: str
+    country: str
+    summary: Text
+    standard_ids: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Field:
+    """A field of action with its challenges, principle groups and practices."""
+
+    id: str
+    prefix: str
+    number: int
+    title: Text
+    description: Text
+    challenges: tuple[Challenge, ...]
+    groups: tuple[Group, ...]
+    practices: tuple[Practice, ...]
+
+    @property
+    def standards(self) -> tuple[Standard, ...]:
+        return tuple(s for g in self.groups for s in g.standards)
+
+
+@dataclass(frozen=True)
+class Catalog:
+    """The whole toolbox plus the vocabularies of the data contract."""
+
+    version: str
+    languages: tuple[str, ...]
+    fields: tuple[Field, ...]
+    ratings: tuple[Rating, ...]
+    responses: tuple[Option, ...]
+    priorities: tuple[Option, ...]
+    stakeholder_groups: tuple[Option, ...]
+    sizes: tuple[Option, ...]
+    challenge_answers: tuple[Option, ...]
+    action_statuses: tuple[Option, ...]
+    _by_id: dict[str, object] = dataclasses.field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "_by_id", _index(self))
+
+    def field(self, field_id: str) -> Field:
+        return self._lookup(field_id, Field)
+
+    def standard(self, standard_id: str) -> Standard:
+        return self._lookup(standard_id, Standard)
+
+    def challenge(self, challenge_id: str) -> Challenge:
+        return self._lookup(challenge_id, Challenge)
+
+    def group(self, group_id: str) -> Group:
+        return self._lookup(group_id, Group)
+
+    def practice(self, practice_id: str) -> Practice:
+        return self._lookup(practice_id, Practice)
+
+    def _lookup(self, key: str, kind: type[_K]) -> _K:
+        found = self._by_id.get(key)
+        if not isinstance(found, kind):
+            raise KeyError(key)
+        return found
+
+    @property
+    def field_ids(self) -> tuple[str, ...]:
+        return tuple(f.id for f in self.fields)
+
+    @property
+    def standards(self) -> tuple[Standard, ...]:
+        return tuple(s for f in self.fields for s in f.standards)
+
+    @property
+    def challenges(self) -> tuple[Challenge, ...]:
+        return tuple(c for f in self.fields for c in f.challenges)
+
+    @property
+    def groups(self) -> tuple[Group, ...]:
+        return tuple(g for f in self.fields for g in f.groups)
+
+    @property
+    def practices(self) -> tuple[Practice, ...]:
+        return tuple(p for f in self.fields for p in f.practices)
+
+    def label(self, vocabulary: str, value: str | int, language: str) -> str:
+        """The label of ``value`` in one of the vocabularies, e.g. ``("priorities", "high", "de")``."""
+        options: tuple[Option | Rating, ...] = getattr(self, vocabulary)
+        for option in options:
+            key = option.value if isinstance(option, Rating) else option.id
+            if str(key) == str(value):
+                return option.label.get(language)
+        raise KeyError(f"{vocabulary}: {value}")
+
+    def ids(self, vocabulary: str) -> tuple[str, ...]:
+        options: tuple[Option, ...] = getattr(self, vocabulary)
+        return tuple(o.id for o in options)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The catalogue as plain JSON-ready data, for other tools."""
+
+        def options(items: tuple[Option, ...]) -> list[dict[str, Any]]:
+            return [{"id": o.id, "label": o.label.as_dict()} for o in items]
+
+        return {
+            "version": self.version,
+            "languages": list(self.languages),
+            "fields": [
+                {
+                    "id": f.id,
+                    "prefix": f.prefix,
+                    "number": f.number,
+                    "title": f.title.as_dict(),
+                    "description": f.description.as_dict(),
+                    "challenge_ids": [c.id for c in f.challenges],
+                    "group_ids": [g.id for g in f.groups],
+                    "standard_ids": [s.id for s in f.standards],
+                    "practice_ids": [p.id for p in f.practices],
+                }
+                for f in self.fields
+            ],
+            "groups": [
+                {
+                    "id": g.id,
+                    "field_id": g.field_id,
+                    "number": g.number,
+                    "title": g.title.as_dict(),
+                    "standard_ids": [s.id for s in g.standards],
+                }
+                for g in self.groups
+            ],
+            "standards": [
+                {
+                    "id": s.id,
+                    "field_id": s.field_id,
+                    "group_id": s.group_id,
+                    "number": s.number,
+                    "short": s.short.as_dict(),
+                    "text": s.text.as_dict(),
+                    "source": s.source,
+                }
+                for s in self.standards
+            ],
+            "challenges": [
+                {"id": c.id, "field_id": c.field_id, "number": c.number, "text": c.text.as_dict()}
+                for c in self.challenges
+            ],
+            "practices": [
+                {
+                    "id": p.id,
+                    "field_id": p.field_id,
+                    "name": p.name.as_dict(),
+                    "place": p.place,
+                    "country": p.country,
+                    "summary": p.summary.as_dict(),
+                    "standard_ids": list(p.standard_ids),
+                }
+                for p in self.practices
+            ],
+            "scale": {
+                "ratings": [{"value": r.value, "label": r.label.as_dict()} for r in self.ratings],
+                "responses": options(self.responses),
+            },
+            "priorities": options(self.priorities),
+            "stakeholder_groups": options(self.stakeholder_groups),
+            "sizes": options(self.sizes),
+            "challenge_answers": options(self.challenge_answers),
+            "action_statuses": options(self.action_statuses),
+        }
+
+
+def _index(catalog: Catalog) -> dict[str, object]:
+    index: dict[str, object] = {}
+    for f in catalog.fields:
+        index[f.id] = f
+        items: tuple[Challenge | Group | Standard | Practice, ...] = (
+            *f.challenges,
+            *f.groups,
+            *f.standards,
+            *f.practices,
+        )
+        for item in items:
+            index[item.id] = item
+    return index
+
+
+class _Reader:
+    """Walks one YAML file and raises errors that name the file and the id."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+
+    def fail(self, where: str, reason: str) -> CatalogError:
+        return CatalogError(f"{self.path}: {where}: {reason}")
+
+    def mapping(self, value: object, where: str) -> Mapping[str, Any]:
+        if not isinstance(value, Mapping):
+            raise self.fail(where, "expected a mapping of keys to values")
+        return value
+
+    def items(self, data: Mapping[str, Any], key: str, where: str) -> Iterator[Mapping[str, Any]]:
+        value = self.get(data, key, where)
+        if not isinstance(value, list) or not value:
+            raise self.fail(where, f"'{key}' must be a non-empty list")
+        for i, item in enumerate(value, start=1):
+            yield self.mapping(item, f"{where} {key}[{i}]")
+
+    def get(self, data: Mapping[str, Any], key: str, where: str) -> Any:
+        if key not in data or data[key] is None:
+            raise self.fail(where, f"'{key}' is missing")
+        return data[key]
+
+    def string(self, data: Mapping[str, Any], key: str, where: str) -> str:
+        value = self.get(data, key, where)
+        if not isinstance(value, str | int) or isinstance(value, bool) or not str(value).strip():
+            raise self.fail(where, f"'{key}' must be a non-empty text")
+        return str(value).strip()
+
+    def integer(self, data: Mapping[str, Any], key: str, where: str) -> int:
+        value = self.get(data, key, where)
+        if not isinstance(value, int) or isinstance(value, bool):
+            raise self.fail(where, f"'{key}' must be a whole number")
+        return value
+
+    def text(self, data: Mapping[str, Any], key: str, where: str) -> Text:
+        value = self.mapping(self.get(data, key, where), f"{where} {key}")
+        unknown = set(value) - set(LANGUAGES)
+        if unknown:
+            raise self.fail(where, f"'{key}' has unknown languages {sorted(unknown)}")
+        for language in LANGUAGES:
+            if not isinstance(value.get(language), str) or not value[language].strip():
+                raise self.fail(where, f"'{key}' has no {_LANGUAGE_NAMES[language]} translation")
+        return Text(de=value["de"].strip(), en=value["en"].strip())
+
+    def pattern(self, value: str, regex: str, where: str, what: str) -> str:
+        if not re.fullmatch(regex, value):
+            raise self.fail(where, f"{what} {value!r} does not follow the pattern {regex}")
+        return value
+
+
+_LANGUAGE_NAMES = {"de": "German (de)", "en": "English (en)"}
+
+
+def _load_yaml(path: Path) -> Mapping[str, Any]:
+    try:
+        with path.open(encoding="utf-8") as stream:
+            data = yaml.safe_load(stream)
+    except FileNotFoundError as exc:
+        raise CatalogError(f"{path}: the catalogue file is missing") from exc
+    except (yaml.YAMLError, UnicodeDecodeError) as exc:
+        raise CatalogError(f"{path}: not valid UTF-8 YAML: {exc}") from exc
+    return _Reader(path).mapping(data, "top level")
+
+
+def _options(reader: _Reader, data: Mapping[str, Any], key: str) -> tuple[Option, ...]:
+    seen: set[str] = set()
+    options = []
+    for item in reader.items(data, key, key):
+        option_id = reader.string(item, "id", key)
+        if option_id in seen:
+            raise reader.fail(f"{key} {option_id}", "duplicate id")
+        seen.add(option_id)
+        options.append(Option(option_id, reader.text(item, "label", f"{key} {option_id}")))
+    return tuple(options)
+
+
+def _field(path: Path, expected_id: str) -> Field:
+    r = _Reader(path)
+    data = _load_yaml(path)
+    field_id = r.string(data, "id", "top level")
+    if field_id != expected_id:
+        raise r.fail("id", f"the file declares field {field_id!r}, expected {expected_id!r}")
+    prefix = r.pattern(r.string(data, "prefix", field_id), r"[A-Z]{3}", field_id, "prefix")
+    challenges = []
+    for n, item in enumerate(r.items(data, "challenges", field_id), start=1):
+        cid = r.pattern(r.string(item, "id", f"{field_id} challenge {n}"), rf"{prefix}-C{n}", field_id, "challenge id")
+        challenges.append(Challenge(cid, field_id, n, r.text(item, "text", cid)))
+    groups = []
+    for n, item in enumerate(r.items(data, "groups", field_id), start=1):
+        gid = r.pattern(r.string(item, "id", f"{field_id} group {n}"), rf"{prefix}-G{n}", field_id, "group id")
+        if r.integer(item, "number", gid) != n:
+            raise r.fail(gid, f"'number' must be {n}, the group's position")
+        standards = []
+        for m, s in enumerate(r.items(item, "standards", gid), start=1):
+            sid = r.pattern(r.string(s, "id", f"{gid} standard {m}"), rf"{prefix}-{n}-{m}", gid, "standard id")
+            standards.append(
+                Standard(
+                    id=sid,
+                    field_id=field_id,
+                    group_id=gid,
+                    number=m,
+                    short=r.text(s, "short", sid),
+                    text=r.text(s, "text", sid),
+                    source=r.string(s, "source", sid),
+                )
+            )
+        groups.append(Group(gid, field_id, n, r.text(item, "title", gid), tuple(standards)))
+    practices = []
+    for n, item in enumerate(r.items(data, "practices", field_id), start=1):
+        pid = r.pattern(r.string(item, "id", f"{field_id} practice {n}"), rf"{prefix}-P{n}", field_id, "practice id")
+        refs = r.get(item, "standards", pid)
+        if not isinstance(refs, list) or not refs or not all(isinstance(x, str) for x in refs):
+            raise r.fail(pid, "'standards' must be a non-empty list of standard ids")
+        practices.append(
+            Practice(
+                id=pid,
+                field_id=field_id,
+                name=r.text(item, "name", pid),
+                place=r.string(item, "place", pid),
+                country=r.pattern(r.string(item, "country", pid), r"[A-Z]{2}", pid, "country code"),
+                summary=r.text(item, "summary", pid),
+                standard_ids=tuple(refs),
+            )
+        )
+    return Field(
+        id=field_id,
+        prefix=prefix,
+        number=r.integer(data, "number", field_id),
+        title=r.text(data, "title", field_id),
+        description=r.text(data, "description", field_id),
+        challenges=tuple(challenges),
+        groups=tuple(groups),
+        practices=tuple(practices),
+    )
+
+
+def load_catalog(directory: Path | None = None) -> Catalog:
+    """Read and validate the catalogue; the default one is read once per process."""
+    if directory is None:
+        return _default_catalog()
+    return _read_catalog(Path(directory))
+
+
+@functools.cache
+def _default_catalog() -> Catalog:
+    return _read_catalog(data_dir() / "toolbox")
+
+
+def _read_catalog(directory: Path) -> Catalog:
+    scale_path = directory / "scale.yaml"
+    r = _Reader(scale_path)
+    scale = _load_yaml(scale_path)
+    languages = r.get(scale, "languages", "top level")
+    if list(languages) != list(LANGUAGES):
+        raise r.fail("languages", f"the kit supports exactly {list(LANGUAGES)}")
+    field_ids = r.get(scale, "fields", "top level")
+    if not isinstance(field_ids, list) or not field_ids:
+        raise r.fail("fields", "must list the field ids in order")
+    fields = tuple(_field(directory / f"{fid}.yaml", fid) for fid in field_ids)
+
+    ratings = []
+    for n, item in enumerate(r.items(scale, "ratings", "ratings")):
+        if r.integer(item, "value", "ratings") != n:
+            raise r.fail("ratings", f"rating values must run 0, 1, 2 … (found {item['value']!r} at position {n})")
+        ratings.append(Rating(n, r.text(item, "label", f"rating {n}")))
+
+    catalog = Catalog(
+        version=r.string(scale, "version", "top level"),
+        languages=tuple(languages),
+        fields=fields,
+        ratings=tuple(ratings),
+        responses=_options(r, scale, "responses"),
+        priorities=_options(r, scale, "priorities"),
+        stakeholder_groups=_options(r, scale, "stakeholder_groups"),
+        sizes=_options(r, scale, "sizes"),
+        challenge_answers=_options(r, scale, "challenge_answers"),
+        action_statuses=_options(r, scale, "action_statuses"),
+    )
+    _check_unique_and_references(directory, catalog)
+    return catalog
+
+
+def _check_unique_and_references(directory: Path, catalog: Catalog) -> None:
+    seen: dict[str, str] = {}
+    for f in catalog.fields:
+        path = directory / f"{f.id}.yaml"
+        items: tuple[Challenge | Group | Standard | Practice, ...] = (
+            *f.challenges,
+            *f.groups,
+            *f.standards,
+            *f.practices,
+        )
+        for item_id in (f.id, *(x.id for x in items)):
+            if item_id in seen:
+                raise CatalogError(f"{path}: {item_id}: duplicate id (already used in {seen[item_id]})")
+            seen[item_id] = str(path)
+        prefixes = [g.prefix for g in catalog.fields]
+        if prefixes.count(f.prefix) > 1:
+            raise CatalogError(f"{path}: prefix {f.prefix} is used by more than one field")
+    for p in catalog.practices:
+        for ref in p.standard_ids:
+            if not isinstance(catalog._by_id.get(ref), Standard):
+                path = directory / f"{p.field_id}.yaml"
+                raise CatalogError(f"{path}: {p.id}: refers to standard {ref!r}, which does not exist")

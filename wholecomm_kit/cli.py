@@ -1,0 +1,192 @@
+"""The ``wholecomm-kit`` command line: one sub-command per step of a workshop."""
+
+from __future__ import annotations
+
+import functools
+import json
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+
+from .catalog import LANGUAGES, load_catalog
+from .exceptions import InputError, KitError
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def _friendly_errors(command: F) -> F:
+    """Show a KitError as a plain message (no traceback) and exit with status 1."""
+
+    @functools.wraps(command)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return command(*args, **kwargs)
+        except InputError as exc:
+            click.echo(f"Error: {len(exc.problems)} problem(s) found, nothing was changed:", err=True)
+            for problem in exc.problems:
+                click.echo(f"  {problem}", err=True)
+            sys.exit(1)
+        except KitError as exc:
+            click.echo(f"Error: {exc}", err=True)
+            sys.exit(1)
+
+    return wrapper  # type: ignore[return-value]
+
+
+def _sizes() -> list[str]:
+    return list(load_catalog().ids("sizes"))
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="wholecomm-kit")
+def cli() -> None:
+    """Whole-COMM workshop kit: assess and plan local inclusion policies with the Whole-COMM Toolbox.
+
+    \b
+    A workshop in four steps:
+      1. wholecomm-kit new-session ...   create the workshop folder
+      2. participants rate the standards (checklists; import paper forms with 'import')
+      3. wholecomm-kit validate SESSION  check the answers
+      4. researchers read the CSV files described by 'wholecomm-kit schema'
+
+    Try it with the fictional example: wholecomm-kit demo
+    """
+
+
+@cli.command("catalog")
+@click.option("--json", "as_json", is_flag=True, help="Print the whole catalogue as JSON for other tools.")
+@click.option("--lang", type=click.Choice(LANGUAGES), default="de", show_default=True, help="Language of the summary.")
+@_friendly_errors
+def catalog_command(as_json: bool, lang: str) -> None:
+    """Show the toolbox catalogue: fields, standards, challenges and practice examples."""
+    catalog = load_catalog()
+    if as_json:
+        click.echo(json.dumps(catalog.to_dict(), ensure_ascii=False, indent=2))
+        return
+    click.echo(f"Whole-COMM Toolbox catalogue {catalog.version}")
+    for field in catalog.fields:
+        click.echo(
+            f"\n{field.number}. {field.title.get(lang)} [{field.id}]: {len(field.standards)} standards, "
+            f"{len(field.challenges)} challenges, {len(field.practices)} practice examples"
+        )
+        for group in field.groups:
+            click.echo(f"   {group.id}  {group.title.get(lang)}")
+            for standard in group.standards:
+                click.echo(f"      {standard.id:<9} {standard.short.get(lang)}")
+
+
+@cli.command("new-session")
+@click.option("--municipality", required=True, help="Name of the municipality (no personal names needed anywhere).")
+@click.option("--country", required=True, help="Two-letter country code, e.g. DE, AT, IT, SE.")
+@click.option("--size", required=True, type=click.Choice(_sizes()), help="Size class of the municipality.")
+@click.option("--date", "date", required=True, help="Date of the workshop, YYYY-MM-DD.")
+@click.option("--fields", required=True, help="Fields of action, comma-separated, or 'all'.")
+@click.option("--lang", type=click.Choice(LANGUAGES), default="de", show_default=True, help="Workshop language.")
+@click.option(
+    "--previous", type=click.Path(path_type=Path), help="Folder of an earlier session of the same municipality."
+)
+@click.option(
+    "--dir",
+    "directory",
+    type=click.Path(path_type=Path),
+    default=Path("workshops"),
+    show_default=True,
+    help="Folder that holds the sessions.",
+)
+@_friendly_errors
+def new_session_command(
+    municipality: str,
+    country: str,
+    size: str,
+    date: str,
+    fields: str,
+    lang: str,
+    previous: Path | None,
+    directory: Path,
+) -> None:
+    """Create a workshop session folder and print its path."""
+    from .session import create_session
+
+    session = create_session(
+        municipality=municipality,
+        country=country,
+        size=size,
+        date=date,
+        fields=fields,
+        language=lang,
+        directory=directory,
+        previous=previous,
+    )
+    click.echo(str(session.path))
+
+
+@cli.command("import")
+@click.argument("session_dir", type=click.Path(path_type=Path))
+@click.argument("csv_file", type=click.Path(path_type=Path))
+@click.option("--lenient", is_flag=True, help="Import the good rows and list every rejected one.")
+@_friendly_errors
+def import_command(session_dir: Path, csv_file: Path, lenient: bool) -> None:
+    """Add answers from a CSV file (columns as in responses.csv; session_id and recorded_at may be left out)."""
+    from .importer import import_responses
+    from .session import load_session
+
+    result = import_responses(load_session(session_dir), csv_file, lenient=lenient)
+    click.echo(f"Imported {result.imported} answer(s) into {session_dir}.")
+    if result.blank_lines:
+        click.echo(f"Skipped {result.blank_lines} empty line(s).")
+    if result.rejected:
+        click.echo(f"Rejected {len(result.rejected)} row(s):", err=True)
+        for problem in result.rejected:
+            click.echo(f"  {problem}", err=True)
+
+
+@cli.command("validate")
+@click.argument("session_dir", type=click.Path(path_type=Path))
+@_friendly_errors
+def validate_command(session_dir: Path) -> None:
+    """Check a session folder against the catalogue and the data contract."""
+    from .schema import validate_session
+
+    problems = validate_session(session_dir)
+    if problems:
+        raise InputError(problems)
+    click.echo(f"{session_dir}: valid.")
+
+
+@cli.command("schema")
+@click.option("--write", is_flag=True, help="Write data/schema/datapackage.json instead of printing it.")
+@_friendly_errors
+def schema_command(write: bool) -> None:
+    """Print the data contract (a Frictionless Data Package) generated from the catalogue."""
+    from .schema import datapackage_json, schema_path
+
+    if write:
+        schema_path().write_text(datapackage_json(), encoding="utf-8")
+        click.echo(str(schema_path()))
+    else:
+        click.echo(datapackage_json(), nl=False)
+
+
+@cli.command("demo")
+@click.option(
+    "--dir",
+    "directory",
+    type=click.Path(path_type=Path),
+    default=Path("workshops"),
+    show_default=True,
+    help="Folder for the demo session.",
+)
+@_friendly_errors
+def demo_command(directory: Path) -> None:
+    """Create the fictional 'Musterstadt' workshop with answers and print its path."""
+    from .demo import create_demo
+
+    session = create_demo(directory)
+    click.echo(str(session.path))
+
+
+def main() -> None:
+    cli(prog_name="wholecomm-kit")

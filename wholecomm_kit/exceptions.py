@@ -1,0 +1,56 @@
+"""The kit's exceptions, with messages written for facilitators.
+
+Every error the kit raises on purpose is a :class:`KitError`; the command line
+prints its message without a traceback. Errors about a place in a user's file
+carry that place, so the message can say where to look.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+
+class KitError(Exception):
+    """Base class: something the person running the kit can fix."""
+
+
+class CatalogError(KitError):
+    """The toolbox catalogue in ``data/toolbox`` is inconsistent."""
+
+
+class SessionError(KitError):
+    """A session folder is missing, broken, or would be created wrongly."""
+
+
+class StoreError(KitError):
+    """A session's CSV files cannot be read or written safely."""
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One bad spot in a user's file: where it is and what is wrong."""
+
+    file: Path
+    line: int | None
+    column: str | None
+    reason: str
+
+    def __str__(self) -> str:
+        where = str(self.file)
+        if self.line is not None:
+            where += f", line {self.line}"
+        if self.column:
+            where += f", column {self.column!r}"
+        return f"{where}: {self.reason}"
+
+
+class InputError(KitError):
+    """User data (a CSV, a session file, an argument) is not valid.
+
+    Holds every problem found, so a facilitator can fix them all at once.
+    """
+
+    def __init__(self, problems: list[Problem]) -> None:
+        self.problems = problems
+        super().__init__("\n".join(str(p) for p in problems))

@@ -1,0 +1,214 @@
+"""The data contract: a Frictionless Data Package describing a session's CSV files.
+
+The package is generated from the catalogue (its enums are the catalogue's
+ids) and committed as ``data/schema/datapackage.json`` so that researchers can
+validate sessions with any Frictionless tool; a test keeps the two in step.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from .catalog import LANGUAGES, Catalog, data_dir, load_catalog
+from .exceptions import InputError, KitError, Problem
+from .records import ACTIONS, CHALLENGES, RESPONSES, TABLES, Table
+from .session import SESSION_FILE, load_session
+from .store import SessionStore, read_records
+
+ID_PATTERN = "[A-Za-z0-9][A-Za-z0-9_.-]{0,63}"
+
+
+def schema_path() -> Path:
+    return data_dir() / "schema" / "datapackage.json"
+
+
+def _string(name: str, description: str, *, required: bool = False, **constraints: Any) -> dict[str, Any]:
+    field: dict[str, Any] = {"name": name, "type": "string", "description": description}
+    if required:
+        constraints["required"] = True
+    if constraints:
+        field["constraints"] = constraints
+    return field
+
+
+def _table_schema(table: Table, catalog: Catalog) -> dict[str, Any]:
+    fields_by_name: dict[str, dict[str, Any]] = {
+        "session_id": _string(
+            "session_id", "Id of the session (its folder name).", required=True, pattern="[a-z0-9][a-z0-9-]*"
+        ),
+        "respondent_id": _string(
+            "respondent_id",
+            "Pseudonymous respondent (or breakout group) id; never a name.",
+            required=True,
+            pattern=ID_PATTERN,
+        ),
+        "stakeholder_group": _string(
+            "stakeholder_group",
+            "Stakeholder group of the respondent.",
+            required=True,
+            enum=list(catalog.ids("stakeholder_groups")),
+        ),
+        "field_id": _string("field_id", "Field of action.", required=True, enum=list(catalog.field_ids)),
+        "standard_id": _string(
+            "standard_id", "Standard of the toolbox catalogue.", required=True, enum=[s.id for s in catalog.standards]
+        ),
+        "rating": {
+            "name": "rating",
+            "type": "integer",
+            "description": (
+                "0 not in place, 1 first steps, 2 partly in place, 3 fully in place; empty unless response is 'rated'."
+            ),
+            "constraints": {"minimum": 0, "maximum": len(catalog.ratings) - 1},
+        },
+        "response": _string(
+            "response", "rated, dont_know or not_applicable.", required=True, enum=list(catalog.ids("responses"))
+        ),
+        "priority": _string(
+            "priority", "Priority the respondent gives the standard, or empty.", enum=list(catalog.ids("priorities"))
+        ),
+        "comment": _string(
+            "comment", "Free-text comment (may contain commas, quotes and line breaks).", maxLength=5000
+        ),
+        "recorded_at": {
+            "name": "recorded_at",
+            "type": "datetime",
+            "description": "When the event was recorded, ISO 8601 in UTC. The latest event per key is the current one.",
+            "constraints": {"required": True},
+        },
+        "language": _string("language", "Language the respondent answered in.", required=True, enum=list(LANGUAGES)),
+        "catalog_version": _string(
+            "catalog_version", "Version of the catalogue the answer refers to.", required=True, enum=[catalog.version]
+        ),
+        "challenge_id": _string(
+            "challenge_id",
+            "Key challenge of the toolbox catalogue.",
+            required=True,
+            enum=[c.id for c in catalog.challenges],
+        ),
+        "applies": _string(
+            "applies", "Whether the challenge applies here.", required=True, enum=list(catalog.ids("challenge_answers"))
+        ),
+        "action_id": _string(
+            "action_id",
+            "Id of the action; every edit is a new row with the same id.",
+            required=True,
+            pattern=ID_PATTERN,
+        ),
+        "standard_ids": _string(
+            "standard_ids",
+            "Standards the action addresses, separated by spaces.",
+            pattern=r"([A-Z]{3}-\d+-\d+( [A-Z]{3}-\d+-\d+)*)?",
+        ),
+        "action": _string("action", "What the group agreed to do.", required=True, maxLength=5000),
+        "responsible": _string("responsible", "Who is responsible (a role or organisation).", maxLength=5000),
+        "due_date": {"name": "due_date", "type": "date", "description": "Due date, YYYY-MM-DD, or empty."},
+        "status": _string(
+            "status",
+            "Status; 'removed' takes the action off the plan.",
+            required=True,
+            enum=list(catalog.ids("action_statuses")),
+        ),
+    }
+    return {"fields": [fields_by_name[c] for c in table.columns], "missingValues": [""]}
+
+
+_DESCRIPTIONS = {
+    "responses": (
+        "One row per answer event of a respondent to a standard. A respondent's current answer is their latest row."
+    ),
+    "challenges": "One row per answer event on whether a key challenge applies in the municipality.",
+    "actions": "The action plan as an event log: each edit or removal of an action is a new row.",
+}
+
+
+def build_datapackage(catalog: Catalog | None = None) -> dict[str, Any]:
+    catalog = catalog or load_catalog()
+    return {
+        "profile": "tabular-data-package",
+        "name": "wholecomm-session",
+        "title": "Whole-COMM workshop session",
+        "description": (
+            "The answers of one Whole-COMM workshop session. session.json beside the CSV files names the "
+            "municipality, date, assessed fields and catalogue version."
+        ),
+        "version": catalog.version,
+        "licenses": [{"name": "CC-BY-4.0", "title": "Creative Commons Attribution 4.0"}],
+        "resources": [
+            {
+                "name": table.name,
+                "path": table.filename,
+                "profile": "tabular-data-resource",
+                "format": "csv",
+                "encoding": "utf-8",
+                "mediatype": "text/csv",
+                "description": _DESCRIPTIONS[table.name],
+                "dialect": {
+                    "delimiter": ",",
+                    "lineTerminator": "\r\n",
+                    "quoteChar": '"',
+                    "doubleQuote": True,
+                    "header": True,
+                },
+                "schema": _table_schema(table, catalog),
+            }
+            for table in (RESPONSES, CHALLENGES, ACTIONS)
+        ],
+    }
+
+
+def datapackage_json(catalog: Catalog | None = None) -> str:
+    return json.dumps(build_datapackage(catalog), ensure_ascii=False, indent=2) + "\n"
+
+
+def validate_session(path: Path) -> list[Problem]:
+    """Every problem in a session folder: session.json, each CSV against the catalogue and the data contract."""
+    try:
+        session = load_session(path)
+    except KitError as exc:
+        return [Problem(Path(path) / SESSION_FILE, None, None, str(exc))]
+    store = SessionStore.open(session)
+    problems: list[Problem] = []
+    for table in TABLES:
+        file = store.path(table)
+        if not file.exists():
+            problems.append(Problem(file, None, None, "the file is missing"))
+            continue
+        try:
+            read_records(file, table, store.context)
+        except InputError as exc:
+            problems.extend(exc.problems)
+        except KitError as exc:
+            problems.append(Problem(file, None, None, str(exc)))
+        damaged = Path(f"{file}.damaged")
+        if damaged.exists():
+            problems.append(
+                Problem(
+                    damaged, None, None, "holds rows cut off by a crash while saving; check them and enter them again"
+                )
+            )
+    if not problems:
+        problems.extend(_frictionless_problems(session.path, store.catalog))
+    return problems
+
+
+def _frictionless_problems(folder: Path, catalog: Catalog) -> list[Problem]:
+    from frictionless import Package  # imported here: it adds a second to start-up
+
+    report = Package(build_datapackage(catalog), basepath=str(folder)).validate()
+    problems = []
+    for task in report.tasks:
+        for error in task.errors:
+            row = getattr(error, "row_number", None)
+            problems.append(
+                Problem(
+                    folder / str(task.name) if task.name else folder,
+                    None,
+                    getattr(error, "field_name", None),
+                    (f"row {row}: " if row else "") + error.message,
+                )
+            )
+    for error in report.errors:
+        problems.append(Problem(folder, None, None, error.message))
+    return problems

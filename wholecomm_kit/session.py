@@ -1,0 +1,277 @@
+"""Workshop sessions: one folder per workshop, described by ``session.json``.
+
+A session fixes what a workshop assesses (municipality, fields, language,
+catalogue version) so that every answer recorded later can be checked against
+it. Creating a session validates everything first and writes nothing on error.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import re
+import tempfile
+import unicodedata
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from .catalog import LANGUAGES, Catalog, load_catalog
+from .exceptions import SessionError
+from .records import TABLES
+from .store import create_empty_table
+
+SESSION_FILE = "session.json"
+FORMAT_VERSION = 1
+_UMLAUTS = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue", "Ä": "Ae", "Ö": "Oe", "Ü": "Ue", "ß": "ss"})
+
+
+@dataclass(frozen=True)
+class Session:
+    """A workshop as stored in its folder."""
+
+    path: Path
+    session_id: str
+    municipality: str
+    country: str
+    size: str
+    date: dt.date
+    fields: tuple[str, ...]
+    language: str
+    catalog_version: str
+    created_at: str
+    previous: Path | None = None
+    demo: bool = False
+
+    def to_json(self) -> dict[str, Any]:
+        previous = None
+        if self.previous is not None:
+            previous = os.path.relpath(self.previous, self.path)
+        return {
+            "format_version": FORMAT_VERSION,
+            "session_id": self.session_id,
+            "municipality": self.municipality,
+            "country": self.country,
+            "size": self.size,
+            "date": self.date.isoformat(),
+            "fields": list(self.fields),
+            "language": self.language,
+            "catalog_version": self.catalog_version,
+            "created_at": self.created_at,
+            "previous": previous,
+            "demo": self.demo,
+        }
+
+
+def slugify(text: str) -> str:
+    """A lowercase ASCII name for folders: ``Groß Köris`` becomes ``gross-koeris``."""
+    ascii_text = unicodedata.normalize("NFKD", text.translate(_UMLAUTS)).encode("ascii", "ignore").decode()
+    return re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")
+
+
+def check_municipality(name: str) -> str:
+    """The municipality name, trimmed; refuses names that are empty or could act as paths."""
+    cleaned = name.strip()
+    if not cleaned:
+        raise SessionError(
+            "The municipality name is empty. Give the name of the town, e.g. --municipality 'Musterstadt'."
+        )
+    if any(unicodedata.category(ch) in ("Cc", "Cf", "Zl", "Zp") for ch in cleaned):
+        raise SessionError(
+            "The municipality name contains control characters (such as line breaks). Type the name plainly."
+        )
+    if "/" in cleaned or "\\" in cleaned or ".." in cleaned:
+        raise SessionError(
+            f"The municipality name {cleaned!r} contains '/', '\\' or '..', which could point outside the "
+            "workshops folder. Leave those characters out."
+        )
+    if len(cleaned) > 120:
+        raise SessionError("The municipality name is longer than 120 characters. Use a shorter form.")
+    return cleaned
+
+
+def parse_date(text: str) -> dt.date:
+    if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", text.strip()):
+        raise SessionError(f"The date {text!r} is not in the form YYYY-MM-DD, e.g. 2025-03-14.")
+    try:
+        return dt.date.fromisoformat(text.strip())
+    except ValueError:
+        raise SessionError(f"The date {text!r} does not exist in the calendar.") from None
+
+
+def parse_fields(text: str | list[str] | tuple[str, ...], catalog: Catalog) -> tuple[str, ...]:
+    """Field ids in catalogue order; ``all`` means every field."""
+    items = [p.strip() for p in text.split(",")] if isinstance(text, str) else [p.strip() for p in text]
+    items = [p for p in items if p]
+    if items == ["all"]:
+        return catalog.field_ids
+    if not items:
+        raise SessionError(f"No field of action given. Choose from: {', '.join(catalog.field_ids)} (or 'all').")
+    unknown = [p for p in items if p not in catalog.field_ids]
+    if unknown:
+        raise SessionError(
+            f"Unknown field(s) of action: {', '.join(unknown)}. Choose from: {', '.join(catalog.field_ids)} (or 'all')."
+        )
+    return tuple(f for f in catalog.field_ids if f in items)
+
+
+def create_session(
+    *,
+    municipality: str,
+    country: str,
+    size: str,
+    date: str | dt.date,
+    fields: str | list[str] | tuple[str, ...],
+    language: str,
+    directory: Path | str = "workshops",
+    previous: Path | str | None = None,
+    demo: bool = False,
+    catalog: Catalog | None = None,
+    now: dt.datetime | None = None,
+) -> Session:
+    """Validate the arguments, then create the session folder with empty CSV files."""
+    catalog = catalog or load_catalog()
+    municipality = check_municipality(municipality)
+    country_code = country.strip().upper()
+    if not re.fullmatch(r"[A-Z]{2}", country_code):
+        raise SessionError(f"The country {country!r} is not a two-letter ISO code such as DE, AT, IT or SE.")
+    if size not in catalog.ids("sizes"):
+        raise SessionError(f"Unknown municipality size {size!r}. Choose from: {', '.join(catalog.ids('sizes'))}.")
+    if language not in LANGUAGES:
+        raise SessionError(f"Unknown language {language!r}. Choose from: {', '.join(LANGUAGES)}.")
+    day = date if isinstance(date, dt.date) else parse_date(date)
+    chosen = parse_fields(fields, catalog)
+    previous_session = load_session(Path(previous)) if previous is not None else None
+    if previous_session is not None and previous_session.municipality.casefold() != municipality.casefold():
+        raise SessionError(
+            f"The previous session {previous_session.path} is of {previous_session.municipality!r}, "
+            f"not {municipality!r}: only sessions of the same municipality can be compared."
+        )
+
+    parent = Path(directory)
+    if parent.exists() and not parent.is_dir():
+        raise SessionError(f"{parent} exists and is not a folder.")
+    base = "-".join(p for p in (country_code.lower(), slugify(municipality) or "session", day.isoformat()) if p)
+    created = (now or dt.datetime.now(dt.UTC)).astimezone(dt.UTC)
+    try:
+        parent.mkdir(parents=True, exist_ok=True)
+        folder, session_id = _claim_folder(parent, base)
+    except OSError as exc:
+        raise SessionError(f"Cannot create the session folder in {parent}: {exc.strerror}.") from exc
+
+    session = Session(
+        path=folder.resolve(),
+        session_id=session_id,
+        municipality=municipality,
+        country=country_code,
+        size=size,
+        date=day,
+        fields=chosen,
+        language=language,
+        catalog_version=catalog.version,
+        created_at=created.isoformat(timespec="seconds").replace("+00:00", "Z"),
+        previous=previous_session.path if previous_session else None,
+        demo=demo,
+    )
+    for table in TABLES:
+        create_empty_table(session.path / table.filename, table)
+    write_json_atomically(session.path / SESSION_FILE, session.to_json())
+    return session
+
+
+def _claim_folder(parent: Path, base: str) -> tuple[Path, str]:
+    """Create a fresh folder ``base``, ``base-2`` …; mkdir is atomic, so two facilitators never share one."""
+    for n in range(1, 1000):
+        name = base if n == 1 else f"{base}-{n}"
+        try:
+            (parent / name).mkdir()
+        except FileExistsError:
+            continue
+        return parent / name, name
+    raise SessionError(f"There are already 999 sessions named {base} in {parent}.")
+
+
+def write_json_atomically(path: Path, data: dict[str, Any]) -> None:
+    """Write to a temporary file and rename it, so a crash never leaves half a file."""
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as stream:
+            json.dump(data, stream, ensure_ascii=False, indent=2)
+            stream.write("\n")
+            stream.flush()
+            os.fsync(stream.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def load_session(path: Path | str, catalog: Catalog | None = None) -> Session:
+    """Read a session folder, with errors that say what is wrong where."""
+    catalog = catalog or load_catalog()
+    folder = Path(path)
+    if not folder.exists():
+        raise SessionError(f"{folder}: no such session folder.")
+    if not folder.is_dir():
+        raise SessionError(f"{folder}: this is a file, not a session folder.")
+    file = folder / SESSION_FILE
+    if not file.exists():
+        raise SessionError(
+            f"{folder}: not a session folder (there is no {SESSION_FILE}). Create one with 'wholecomm-kit new-session'."
+        )
+    try:
+        data = json.loads(file.read_text(encoding="utf-8"))
+    except UnicodeDecodeError as exc:
+        raise SessionError(f"{file}: not UTF-8 text ({exc.reason} at byte {exc.start}).") from exc
+    except json.JSONDecodeError as exc:
+        raise SessionError(f"{file}, line {exc.lineno}, column {exc.colno}: broken JSON: {exc.msg}.") from exc
+    except OSError as exc:
+        raise SessionError(f"{file}: cannot be read: {exc.strerror}.") from exc
+    if not isinstance(data, dict):
+        raise SessionError(f"{file}: expected a JSON object with the session's details.")
+
+    def need(key: str, kind: type | tuple[type, ...]) -> Any:
+        if key not in data:
+            raise SessionError(f"{file}: the key {key!r} is missing.")
+        if not isinstance(data[key], kind):
+            raise SessionError(f"{file}: the key {key!r} has the wrong type ({type(data[key]).__name__}).")
+        return data[key]
+
+    def check(key: str, value: Any) -> Any:
+        try:
+            return value()
+        except SessionError as exc:
+            raise SessionError(f"{file}: {key}: {exc}") from None
+
+    if need("format_version", int) != FORMAT_VERSION:
+        raise SessionError(f"{file}: format_version {data['format_version']} is not supported by this kit.")
+    session_id = need("session_id", str)
+    if not re.fullmatch(r"[a-z0-9][a-z0-9-]{0,200}", session_id):
+        raise SessionError(f"{file}: session_id {session_id!r} may only hold lowercase letters, digits and '-'.")
+    municipality = check("municipality", lambda: check_municipality(need("municipality", str)))
+    size = need("size", str)
+    if size not in catalog.ids("sizes"):
+        raise SessionError(f"{file}: size {size!r} is unknown; expected one of {', '.join(catalog.ids('sizes'))}.")
+    language = need("language", str)
+    if language not in LANGUAGES:
+        raise SessionError(f"{file}: language {language!r} is unknown; expected one of {', '.join(LANGUAGES)}.")
+    fields = check("fields", lambda: parse_fields(need("fields", list), catalog))
+    country = need("country", str)
+    if not re.fullmatch(r"[A-Z]{2}", country):
+        raise SessionError(f"{file}: country {country!r} is not a two-letter ISO code.")
+    previous_text = need("previous", (str, type(None)))
+    return Session(
+        path=folder.resolve(),
+        session_id=session_id,
+        municipality=municipality,
+        country=country,
+        size=size,
+        date=check("date", lambda: parse_date(need("date", str))),
+        fields=fields,
+        language=language,
+        catalog_version=need("catalog_version", str),
+        created_at=need("created_at", str),
+        previous=(folder / previous_text).resolve() if previous_text else None,
+        demo=bool(data.get("demo", False)),
+    )
