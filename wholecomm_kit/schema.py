@@ -196,19 +196,13 @@ def validate_session(path: Path) -> list[Problem]:
 def _frictionless_problems(folder: Path, catalog: Catalog) -> list[Problem]:
     from frictionless import Package  # imported here: it adds a second to start-up
 
+    files = {table.name: folder / table.filename for table in TABLES}
     report = Package(build_datapackage(catalog), basepath=str(folder)).validate()
     problems = []
     for task in report.tasks:
         for error in task.errors:
             row = getattr(error, "row_number", None)
-            problems.append(
-                Problem(
-                    folder / str(task.name) if task.name else folder,
-                    None,
-                    getattr(error, "field_name", None),
-                    (f"row {row}: " if row else "") + error.message,
-                )
-            )
-    for error in report.errors:
-        problems.append(Problem(folder, None, None, error.message))
+            reason = (f"row {row}: " if row else "") + str(error.message)
+            problems.append(Problem(files.get(str(task.name), folder), None, getattr(error, "field_name", None), reason))
+    problems.extend(Problem(folder, None, None, str(error.message)) for error in report.errors)
     return problems

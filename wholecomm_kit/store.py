@@ -160,8 +160,9 @@ def _write_all(fd: int, path: Path, payload: bytes, size_before: int) -> None:
 
 
 def _is_torn(fd: int) -> bool:
+    """A whole record always ends with a line break; hand-edited files may use LF instead of CRLF."""
     size = os.fstat(fd).st_size
-    return size > 0 and os.pread(fd, 2, size - 2) != TERMINATOR.encode()
+    return size > 0 and os.pread(fd, 1, size - 1) != b"\n"
 
 
 def _cut_torn_tail(fd: int, path: Path, columns: int) -> None:
@@ -169,17 +170,13 @@ def _cut_torn_tail(fd: int, path: Path, columns: int) -> None:
     data = _read_all(fd)
     boundary = 0
     end = len(data)
-    while True:
-        end = data.rfind(TERMINATOR.encode(), 0, end)
-        if end < 0:
-            break
-        candidate = data[: end + 2]
+    while (end := data.rfind(b"\n", 0, end)) >= 0:
         try:
-            records = list(csv.reader(io.StringIO(candidate.decode("utf-8"), newline=""), strict=True))
+            records = list(csv.reader(io.StringIO(data[: end + 1].decode("utf-8"), newline=""), strict=True))
         except (csv.Error, UnicodeDecodeError):
             continue
-        if records and all(len(r) == columns for r in records):
-            boundary = end + 2
+        if records and len(records[-1]) == columns:
+            boundary = end + 1
             break
     with open(f"{path}.damaged", "ab") as damaged:
         damaged.write(data[boundary:] + b"\n")
@@ -222,7 +219,7 @@ def read_table_text(path: Path, table: Table) -> str:
         return ""
     with _locked(path, exclusive=False) as fd:
         data = _read_all(fd)
-    if data and not data.endswith(TERMINATOR.encode()):
+    if data and not data.endswith(b"\n"):
         try:
             with _locked(path, exclusive=True) as fd:
                 if _is_torn(fd):
@@ -261,14 +258,17 @@ def read_records(path: Path, table: Table, ctx: Context) -> list[Record]:
 
 
 def latest(records: Iterable[T], key: Callable[[T], Hashable], when: Callable[[T], str]) -> list[T]:
-    """The current version per key: the latest ``recorded_at``, and of equal times the later row."""
-    current: dict[Hashable, tuple[str, int, T]] = {}
-    for position, record in enumerate(records):
+    """The current version per key: the latest ``recorded_at``, and of equal times the later row.
+
+    Keys keep the order in which they first appeared, so a plan or checklist does not reshuffle on every edit.
+    """
+    current: dict[Hashable, tuple[str, T]] = {}
+    for record in records:
         k = key(record)
         stamp = when(record)
-        if k not in current or (stamp, position) >= current[k][:2]:
-            current[k] = (stamp, position, record)
-    return [entry[2] for entry in sorted(current.values(), key=lambda e: e[1])]
+        if k not in current or stamp >= current[k][0]:
+            current[k] = (stamp, record)
+    return [record for _, record in current.values()]
 
 
 @dataclass
@@ -296,7 +296,10 @@ class SessionStore:
         table = table_of(records[0])
         if any(table_of(r) is not table for r in records):
             raise ValueError("append() takes records of one table at a time")
-        rows = [to_row(check(r, self.context)) for r in records]
+        try:
+            rows = [to_row(check(r, self.context)) for r in records]
+        except RowProblem as exc:
+            raise InputError([Problem(self.path(table), None, exc.column, exc.reason)]) from None
         append_records(self.path(table), table, rows)
 
     def responses(self) -> list[Response]:
@@ -334,11 +337,16 @@ class SessionStore:
         language: str | None = None,
     ) -> Response:
         """Save one answer now, as a participant's checklist does on every change."""
+        try:
+            field_id = self.catalog.standard(standard_id).field_id
+        except KeyError:
+            problem = Problem(self.path(RESPONSES), None, "standard_id", f"{standard_id!r} is not a standard")
+            raise InputError([problem]) from None
         record = Response(
             session_id=self.session.session_id,
             respondent_id=respondent_id,
             stakeholder_group=stakeholder_group,
-            field_id=self.catalog.standard(standard_id).field_id,
+            field_id=field_id,
             standard_id=standard_id,
             rating=rating,
             response=response,

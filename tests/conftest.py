@@ -1,0 +1,34 @@
+"""Shared fixtures: fresh sessions in temporary folders."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from wholecomm_kit.catalog import Catalog, load_catalog
+from wholecomm_kit.session import Session, create_session
+from wholecomm_kit.store import SessionStore
+
+
+@pytest.fixture(scope="session")
+def catalog() -> Catalog:
+    return load_catalog()
+
+
+@pytest.fixture
+def session(tmp_path: Path) -> Session:
+    return create_session(
+        municipality="Neustadt am See",
+        country="DE",
+        size="small_town",
+        date="2025-06-12",
+        fields="governance,housing",
+        language="de",
+        directory=tmp_path / "workshops",
+    )
+
+
+@pytest.fixture
+def store(session: Session) -> SessionStore:
+    return SessionStore.open(session)

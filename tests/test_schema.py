@@ -1,0 +1,124 @@
+"""The data contract: the committed Data Package, and validating session folders against it."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from wholecomm_kit.catalog import Catalog
+from wholecomm_kit.cli import cli
+from wholecomm_kit.demo import create_demo
+from wholecomm_kit.schema import build_datapackage, datapackage_json, schema_path, validate_session
+from wholecomm_kit.session import Session
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(scope="module")
+def demo_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return create_demo(tmp_path_factory.mktemp("demo")).path
+
+
+def test_the_committed_datapackage_is_generated_from_the_catalogue() -> None:
+    committed = (REPO / "data" / "schema" / "datapackage.json").read_text(encoding="utf-8")
+    assert committed == datapackage_json(), "run 'wholecomm-kit schema --write' and commit the result"
+    assert schema_path() == REPO / "data" / "schema" / "datapackage.json"
+
+
+def test_enums_come_from_the_catalogue(catalog: Catalog) -> None:
+    package = build_datapackage(catalog)
+    fields = {f["name"]: f for r in package["resources"] for f in r["schema"]["fields"]}
+    assert len(fields["standard_id"]["constraints"]["enum"]) == 80
+    assert len(fields["challenge_id"]["constraints"]["enum"]) == 30
+    assert fields["stakeholder_group"]["constraints"]["enum"] == list(catalog.ids("stakeholder_groups"))
+    assert fields["rating"]["constraints"] == {"minimum": 0, "maximum": 3}
+    assert [r["path"] for r in package["resources"]] == ["responses.csv", "challenges.csv", "actions.csv"]
+
+
+@pytest.mark.slow
+def test_the_frictionless_validator_accepts_the_demo_session(demo_dir: Path, tmp_path: Path) -> None:
+    copy = tmp_path / "session"
+    shutil.copytree(demo_dir, copy)
+    shutil.copy(REPO / "data" / "schema" / "datapackage.json", copy / "datapackage.json")
+    frictionless = Path(sys.executable).parent / "frictionless"
+    result = subprocess.run(
+        [str(frictionless), "validate", "--json", str(copy / "datapackage.json")],
+        capture_output=True,
+        text=True,
+        check=False,
+        cwd=copy,
+    )
+    report = json.loads(result.stdout)
+    assert report["valid"] is True, result.stdout[:2000]
+    assert {task["name"] for task in report["tasks"]} == {"responses", "challenges", "actions"}
+    assert sum(task["stats"]["rows"] for task in report["tasks"]) > 1500
+
+
+@pytest.mark.slow
+def test_the_frictionless_validator_catches_a_broken_row(demo_dir: Path, tmp_path: Path) -> None:
+    copy = tmp_path / "session"
+    shutil.copytree(demo_dir, copy)
+    shutil.copy(REPO / "data" / "schema" / "datapackage.json", copy / "datapackage.json")
+    responses = copy / "responses.csv"
+    lines = responses.read_bytes().split(b"\r\n")
+    lines[1] = lines[1].replace(b",rated,", b",maybe,", 1)
+    responses.write_bytes(b"\r\n".join(lines))
+    frictionless = Path(sys.executable).parent / "frictionless"
+    result = subprocess.run(
+        [str(frictionless), "validate", "--json", str(copy / "datapackage.json")],
+        capture_output=True,
+        text=True,
+        check=False,
+        cwd=copy,
+    )
+    assert json.loads(result.stdout)["valid"] is False
+
+
+@pytest.mark.slow
+def test_validate_accepts_the_demo_and_reports_broken_rows(demo_dir: Path, tmp_path: Path) -> None:
+    assert validate_session(demo_dir) == []
+    copy = tmp_path / "session"
+    shutil.copytree(demo_dir, copy)
+    challenges = copy / "challenges.csv"
+    lines = challenges.read_bytes().split(b"\r\n")
+    cells = lines[3].split(b",")
+    cells[4] = b"vielleicht"
+    lines[3] = b",".join(cells)
+    challenges.write_bytes(b"\r\n".join(lines))
+    problems = validate_session(copy)
+    assert [(p.file.name, p.line, p.column) for p in problems] == [("challenges.csv", 4, "applies")]
+
+
+def test_validate_reports_a_missing_file_and_a_damaged_file(session: Session) -> None:
+    (session.path / "actions.csv").unlink()
+    (session.path / "responses.csv.damaged").write_text("R-1,half a row\n", encoding="utf-8")
+    reasons = {(p.file.name, p.reason.split(";")[0]) for p in validate_session(session.path)}
+    assert ("actions.csv", "the file is missing") in reasons
+    assert any(name == "responses.csv.damaged" for name, _ in reasons)
+
+
+def test_validate_on_a_folder_that_is_not_a_session(tmp_path: Path) -> None:
+    [problem] = validate_session(tmp_path)
+    assert "not a session folder" in problem.reason
+
+
+@pytest.mark.slow
+def test_the_validate_command(demo_dir: Path, tmp_path: Path) -> None:
+    ok = CliRunner().invoke(cli, ["validate", str(demo_dir)])
+    assert ok.exit_code == 0
+    assert "valid" in ok.stdout
+    bad = CliRunner().invoke(cli, ["validate", str(tmp_path)])
+    assert bad.exit_code == 1
+    assert "not a session folder" in bad.stderr
+
+
+def test_the_schema_command_prints_the_package() -> None:
+    result = CliRunner().invoke(cli, ["schema"])
+    assert result.exit_code == 0
+    assert json.loads(result.stdout)["name"] == "wholecomm-session"
