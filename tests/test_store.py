@@ -95,7 +95,9 @@ def test_comments_round_trip_exactly(store: SessionStore, comment: str) -> None:
 
 
 def test_a_hand_edited_bad_row_is_reported_with_line_and_column(store: SessionStore) -> None:
-    store.record_response(respondent_id="R-AAAA", stakeholder_group="politics", standard_id="GOV-1-1", response="dont_know")
+    store.record_response(
+        respondent_id="R-AAAA", stakeholder_group="politics", standard_id="GOV-1-1", response="dont_know"
+    )
     path = store.path(RESPONSES)
     text = path.read_text(encoding="utf-8")
     path.write_text(text.replace(",dont_know,", ",maybe,"), encoding="utf-8", newline="")
@@ -116,7 +118,9 @@ def test_a_changed_header_is_refused(store: SessionStore) -> None:
 
 
 def test_a_failed_write_leaves_the_file_as_it_was(store: SessionStore, monkeypatch: pytest.MonkeyPatch) -> None:
-    store.record_response(respondent_id="R-AAAA", stakeholder_group="politics", standard_id="GOV-1-1", response="dont_know")
+    store.record_response(
+        respondent_id="R-AAAA", stakeholder_group="politics", standard_id="GOV-1-1", response="dont_know"
+    )
     path = store.path(RESPONSES)
     before = path.read_bytes()
     real_write = os.write
@@ -137,7 +141,11 @@ def test_a_failed_write_leaves_the_file_as_it_was(store: SessionStore, monkeypat
 
 def test_a_torn_last_row_is_moved_aside_and_earlier_rows_survive(store: SessionStore) -> None:
     kept = store.record_response(
-        respondent_id="R-AAAA", stakeholder_group="politics", standard_id="GOV-1-1", response="rated", rating=1,
+        respondent_id="R-AAAA",
+        stakeholder_group="politics",
+        standard_id="GOV-1-1",
+        response="rated",
+        rating=1,
         comment="zwei\nZeilen",
     )
     path = store.path(RESPONSES)
@@ -197,7 +205,9 @@ def test_thirty_processes_writing_at_once_lose_and_interleave_nothing(session: S
     assert len(rows) == 3000
     for n in range(30):
         mine = [r for r in rows if r.respondent_id == f"P{n:02d}"]
-        assert [r.comment for r in mine] == [f"worker {n:02d} answer {i}, with a comma and a\nline break" for i in range(100)]
+        assert [r.comment for r in mine] == [
+            f"worker {n:02d} answer {i}, with a comma and a\nline break" for i in range(100)
+        ]
         assert [r.rating for r in mine] == [i % 4 for i in range(100)]
 
 
@@ -219,19 +229,32 @@ def test_killing_writers_mid_write_leaves_every_earlier_row_readable(session: Se
         mine = [r.comment for r in rows if r.respondent_id == f"P{n:02d}"]
         assert mine == [f"worker {n:02d} answer {i}, with a comma and a\nline break" for i in range(len(mine))]
     # the store keeps working after the crash
-    store.record_response(respondent_id="R-LAST", stakeholder_group="politics", standard_id="GOV-1-1", response="dont_know")
+    store.record_response(
+        respondent_id="R-LAST", stakeholder_group="politics", standard_id="GOV-1-1", response="dont_know"
+    )
     assert store.responses()[-1].respondent_id == "R-LAST"
     assert len(store.responses()) == len(rows) + 1
 
 
 def test_recorded_at_is_utc_iso8601() -> None:
     stamp = utc_now()
-    assert stamp.endswith("Z") and "T" in stamp
+    assert stamp.endswith("Z")
+    assert "T" in stamp
 
 
 def test_append_refuses_mixed_tables(store: SessionStore) -> None:
     response = Response(
-        store.session.session_id, "R-A", "politics", "governance", "GOV-1-1", None, "dont_know", "", "", utc_now(), "de",
+        store.session.session_id,
+        "R-A",
+        "politics",
+        "governance",
+        "GOV-1-1",
+        None,
+        "dont_know",
+        "",
+        "",
+        utc_now(),
+        "de",
         store.catalog.version,
     )
     from wholecomm_kit.records import ChallengeAnswer

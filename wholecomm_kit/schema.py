@@ -203,6 +203,8 @@ def _frictionless_problems(folder: Path, catalog: Catalog) -> list[Problem]:
         for error in task.errors:
             row = getattr(error, "row_number", None)
             reason = (f"row {row}: " if row else "") + str(error.message)
-            problems.append(Problem(files.get(str(task.name), folder), None, getattr(error, "field_name", None), reason))
+            problems.append(
+                Problem(files.get(str(task.name), folder), None, getattr(error, "field_name", None), reason)
+            )
     problems.extend(Problem(folder, None, None, str(error.message)) for error in report.errors)
     return problems

@@ -1,0 +1,33 @@
+# Two commands for a fresh Linux or macOS machine with Python >= 3.11:
+#   make demo   set everything up and run the demo workshop end to end
+#   make test   set everything up and run the whole test suite (lint, types, tests)
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: setup demo test lint bench clean
+
+$(STAMP): pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || \
+		{ echo "The kit needs Python 3.11 or newer; '$(PYTHON)' is older. Set PYTHON=python3.12, for example."; exit 1; }
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	touch $(STAMP)
+
+setup: $(STAMP)
+
+demo: setup
+	$(BIN)/wholecomm-kit demo --dir workshops
+
+lint: setup
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+
+test: lint
+	$(BIN)/pytest
+
+clean:
+	rm -rf $(VENV) workshops .pytest_cache .mypy_cache .ruff_cache .hypothesis
