@@ -20,18 +20,11 @@ from typing import Any, TypeVar
 import yaml
 
 from .exceptions import CatalogError
+from .resources import data_dir
 
 LANGUAGES: tuple[str, ...] = ("de", "en")
 _K = TypeVar("_K")
 FIELD_IDS: tuple[str, ...] = ("governance", "employment", "education", "health", "housing")
-
-
-def data_dir() -> Path:
-    """Where the kit's data lives: inside an installed wheel, or the repository."""
-    packaged = Path(__file__).resolve().parent / "data"
-    if packaged.is_dir():
-        return packaged
-    return Path(__file__).resolve().parent.parent / "data"
 
 
 @dataclass(frozen=True)
@@ -450,6 +443,9 @@ def _read_catalog(directory: Path) -> Catalog:
     field_ids = r.get(scale, "fields", "top level")
     if not isinstance(field_ids, list) or not field_ids:
         raise r.fail("fields", "must list the field ids in order")
+    repeated = sorted({f for f in field_ids if field_ids.count(f) > 1})
+    if repeated:
+        raise r.fail("fields", f"lists {', '.join(map(str, repeated))} more than once")
     fields = tuple(_field(directory / f"{fid}.yaml", fid) for fid in field_ids)
 
     ratings = []
@@ -476,21 +472,17 @@ def _read_catalog(directory: Path) -> Catalog:
 
 def _check_unique_and_references(directory: Path, catalog: Catalog) -> None:
     seen: dict[str, str] = {}
+    prefixes: dict[str, str] = {}
     for f in catalog.fields:
         path = directory / f"{f.id}.yaml"
-        items: tuple[Challenge | Group | Standard | Practice, ...] = (
-            *f.challenges,
-            *f.groups,
-            *f.standards,
-            *f.practices,
-        )
+        if f.prefix in prefixes:
+            raise CatalogError(f"{path}: {f.id}: prefix {f.prefix} is already used by {prefixes[f.prefix]}")
+        prefixes[f.prefix] = str(path)
+        items: tuple[Challenge | Group | Standard | Practice, ...] = (*f.challenges, *f.groups, *f.standards, *f.practices)
         for item_id in (f.id, *(x.id for x in items)):
             if item_id in seen:
                 raise CatalogError(f"{path}: {item_id}: duplicate id (already used in {seen[item_id]})")
             seen[item_id] = str(path)
-        prefixes = [g.prefix for g in catalog.fields]
-        if prefixes.count(f.prefix) > 1:
-            raise CatalogError(f"{path}: prefix {f.prefix} is used by more than one field")
     for p in catalog.practices:
         for ref in p.standard_ids:
             if not isinstance(catalog._by_id.get(ref), Standard):

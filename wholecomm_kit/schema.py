@@ -11,9 +11,10 @@ import json
 from pathlib import Path
 from typing import Any
 
-from .catalog import LANGUAGES, Catalog, data_dir, load_catalog
+from .catalog import LANGUAGES, Catalog, load_catalog
 from .exceptions import InputError, KitError, Problem
 from .records import ACTIONS, CHALLENGES, RESPONSES, TABLES, Table
+from .resources import data_dir
 from .session import SESSION_FILE, load_session
 from .store import SessionStore, read_records
 

@@ -66,7 +66,8 @@ class Session:
 
 def slugify(text: str) -> str:
     """A lowercase ASCII name for folders: ``Groß Köris`` becomes ``gross-koeris``."""
-    ascii_text = unicodedata.normalize("NFKD", text.translate(_UMLAUTS)).encode("ascii", "ignore").decode()
+    composed = unicodedata.normalize("NFC", text)  # text pasted on macOS may hold "o" + combining diaeresis
+    ascii_text = unicodedata.normalize("NFKD", composed.translate(_UMLAUTS)).encode("ascii", "ignore").decode()
     return re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")
 
 
@@ -92,7 +93,7 @@ def check_municipality(name: str) -> str:
 
 
 def parse_date(text: str) -> dt.date:
-    if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", text.strip()):
+    if not re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", text.strip()):
         raise SessionError(f"The date {text!r} is not in the form YYYY-MM-DD, e.g. 2025-03-14.")
     try:
         return dt.date.fromisoformat(text.strip())
@@ -134,7 +135,7 @@ def create_session(
     catalog = catalog or load_catalog()
     municipality = check_municipality(municipality)
     country_code = country.strip().upper()
-    if not re.fullmatch(r"[A-Z]{2}", country_code):
+    if not re.fullmatch(r"[A-Za-z]{2}", country.strip()):
         raise SessionError(f"The country {country!r} is not a two-letter ISO code such as DE, AT, IT or SE.")
     if size not in catalog.ids("sizes"):
         raise SessionError(f"Unknown municipality size {size!r}. Choose from: {', '.join(catalog.ids('sizes'))}.")
@@ -234,7 +235,7 @@ def load_session(path: Path | str, catalog: Catalog | None = None) -> Session:
     def need(key: str, kind: type | tuple[type, ...]) -> Any:
         if key not in data:
             raise SessionError(f"{file}: the key {key!r} is missing.")
-        if not isinstance(data[key], kind):
+        if isinstance(data[key], bool) and kind is not bool or not isinstance(data[key], kind):
             raise SessionError(f"{file}: the key {key!r} has the wrong type ({type(data[key]).__name__}).")
         return data[key]
 
@@ -249,29 +250,35 @@ def load_session(path: Path | str, catalog: Catalog | None = None) -> Session:
     session_id = need("session_id", str)
     if not re.fullmatch(r"[a-z0-9][a-z0-9-]{0,200}", session_id):
         raise SessionError(f"{file}: session_id {session_id!r} may only hold lowercase letters, digits and '-'.")
-    municipality = check("municipality", lambda: check_municipality(need("municipality", str)))
+    name = need("municipality", str)
+    municipality = check("municipality", lambda: check_municipality(name))
     size = need("size", str)
     if size not in catalog.ids("sizes"):
         raise SessionError(f"{file}: size {size!r} is unknown; expected one of {', '.join(catalog.ids('sizes'))}.")
     language = need("language", str)
     if language not in LANGUAGES:
         raise SessionError(f"{file}: language {language!r} is unknown; expected one of {', '.join(LANGUAGES)}.")
-    fields = check("fields", lambda: parse_fields(need("fields", list), catalog))
+    field_list = need("fields", list)
+    if not all(isinstance(f, str) for f in field_list):
+        raise SessionError(f"{file}: the key 'fields' must be a list of field ids (texts).")
+    fields = check("fields", lambda: parse_fields(field_list, catalog))
     country = need("country", str)
     if not re.fullmatch(r"[A-Z]{2}", country):
         raise SessionError(f"{file}: country {country!r} is not a two-letter ISO code.")
     previous_text = need("previous", (str, type(None)))
+    day_text = need("date", str)
+    demo = need("demo", bool) if "demo" in data else False
     return Session(
         path=folder.resolve(),
         session_id=session_id,
         municipality=municipality,
         country=country,
         size=size,
-        date=check("date", lambda: parse_date(need("date", str))),
+        date=check("date", lambda: parse_date(day_text)),
         fields=fields,
         language=language,
         catalog_version=need("catalog_version", str),
         created_at=need("created_at", str),
         previous=(folder / previous_text).resolve() if previous_text else None,
-        demo=bool(data.get("demo", False)),
+        demo=demo,
     )
