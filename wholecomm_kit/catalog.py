@@ -119,6 +119,11 @@ class Field:
     def standards(self) -> tuple[Standard, ...]:
         return tuple(s for g in self.groups for s in g.standards)
 
+    @property
+    def items(self) -> tuple[Challenge | Group | Standard | Practice, ...]:
+        """Everything in the field that has an id of its own."""
+        return (*self.challenges, *self.groups, *self.standards, *self.practices)
+
 
 @dataclass(frozen=True)
 class Catalog:
@@ -478,8 +483,7 @@ def _check_unique_and_references(directory: Path, catalog: Catalog) -> None:
         if f.prefix in prefixes:
             raise CatalogError(f"{path}: {f.id}: prefix {f.prefix} is already used by {prefixes[f.prefix]}")
         prefixes[f.prefix] = str(path)
-        items: tuple[Challenge | Group | Standard | Practice, ...] = (*f.challenges, *f.groups, *f.standards, *f.practices)
-        for item_id in (f.id, *(x.id for x in items)):
+        for item_id in (f.id, *(x.id for x in f.items)):
             if item_id in seen:
                 raise CatalogError(f"{path}: {item_id}: duplicate id (already used in {seen[item_id]})")
             seen[item_id] = str(path)

@@ -235,7 +235,7 @@ def load_session(path: Path | str, catalog: Catalog | None = None) -> Session:
     def need(key: str, kind: type | tuple[type, ...]) -> Any:
         if key not in data:
             raise SessionError(f"{file}: the key {key!r} is missing.")
-        if isinstance(data[key], bool) and kind is not bool or not isinstance(data[key], kind):
+        if (isinstance(data[key], bool) and kind is not bool) or not isinstance(data[key], kind):
             raise SessionError(f"{file}: the key {key!r} has the wrong type ({type(data[key]).__name__}).")
         return data[key]
 
