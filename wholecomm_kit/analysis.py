@@ -81,7 +81,7 @@ POSITION = "position"
 RESPONSE_FRAME_COLUMNS: tuple[str, ...] = (*Response.COLUMNS, POSITION)
 CHALLENGE_FRAME_COLUMNS: tuple[str, ...] = (*ChallengeAnswer.COLUMNS, POSITION)
 FIELD_INDEX_COLUMNS: tuple[str, ...] = ("field_id", "n_respondents", "n_standards", "n_standards_rated", "index")
-GROUP_COLUMNS: tuple[str, ...] = ("stakeholder_group", "group_size", *FIELD_INDEX_COLUMNS)
+GROUP_COLUMNS: tuple[str, ...] = ("stakeholder_group", "group_size", *FIELD_INDEX_COLUMNS, "suppressed")
 COMPARE_FIELD_COLUMNS: tuple[str, ...] = ("field_id", "index_previous", "index_current", "change")
 COMPARE_STANDARD_COLUMNS: tuple[str, ...] = (
     "field_id",
@@ -175,7 +175,7 @@ def standard_summary(current: pd.DataFrame, catalog: Catalog, fields: Sequence[s
     standards = [s for f in _assessed(catalog, fields) for s in f.standards]
     ids = [s.id for s in standards]
     max_rating = len(catalog.ratings) - 1
-    answers = current[current["standard_id"].isin(ids)]
+    answers = current[current["standard_id"].isin(ids)].reset_index(drop=True)
     rated = answers["response"] == RATED
     rating = answers["rating"].where(rated)
     whole = rating.fillna(0.0).astype("int64")
@@ -290,7 +290,9 @@ def by_stakeholder_group(
     """The field index computed from each stakeholder group's answers alone.
 
     A group is shown on its own only if it has at least ``min_group_size`` respondents in the whole
-    session (``current`` = all current answers), so no one's answers can be read off a tiny group.
+    session (``current`` = all current answers), so no one's answers can be read off a tiny group;
+    a shown group's index for one field is also hidden (``suppressed``, index NaN) when fewer than
+    ``min_group_size`` of its respondents answered in that field.
     The smaller groups are merged into ``other_groups``; if that merged set is still below the
     threshold it is left out entirely.
     """
@@ -325,8 +327,11 @@ def by_stakeholder_group(
     if tables:
         table = pd.concat(tables, ignore_index=True)
         table["stakeholder_group"] = table["stakeholder_group"].astype("str")
+        # a group big enough overall may still have fewer people in one field: hide that cell's index too
+        table["suppressed"] = table["n_respondents"] < min_group_size
+        table["index"] = table["index"].mask(table["suppressed"])
     else:
-        dtypes = {"stakeholder_group": "str", "field_id": "str", "index": "float64"}
+        dtypes = {"stakeholder_group": "str", "field_id": "str", "index": "float64", "suppressed": "bool"}
         table = pd.DataFrame({column: pd.Series(dtype=dtypes.get(column, "int64")) for column in GROUP_COLUMNS})
     return GroupBreakdown(table, min_group_size, merged, suppressed_groups, suppressed_respondents)
 
@@ -356,7 +361,7 @@ def challenge_summary(current: pd.DataFrame, catalog: Catalog, fields: Sequence[
     challenges = [c for f in _assessed(catalog, fields) for c in f.challenges]
     ids = [c.id for c in challenges]
     options = catalog.ids("challenge_answers")
-    answers = current[current["challenge_id"].isin(ids)]
+    answers = current[current["challenge_id"].isin(ids)].reset_index(drop=True)
     indicators = pd.DataFrame(
         {
             "challenge_id": answers["challenge_id"],
@@ -417,7 +422,7 @@ def compare(current_summary: pd.DataFrame, previous_summary: pd.DataFrame) -> Co
 
 def _current_first(frame: pd.DataFrame, current_order: list[str], key: str) -> pd.DataFrame:
     """Rows in the order of the current session, the previous session's extra rows after them."""
-    rank = {value: i for i, value in enumerate(current_order)}
+    rank = {value: i for i, value in enumerate(dict.fromkeys(current_order))}
     position = frame[key].map(lambda value: rank.get(value, len(rank)))
     return (
         frame.assign(_rank=position, _row=range(len(frame)))

@@ -1,0 +1,55 @@
+"""Interface texts in German and English, kept in declarative YAML files.
+
+Each file in ``data/texts`` holds the texts of one part of the kit
+(``checklist.yaml``, ``handout.yaml`` …); a text's key is the file name and the
+entry name, e.g. ``checklist.saved``. Placeholders use ``{name}`` and must be
+the same in both languages.
+"""
+
+from __future__ import annotations
+
+import functools
+import string
+from pathlib import Path
+
+import yaml
+
+from .catalog import LANGUAGES, Text
+from .exceptions import CatalogError
+from .resources import data_dir
+
+
+def texts_dir() -> Path:
+    return data_dir() / "texts"
+
+
+def placeholders(text: str) -> set[str]:
+    return {name for _, name, _, _ in string.Formatter().parse(text) if name}
+
+
+@functools.cache
+def all_texts() -> dict[str, Text]:
+    """Every interface text, checked for both languages and matching placeholders."""
+    texts: dict[str, Text] = {}
+    for path in sorted(texts_dir().glob("*.yaml")):
+        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        if not isinstance(data, dict):
+            raise CatalogError(f"{path}: expected entries of the form  key: {{de: …, en: …}}")
+        for key, value in data.items():
+            if not isinstance(value, dict) or set(value) != set(LANGUAGES):
+                raise CatalogError(f"{path}: {key}: needs exactly the languages {', '.join(LANGUAGES)}")
+            if not all(isinstance(value[lang], str) and value[lang].strip() for lang in LANGUAGES):
+                raise CatalogError(f"{path}: {key}: every language needs a non-empty text")
+            if placeholders(value["de"]) != placeholders(value["en"]):
+                raise CatalogError(f"{path}: {key}: the German and English texts use different placeholders")
+            texts[f"{path.stem}.{key}"] = Text(de=value["de"], en=value["en"])
+    return texts
+
+
+def t(key: str, language: str, **values: object) -> str:
+    """The text ``key`` in ``language``, with ``{placeholders}`` filled in."""
+    try:
+        text = all_texts()[key].get(language)
+    except KeyError:
+        raise KeyError(f"no interface text {key!r} in language {language!r}") from None
+    return text.format(**values) if values else text
