@@ -529,8 +529,10 @@ def test_catalog_summary_in_english() -> None:
     result = CliRunner().invoke(cli, ["catalog", "--lang", "en"])
     assert result.exit_code == 0, result.output
     assert "Whole-COMM Toolbox catalogue 2024.1-kit.1" in result.stdout
-    assert "Governance [governance]: 22 standards, 8 challenges, 2 practice examples" in result.stdout
-    assert "GOV-1-1" in result.stdout
+    assert "Governance [governance]: 22 standards, 8 challenges, 2 practice example(s)" in result.stdout
+    assert "GOV-1-1   In our municipality" in result.stdout
+    assert "GOV-C1" in result.stdout
+    assert "HOU-P3" in result.stdout
     assert "HOU-7-1" in result.stdout
 
 

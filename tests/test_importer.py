@@ -174,7 +174,8 @@ def test_the_cli_prints_every_problem_and_exits_nonzero(session: Session, tmp_pa
     file = write_csv(tmp_path / "bad.csv", [row(rating="9"), row(stakeholder_group="")])
     result = CliRunner().invoke(cli, ["import", str(session.path), str(file)])
     assert result.exit_code == 1
-    assert "2 problem(s) found, nothing was changed" in result.stderr
+    assert "Nothing was imported." in result.stderr
+    assert "2 problem(s) found" in result.stderr
     assert f"{file}, line 2, column 'rating': 9 is out of range" in result.stderr
     assert f"{file}, line 3, column 'stakeholder_group': is empty" in result.stderr
     assert "Traceback" not in result.output

@@ -15,6 +15,7 @@ from wholecomm_kit.catalog import Catalog
 from wholecomm_kit.cli import cli
 from wholecomm_kit.demo import create_demo
 from wholecomm_kit.schema import build_datapackage, datapackage_json, schema_path, validate_session
+from wholecomm_kit.exceptions import SessionError
 from wholecomm_kit.session import Session
 
 REPO = Path(__file__).resolve().parent.parent
@@ -104,8 +105,8 @@ def test_validate_reports_a_missing_file_and_a_damaged_file(session: Session) ->
 
 
 def test_validate_on_a_folder_that_is_not_a_session(tmp_path: Path) -> None:
-    [problem] = validate_session(tmp_path)
-    assert "not a session folder" in problem.reason
+    with pytest.raises(SessionError, match="not a session folder"):
+        validate_session(tmp_path)
 
 
 @pytest.mark.slow

@@ -262,3 +262,16 @@ def test_append_refuses_mixed_tables(store: SessionStore) -> None:
     challenge = ChallengeAnswer(store.session.session_id, "R-A", "politics", "GOV-C1", "yes", utc_now())
     with pytest.raises(ValueError, match="one table"):
         store.append([response, challenge])
+
+
+def test_a_file_saved_with_lf_line_ends_keeps_working(store: SessionStore) -> None:
+    first = store.record_response(
+        respondent_id="R-AAAA", stakeholder_group="politics", standard_id="GOV-1-1", response="dont_know"
+    )
+    path = store.path(RESPONSES)
+    path.write_bytes(path.read_bytes().replace(b"\r\n", b"\n"))
+    second = store.record_response(
+        respondent_id="R-BBBB", stakeholder_group="politics", standard_id="GOV-1-2", response="rated", rating=1
+    )
+    assert store.responses() == [first, second]
+    assert not Path(f"{path}.damaged").exists()

@@ -13,6 +13,7 @@ import click
 
 from .catalog import LANGUAGES, load_catalog
 from .exceptions import InputError, KitError
+from .report import BROWSER_ENV
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -25,7 +26,7 @@ def _friendly_errors(command: F) -> F:
         try:
             return command(*args, **kwargs)
         except InputError as exc:
-            click.echo(f"Error: {len(exc.problems)} problem(s) found, nothing was changed:", err=True)
+            click.echo(f"Error: {len(exc.problems)} problem(s) found:", err=True)
             for problem in exc.problems:
                 click.echo(f"  {problem}", err=True)
             sys.exit(1)
@@ -70,12 +71,18 @@ def catalog_command(as_json: bool, lang: str) -> None:
     for field in catalog.fields:
         click.echo(
             f"\n{field.number}. {field.title.get(lang)} [{field.id}]: {len(field.standards)} standards, "
-            f"{len(field.challenges)} challenges, {len(field.practices)} practice examples"
+            f"{len(field.challenges)} challenges, {len(field.practices)} practice example(s)"
         )
         for group in field.groups:
-            click.echo(f"   {group.id}  {group.title.get(lang)}")
+            click.echo(f"\n   {group.id}  {group.title.get(lang)}")
             for standard in group.standards:
-                click.echo(f"      {standard.id:<9} {standard.short.get(lang)}")
+                click.echo(f"      {standard.id:<9} {standard.text.get(lang)}")
+        click.echo("\n   Key challenges:")
+        for challenge in field.challenges:
+            click.echo(f"      {challenge.id:<9} {challenge.text.get(lang)}")
+        click.echo("\n   Practice examples:")
+        for practice in field.practices:
+            click.echo(f"      {practice.id:<9} {practice.name.get(lang)} ({practice.place}, {practice.country})")
 
 
 @cli.command("new-session")
@@ -133,7 +140,11 @@ def import_command(session_dir: Path, csv_file: Path, lenient: bool) -> None:
     from .importer import import_responses
     from .session import load_session
 
-    result = import_responses(load_session(session_dir), csv_file, lenient=lenient)
+    try:
+        result = import_responses(load_session(session_dir), csv_file, lenient=lenient)
+    except InputError:
+        click.echo("Nothing was imported.", err=True)
+        raise
     click.echo(f"Imported {result.imported} answer(s) into {session_dir}.")
     if result.blank_lines:
         click.echo(f"Skipped {result.blank_lines} empty line(s).")
@@ -170,6 +181,36 @@ def schema_command(write: bool) -> None:
         click.echo(datapackage_json(), nl=False)
 
 
+@cli.command("report")
+@click.argument("session_dir", type=click.Path(path_type=Path))
+@click.option("--lang", type=click.Choice(LANGUAGES), help="Language of the handout (default: the session's).")
+@click.option("--format", "formats", default="html,pdf", show_default=True, help="html, pdf or both, comma-separated.")
+@click.option(
+    "--previous", type=click.Path(path_type=Path), help="An earlier session of the same town to compare with."
+)
+@click.option("--browser", help=f"Chromium, Chrome or Edge to print the PDF with (or set {BROWSER_ENV}).")
+@_friendly_errors
+def report_command(
+    session_dir: Path, lang: str | None, formats: str, previous: Path | None, browser: str | None
+) -> None:
+    """Write the handout (HTML and PDF) into SESSION/report/ and print the paths."""
+    from .report import make_report
+
+    result = make_report(
+        session_dir,
+        language=lang,
+        formats=tuple(f.strip() for f in formats.split(",") if f.strip()),
+        previous=previous,
+        browser=browser,
+        progress=lambda message: click.echo(message, err=True),
+    )
+    for warning in result.warnings:
+        click.echo(f"Warning: {warning}", err=True)
+    for path in (result.html, result.pdf):
+        if path is not None:
+            click.echo(str(path))
+
+
 @cli.command("demo")
 @click.option(
     "--dir",
@@ -179,13 +220,22 @@ def schema_command(write: bool) -> None:
     show_default=True,
     help="Folder for the demo session.",
 )
+@click.option("--handout/--no-handout", default=True, show_default=True, help="End by writing the demo's handout.")
 @_friendly_errors
-def demo_command(directory: Path) -> None:
-    """Create the fictional 'Musterstadt' workshop with answers and print its path."""
+def demo_command(directory: Path, handout: bool) -> None:
+    """Create the fictional 'Musterstadt' workshop with answers, write its handout and print the paths."""
     from .demo import create_demo
+    from .report import make_report
 
     session = create_demo(directory)
     click.echo(str(session.path))
+    if handout:
+        result = make_report(session.path, progress=lambda message: click.echo(message, err=True))
+        for warning in result.warnings:
+            click.echo(f"Warning: {warning}", err=True)
+        for path in (result.html, result.pdf):
+            if path is not None:
+                click.echo(str(path))
 
 
 def main() -> None:

@@ -15,7 +15,7 @@ from .catalog import LANGUAGES, Catalog, load_catalog
 from .exceptions import InputError, KitError, Problem
 from .records import ACTIONS, CHALLENGES, RESPONSES, TABLES, Table
 from .resources import data_dir
-from .session import SESSION_FILE, load_session
+from .session import load_session
 from .store import SessionStore, read_records
 
 ID_PATTERN = "[A-Za-z0-9][A-Za-z0-9_.-]{0,63}"
@@ -164,11 +164,11 @@ def datapackage_json(catalog: Catalog | None = None) -> str:
 
 
 def validate_session(path: Path) -> list[Problem]:
-    """Every problem in a session folder: session.json, each CSV against the catalogue and the data contract."""
-    try:
-        session = load_session(path)
-    except KitError as exc:
-        return [Problem(Path(path) / SESSION_FILE, None, None, str(exc))]
+    """Every problem in the CSV files of a session, against the catalogue and the data contract.
+
+    A folder that is not a readable session at all raises :class:`SessionError` instead.
+    """
+    session = load_session(path)
     store = SessionStore.open(session)
     problems: list[Problem] = []
     for table in TABLES:

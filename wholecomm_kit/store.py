@@ -188,7 +188,8 @@ def _cut_torn_tail(fd: int, path: Path, columns: int) -> None:
 
 def _check_header(fd: int, path: Path, table: Table) -> None:
     expected = encode_rows([table.columns])
-    if os.pread(fd, len(expected), 0) != expected:
+    first_line = os.pread(fd, len(expected) + 3, 0).removeprefix(b"\xef\xbb\xbf").split(b"\n", 1)[0]
+    if first_line.rstrip(b"\r") != expected.rstrip(b"\r\n"):
         raise StoreError(
             f"{path}, line 1: the header is not the expected columns ({', '.join(table.columns)}). "
             "The file was changed by hand or belongs to another kit version; restore it from a backup."
