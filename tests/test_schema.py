@@ -14,8 +14,8 @@ from click.testing import CliRunner
 from wholecomm_kit.catalog import Catalog
 from wholecomm_kit.cli import cli
 from wholecomm_kit.demo import create_demo
-from wholecomm_kit.schema import build_datapackage, datapackage_json, schema_path, validate_session
 from wholecomm_kit.exceptions import SessionError
+from wholecomm_kit.schema import build_datapackage, datapackage_json, schema_path, validate_session
 from wholecomm_kit.session import Session
 
 REPO = Path(__file__).resolve().parent.parent
