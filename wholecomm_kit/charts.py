@@ -1,0 +1,1076 @@
+"""Charts for the post-workshop handout and the live-results projector view.
+
+Every chart is drawn from the tables of :mod:`wholecomm_kit.analysis` and comes back as a :class:`Chart`:
+PNG bytes, a textual description (``alt``) with the key numbers and the title, all in the chart's
+language. Nothing here computes a statistic of its own; the charts only show what analysis.py defines.
+
+* Drawing uses :class:`matplotlib.figure.Figure` with the Agg canvas directly, never pyplot: no global
+  figure registry (so nothing leaks, whatever the number of charts), no global state changed (no
+  ``rcParams``), safe to call from several threads at once.
+* Colours: Okabe–Ito for categories, an ordered colour-blind-safe scale (viridis) for the ratings 0–3,
+  two different greys with different hatching for "don't know" and "not applicable". No information is
+  carried by colour alone: bars are labelled directly, hatched or told apart by marker shape, and text
+  on coloured areas is black or white, whichever has the higher contrast (at least WCAG AA, 4.5 : 1).
+* Text uses DejaVu Sans (shipped with matplotlib, with umlauts, "–" and "⚠"); any character it lacks
+  is replaced by "?" instead of being left to a "Glyph missing" warning.
+* The same input gives byte-identical PNGs (no software version or date in the file).
+* ``projector=True`` draws for the live-results view (large type, at least 18 pt); ``scale`` zooms
+  any chart (sizes and type) for other media.
+* Without data (no answers, no ratings where a chart needs them, a field not assessed …) every chart
+  returns a small chart saying "no data yet" and why, instead of raising.
+"""
+
+from __future__ import annotations
+
+import base64
+import functools
+import html
+import io
+import math
+import struct
+import textwrap
+import unicodedata
+from collections.abc import Sequence
+from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
+
+import pandas as pd
+from matplotlib.axes import Axes
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
+from matplotlib.font_manager import FontProperties, findfont, get_font
+from matplotlib.layout_engine import ConstrainedLayoutEngine
+from matplotlib.legend import Legend
+from matplotlib.lines import Line2D
+from matplotlib.patches import Patch
+from matplotlib.text import Text
+from matplotlib.transforms import Bbox, blended_transform_factory
+
+from .analysis import DISPUTED_MIN_RATINGS, DISPUTED_MIN_SD, OTHER_GROUPS, Analysis, Comparison, GroupBreakdown
+from .catalog import Catalog, load_catalog
+from .texts import t
+
+__all__ = [
+    "DONT_KNOW_COLOUR",
+    "FONT_FAMILY",
+    "HANDOUT",
+    "MUTED_COLOUR",
+    "NOT_APPLICABLE_COLOUR",
+    "OKABE_ITO",
+    "PROJECTOR",
+    "RATING_COLOURS",
+    "TEXT_COLOUR",
+    "Chart",
+    "Style",
+    "all_charts",
+    "answer_distribution",
+    "change_since_last",
+    "contrast_ratio",
+    "field_index_overview",
+    "priority_vs_rating",
+    "stakeholder_groups",
+    "style_for",
+    "text_colour_on",
+]
+
+FONT_FAMILY = "DejaVu Sans"
+
+OKABE_ITO: dict[str, str] = {
+    "black": "#000000",
+    "orange": "#E69F00",
+    "sky_blue": "#56B4E9",
+    "bluish_green": "#009E73",
+    "yellow": "#F0E442",
+    "blue": "#0072B2",
+    "vermillion": "#D55E00",
+    "reddish_purple": "#CC79A7",
+}
+"""The Okabe–Ito palette, distinguishable with every common colour-vision deficiency."""
+
+RATING_COLOURS: tuple[str, ...] = ("#440154", "#31688E", "#35B779", "#FDE725")
+"""Ratings 0 … 3: viridis, ordered in lightness (so also in greyscale) and colour-blind safe."""
+DONT_KNOW_COLOUR = "#D4D4D4"
+NOT_APPLICABLE_COLOUR = "#8C8C8C"
+DONT_KNOW_HATCH = "///"
+NOT_APPLICABLE_HATCH = "..."
+HATCH_EDGE = "#404040"
+
+TEXT_COLOUR = "#1A1A1A"
+MUTED_COLOUR = "#595959"
+"""Secondary text: 7 : 1 on white, well above WCAG AA."""
+GRID_COLOUR = "#D9D9D9"
+INDEX_COLOUR = OKABE_ITO["blue"]
+PREVIOUS_COLOUR = OKABE_ITO["sky_blue"]
+PREVIOUS_HATCH = "//"
+DISPUTED_COLOUR = OKABE_ITO["vermillion"]
+GROUP_COLOURS: tuple[str, ...] = tuple(
+    OKABE_ITO[name]
+    for name in ("blue", "orange", "bluish_green", "vermillion", "sky_blue", "reddish_purple", "yellow", "black")
+)
+OTHER_GROUPS_COLOUR = "#8C8C8C"
+WARNING_SIGN = "⚠"
+
+# --- result --------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Chart:
+    """One rendered chart: the PNG, a textual description of what it shows and its title."""
+
+    png: bytes
+    alt: str
+    title: str
+    width: int
+    """Pixels."""
+    height: int
+    empty: bool = False
+    """True for a "no data yet" chart."""
+
+    def data_uri(self) -> str:
+        """The PNG as a ``data:`` URI, for ``<img src=…>`` in self-contained HTML."""
+        return "data:image/png;base64," + base64.b64encode(self.png).decode("ascii")
+
+    def html(self) -> str:
+        """An ``<img>`` element with the alt text, for handouts and notebooks."""
+        return (
+            f'<img src="{self.data_uri()}" alt="{html.escape(self.alt)}" title="{html.escape(self.title)}" '
+            f'width="{self.width}" height="{self.height}" style="max-width: 100%; height: auto;">'
+        )
+
+    def _repr_html_(self) -> str:
+        return self.html()
+
+    def _repr_png_(self) -> bytes:
+        return self.png
+
+
+# --- sizes ---------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Style:
+    """Sizes of one medium: figure width (inches), resolution, base type size (pt), minimum row height (inches)."""
+
+    width: float
+    dpi: float
+    font: float
+    row: float
+
+    @property
+    def small(self) -> float:
+        """Value labels, legends and notes."""
+        return self.font * 0.9
+
+    @property
+    def title(self) -> float:
+        return self.font * 1.2
+
+    def chars(self, share: float, size: float | None = None) -> int:
+        """About how many characters of type ``size`` fit into ``share`` of the figure width."""
+        return max(12, int(share * self.width * 72 / (0.58 * (size or self.font))))
+
+    def lines(self, count: float, size: float | None = None, spacing: float = 1.4) -> float:
+        """Inches taken by ``count`` lines of type ``size``."""
+        return count * (size or self.font) * spacing / 72
+
+    @property
+    def pad(self) -> float:
+        """Inches between rows."""
+        return 0.09 * self.font / 9
+
+    @property
+    def bar(self) -> float:
+        """Inches of a bar's thickness."""
+        return 0.66 * self.row
+
+
+HANDOUT = Style(width=6.5, dpi=110, font=9.0, row=0.3)
+"""Fits the text width of an A4 page (16.5 cm) at 110 dpi."""
+PROJECTOR = Style(width=13.0, dpi=96, font=20.0, row=0.62)
+"""The live-results view: about 1250 pixels wide, type of 18 pt and more."""
+
+
+def style_for(projector: bool = False, scale: float = 1.0) -> Style:
+    """The handout or projector style, zoomed by ``scale`` (sizes and type; the resolution stays)."""
+    if not (isinstance(scale, int | float) and math.isfinite(scale) and 0.2 <= scale <= 5):
+        raise ValueError(f"scale must be a number between 0.2 and 5, not {scale!r}")
+    base = PROJECTOR if projector else HANDOUT
+    return Style(width=base.width * scale, dpi=base.dpi, font=base.font * scale, row=base.row * scale)
+
+
+# --- colours -------------------------------------------------------------------------------------------
+
+
+def _channel(value: int) -> float:
+    c = value / 255
+    return c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4
+
+
+def _luminance(colour: str) -> float:
+    hex_digits = colour.lstrip("#")
+    r, g, b = (int(hex_digits[i : i + 2], 16) for i in (0, 2, 4))
+    return 0.2126 * _channel(r) + 0.7152 * _channel(g) + 0.0722 * _channel(b)
+
+
+def contrast_ratio(foreground: str, background: str) -> float:
+    """The WCAG 2 contrast ratio of two ``#RRGGBB`` colours (1 … 21)."""
+    lighter, darker = sorted((_luminance(foreground), _luminance(background)), reverse=True)
+    return (lighter + 0.05) / (darker + 0.05)
+
+
+def text_colour_on(fill: str) -> str:
+    """Near-black or white, whichever contrasts more with ``fill``."""
+    return max((TEXT_COLOUR, "#FFFFFF"), key=lambda colour: contrast_ratio(colour, fill))
+
+
+# --- text ----------------------------------------------------------------------------------------------
+
+
+@functools.cache
+def _glyphs() -> frozenset[int]:
+    path = findfont(FontProperties(family=FONT_FAMILY))
+    return frozenset(get_font(path).get_charmap())
+
+
+def _clean(text: str) -> str:
+    """The text with every character DejaVu Sans cannot draw replaced by "?"."""
+    glyphs = _glyphs()
+    composed = unicodedata.normalize("NFC", text)
+    return "".join(ch if ch == "\n" or ord(ch) in glyphs else "?" for ch in composed)
+
+
+def _wrap(text: str, width: int) -> str:
+    lines = textwrap.wrap(_clean(text), width=width, break_long_words=False, break_on_hyphens=False)
+    return "\n".join(lines) or _clean(text)
+
+
+def _kw(size: float, colour: str = TEXT_COLOUR, **extra: Any) -> dict[str, Any]:
+    """Text properties that do not depend on rcParams: font, size, colour, no mathtext."""
+    return {"fontfamily": FONT_FAMILY, "fontsize": size, "color": colour, "parse_math": False, **extra}
+
+
+def _rounded(value: float, decimals: int = 0) -> Decimal:
+    """Rounded half up, as people round by hand (62.5 → 63), never "-0"."""
+    result = Decimal(repr(float(value))).quantize(Decimal(1).scaleb(-decimals), rounding=ROUND_HALF_UP)
+    return abs(result) if result == 0 else result
+
+
+def _number(value: float, language: str, decimals: int = 0) -> str:
+    text = f"{_rounded(value, decimals):f}"
+    return text.replace(".", ",") if language == "de" else text
+
+
+def _signed(value: float, language: str, decimals: int = 1, minus: str = "−") -> str:
+    rounded = _rounded(value, decimals)
+    if rounded == 0:
+        return "±" + _number(0, language, decimals)
+    return ("+" if rounded > 0 else minus) + _number(abs(float(rounded)), language, decimals)
+
+
+def _percent(share: float, language: str) -> str:
+    number = _number(share * 100, language)
+    return f"{number} %" if language == "de" else f"{number}%"
+
+
+def _count(key: str, n: int, language: str) -> str:
+    return t(f"charts.{key}_{'one' if n == 1 else 'other'}", language, n=n)
+
+
+def _join(items: Sequence[str]) -> str:
+    return "; ".join(items)
+
+
+def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
+    """The rows as plain dicts (column → value)."""
+    return [{str(key): value for key, value in row.items()} for row in frame.to_dict("records")]
+
+
+def _field_title(catalog: Catalog, field_id: str, language: str) -> str:
+    try:
+        return catalog.field(field_id).title.get(language)
+    except KeyError:
+        return field_id
+
+
+def _group_label(catalog: Catalog, group: str, language: str) -> str:
+    if group == OTHER_GROUPS:
+        return t("charts.other_groups", language)
+    try:
+        return catalog.label("stakeholder_groups", group, language)
+    except KeyError:
+        return group
+
+
+def _rating_label(catalog: Catalog, value: int, language: str) -> str:
+    return catalog.label("ratings", value, language)
+
+
+# --- figures -------------------------------------------------------------------------------------------
+
+
+def _figure(style: Style, height: float) -> Figure:
+    figure = Figure(figsize=(style.width, height), dpi=style.dpi, facecolor="white", layout="constrained")
+    FigureCanvasAgg(figure)
+    engine = figure.get_layout_engine()
+    if isinstance(engine, ConstrainedLayoutEngine):
+        pad = 0.06 * style.font / 9
+        engine.set(w_pad=pad, h_pad=pad)
+    return figure
+
+
+def _title(figure: Figure, style: Style, title: str) -> None:
+    figure.suptitle(
+        _wrap(title, style.chars(0.95, style.title)), x=0.01, ha="left", **_kw(style.title, fontweight="bold")
+    )
+
+
+def _note(ax: Axes, style: Style, lines: Sequence[str]) -> None:
+    """Notes under the x axis label, left-aligned and muted (part of the layout, so nothing overlaps)."""
+    if lines:
+        text = "\n".join(_wrap(line, style.chars(0.95, style.small)) for line in lines)
+        ax.annotate(
+            text,
+            xy=(0.01, 0),
+            xycoords=("figure fraction", ax.xaxis.label),
+            xytext=(0, -0.6 * style.font),
+            textcoords="offset points",
+            ha="left",
+            va="top",
+            annotation_clip=False,
+            **_kw(style.small, MUTED_COLOUR),
+        )
+
+
+def _axes(figure: Figure, style: Style) -> Axes:
+    ax = figure.add_subplot()
+    ax.set_facecolor("white")
+    for side in ("top", "right"):
+        ax.spines[side].set_visible(False)
+    for side in ("left", "bottom"):
+        ax.spines[side].set_color(MUTED_COLOUR)
+    ax.tick_params(
+        labelsize=style.font,
+        labelcolor=TEXT_COLOUR,
+        labelfontfamily=FONT_FAMILY,
+        color=MUTED_COLOUR,
+        width=0.8 * style.font / 9,
+        length=3 * style.font / 9,
+    )
+    return ax
+
+
+def _index_axis(ax: Axes, style: Style, label: str, *, percent: str | None = None) -> None:
+    """An x axis 0 … 100 with a light grid; ``percent`` appends that sign to the tick labels."""
+    ax.set_xlim(0, 100)
+    ticks = [0, 25, 50, 75, 100]
+    ax.set_xticks(ticks, [f"{tick}{percent or ''}" for tick in ticks], **_kw(style.font))
+    ax.xaxis.grid(True, color=GRID_COLOUR, linewidth=0.8 * style.font / 9)
+    ax.set_axisbelow(True)
+    ax.set_xlabel(_wrap(label, style.chars(0.62)), **_kw(style.font))
+
+
+def _row_heights(style: Style, labels: Sequence[str], minimum: float) -> list[float]:
+    """Inches per row: enough for the row's label lines, at least ``minimum``."""
+    return [max(minimum, style.lines(label.count("\n") + 1, spacing=1.2) + style.pad) for label in labels]
+
+
+def _rows(
+    ax: Axes, style: Style, labels: Sequence[str], heights: Sequence[float], *, bold: Sequence[bool] = ()
+) -> None:
+    """Row labels on the y axis, first row at the top; y is measured in inches from the top."""
+    ax.set_yticks(_centres(heights), list(labels), **_kw(style.font))
+    for tick, is_bold in zip(ax.get_yticklabels(), bold, strict=False):
+        if is_bold:
+            tick.set_fontweight("bold")
+    ax.tick_params(axis="y", length=0)
+    ax.set_ylim(sum(heights), 0)
+
+
+def _centres(heights: Sequence[float]) -> list[float]:
+    return [sum(heights[:i]) + height / 2 for i, height in enumerate(heights)]
+
+
+def _right_labels(
+    ax: Axes, style: Style, heights: Sequence[float], labels: Sequence[str], colour: str = MUTED_COLOUR
+) -> None:
+    """A second column of labels at the right of the rows (counts, changes)."""
+    right = ax.secondary_yaxis("right")
+    right.set_yticks(_centres(heights), list(labels), **_kw(style.small, colour))
+    right.tick_params(length=0)
+    right.spines["right"].set_visible(False)
+
+
+def _value_label(ax: Axes, style: Style, x: float, y: float, text: str, fill: str | None) -> None:
+    """A value at the end of a horizontal bar: inside if it fits (and ``fill`` is plain), else just after it."""
+    if fill is not None and x >= 14:
+        ax.text(x - 1.2, y, text, ha="right", va="center", **_kw(style.small, text_colour_on(fill)))
+    else:
+        ax.text(x + 1.2, y, text, ha="left", va="center", **_kw(style.small))
+
+
+def _height(style: Style, rows: float, extra_lines: float = 0) -> float:
+    """Figure height: ``rows`` inches of rows plus title, x axis and ``extra_lines`` of small type."""
+    return rows + style.lines(2.4, style.title) + style.lines(3.2) + style.lines(extra_lines, style.small)
+
+
+def _legend(ax: Axes, style: Style, handles: Sequence[Patch | Line2D], columns: int) -> Legend:
+    """The legend between title and chart, centred on the figure."""
+    figure = ax.get_figure()
+    assert figure is not None
+    return ax.legend(
+        handles=list(handles),
+        loc="lower center",
+        bbox_to_anchor=(0.5, 1.0),
+        bbox_transform=blended_transform_factory(figure.transFigure, ax.transAxes),
+        ncols=columns,
+        frameon=False,
+        prop=FontProperties(family=FONT_FAMILY, size=style.small),
+        labelcolor=TEXT_COLOUR,
+        handlelength=1.6,
+        handleheight=1.1,
+        columnspacing=1.2,
+        borderaxespad=0.3,
+    )
+
+
+def _png_size(png: bytes) -> tuple[int, int]:
+    width, height = struct.unpack(">II", png[16:24])
+    return int(width), int(height)
+
+
+def _render(figure: Figure, title: str, alt: str, *, empty: bool = False) -> Chart:
+    for text in figure.findobj(Text):
+        if isinstance(text, Text):
+            text.set_fontfamily(FONT_FAMILY)
+            text.set_parse_math(False)
+    canvas = figure.canvas
+    assert isinstance(canvas, FigureCanvasAgg)
+    buffer = io.BytesIO()
+    canvas.print_png(buffer, metadata={"Software": None})  # type: ignore[no-untyped-call]
+    png = buffer.getvalue()
+    width, height = _png_size(png)
+    return Chart(png=png, alt=alt, title=title, width=width, height=height, empty=empty)
+
+
+def _no_data(style: Style, title: str, reason: str, language: str) -> Chart:
+    """A small chart that says there is nothing to show yet, and why."""
+    wrapped_reason = _wrap(reason, style.chars(0.9, style.small))
+    figure = _figure(style, style.lines(2, style.title) + style.lines(2.5, style.title * 1.3) + 0.5 * style.font / 9)
+    _title(figure, style, title)
+    ax = figure.add_subplot()
+    ax.set_axis_off()
+    ax.text(0.5, 0.62, t("charts.no_data", language), ha="center", va="center", **_kw(style.title * 1.3, MUTED_COLOUR))
+    ax.text(0.5, 0.12, wrapped_reason, ha="center", va="center", **_kw(style.small, MUTED_COLOUR))
+    alt = t("charts.no_data_alt", language, title=title, reason=reason)
+    return _render(figure, title, alt, empty=True)
+
+
+def _check_language(language: str, catalog: Catalog) -> None:
+    if language not in catalog.languages:
+        raise KeyError(f"unknown language {language!r}; choose from {', '.join(catalog.languages)}")
+
+
+# --- 1 field index overview ----------------------------------------------------------------------------
+
+
+def field_index_overview(
+    fields_table: pd.DataFrame,
+    catalog: Catalog,
+    language: str,
+    *,
+    projector: bool = False,
+    scale: float = 1.0,
+) -> Chart:
+    """Horizontal bars of the field index (0–100) per field, from :func:`analysis.field_index`.
+
+    Fields without ratings get the text "no ratings yet" instead of a bar.
+    """
+    _check_language(language, catalog)
+    style = style_for(projector, scale)
+    title = t("charts.field_index_title", language)
+    table = fields_table.reset_index(drop=True)
+    if table.empty or table["index"].isna().all():
+        answered = not table.empty and int(table["n_respondents"].sum()) > 0
+        reason = t("charts.reason_no_ratings" if answered else "charts.reason_no_answers", language)
+        return _no_data(style, title, reason, language)
+
+    labels = [_wrap(_field_title(catalog, str(f), language), style.chars(0.3)) for f in table["field_id"]]
+    heights = _row_heights(style, labels, 1.5 * style.row)
+    figure = _figure(style, _height(style, sum(heights)))
+    _title(figure, style, title)
+    ax = _axes(figure, style)
+    items: list[str] = []
+    for y, record in zip(_centres(heights), _records(table), strict=True):
+        field = _field_title(catalog, str(record["field_id"]), language)
+        people = _count("people", int(record["n_respondents"]), language)
+        value = float(record["index"])
+        if math.isnan(value):
+            ax.text(1.2, y, t("charts.no_ratings_yet", language), va="center", **_kw(style.small, MUTED_COLOUR))
+            items.append(t("charts.field_index_alt_unrated", language, field=field, people=people))
+            continue
+        ax.barh(y, value, height=1.3 * style.bar, color=INDEX_COLOUR)
+        _value_label(ax, style, value, y, _number(value, language), INDEX_COLOUR)
+        items.append(
+            t(
+                "charts.field_index_alt_item",
+                language,
+                field=field,
+                value=_number(value, language),
+                rated=int(record["n_standards_rated"]),
+                standards=int(record["n_standards"]),
+                people=people,
+            )
+        )
+    _rows(ax, style, labels, heights)
+    _right_labels(ax, style, heights, [t("charts.answers_n", language, n=int(n)) for n in table["n_respondents"]])
+    _index_axis(ax, style, t("charts.index_axis", language))
+    alt = t("charts.field_index_alt", language, title=title, items=_join(items))
+    return _render(figure, title, alt)
+
+
+# --- 2 answer distribution -----------------------------------------------------------------------------
+
+_ANSWER_COLUMNS: tuple[str, ...] = (
+    "n_rating_0",
+    "n_rating_1",
+    "n_rating_2",
+    "n_rating_3",
+    "n_dont_know",
+    "n_not_applicable",
+)
+
+
+def _answer_categories(catalog: Catalog, language: str) -> list[tuple[str, str, str, str, str]]:
+    """(column, legend label, short mark, fill colour, hatch) per kind of answer, in drawing order."""
+    ratings = [
+        (f"n_rating_{k}", f"{k} – {_rating_label(catalog, k, language)}", str(k), RATING_COLOURS[k], "")
+        for k in range(len(RATING_COLOURS))
+    ]
+    return [
+        *ratings,
+        ("n_dont_know", catalog.label("responses", "dont_know", language), "", DONT_KNOW_COLOUR, DONT_KNOW_HATCH),
+        (
+            "n_not_applicable",
+            catalog.label("responses", "not_applicable", language),
+            "",
+            NOT_APPLICABLE_COLOUR,
+            NOT_APPLICABLE_HATCH,
+        ),
+    ]
+
+
+def _answer_names(catalog: Catalog, language: str) -> list[str]:
+    """The catalogue's names of the answers, in the order of ``_ANSWER_COLUMNS`` (for alt texts)."""
+    ratings = [_rating_label(catalog, k, language) for k in range(len(RATING_COLOURS))]
+    return [*ratings, *(catalog.label("responses", r, language) for r in ("dont_know", "not_applicable"))]
+
+
+def _standard_rows(summary: pd.DataFrame, field_id: str) -> pd.DataFrame:
+    return summary[summary["field_id"] == field_id].reset_index(drop=True)
+
+
+def _field_reason(rows: pd.DataFrame, language: str) -> str | None:
+    """Why a field has nothing to show (not assessed, no answers, no ratings), or None."""
+    if rows.empty:
+        return t("charts.reason_not_assessed", language)
+    if int(rows["n_answers"].sum()) == 0:
+        return t("charts.reason_no_answers", language)
+    if int(rows["n_rated"].sum()) == 0:
+        return t("charts.reason_no_ratings", language)
+    return None
+
+
+def _disputed_ids(rows: pd.DataFrame) -> list[str]:
+    return [str(s) for s, disputed in zip(rows["standard_id"], rows["disputed"], strict=True) if bool(disputed)]
+
+
+def answer_distribution(
+    summary: pd.DataFrame,
+    field_id: str,
+    catalog: Catalog,
+    language: str,
+    *,
+    projector: bool = False,
+    scale: float = 1.0,
+) -> Chart:
+    """Per standard of the field, a 100 % stacked bar of the current answers, from :func:`analysis.standard_summary`.
+
+    Rows in catalogue order, labelled "short label (id)", "⚠" for disputed standards; answers 0–3,
+    "don't know" and "not applicable". Only "don't know" answers still make a chart (they are answers).
+    """
+    _check_language(language, catalog)
+    style = style_for(projector, scale)
+    field = _field_title(catalog, field_id, language)
+    title = t("charts.distribution_title", language, field=field)
+    rows = _standard_rows(summary, field_id)
+    if rows.empty or int(rows["n_answers"].sum()) == 0:
+        return _no_data(style, title, _field_reason(rows, language) or "", language)
+
+    categories = _answer_categories(catalog, language)
+    labels = []
+    for standard_id, disputed in zip(rows["standard_id"], rows["disputed"], strict=True):
+        short = catalog.standard(str(standard_id)).short.get(language)
+        mark = f" {WARNING_SIGN}" if bool(disputed) else ""
+        labels.append(_wrap(f"{short} ({standard_id}){mark}", style.chars(0.4)))
+    heights = _row_heights(style, labels, style.row)
+    disputed_ids = _disputed_ids(rows)
+    note_lines = 2.4 if disputed_ids else 0
+    legend_lines = 4.4
+    figure = _figure(style, _height(style, sum(heights), legend_lines + note_lines))
+    _title(figure, style, title)
+    ax = _axes(figure, style)
+    items: list[str] = []
+    min_width = 4.0
+    for y, record in zip(_centres(heights), _records(rows), strict=True):
+        counts = [int(record[column]) for column in _ANSWER_COLUMNS]
+        total = sum(counts)
+        short = catalog.standard(str(record["standard_id"])).short.get(language)
+        if total == 0:
+            ax.text(1.2, y, t("charts.no_answers_yet", language), va="center", **_kw(style.small, MUTED_COLOUR))
+            items.append(t("charts.distribution_alt_unanswered", language, standard=short, id=record["standard_id"]))
+            continue
+        left = 0.0
+        for count, (_, _, mark, colour, hatch) in zip(counts, categories, strict=True):
+            if count == 0:
+                continue
+            width = count / total * 100
+            ax.barh(
+                y,
+                width,
+                left=left,
+                height=style.bar,
+                color=colour,
+                hatch=hatch or None,
+                edgecolor=HATCH_EDGE if hatch else "white",
+                linewidth=0.5 if hatch else 0.8,
+            )
+            if mark and width >= min_width:
+                ax.text(left + width / 2, y, mark, ha="center", va="center", **_kw(style.small, text_colour_on(colour)))
+            left += width
+        text = ", ".join(
+            f"{name} {count}" for count, name in zip(counts, _answer_names(catalog, language), strict=True) if count
+        )
+        mean = float(record["mean"])
+        if not math.isnan(mean):
+            text += t("charts.distribution_alt_mean", language, mean=_number(mean, language, 1))
+        disputed_text = f" – {t('charts.disputed_word', language)}" if bool(record["disputed"]) else ""
+        items.append(
+            t(
+                "charts.distribution_alt_item",
+                language,
+                standard=short,
+                id=record["standard_id"],
+                disputed=disputed_text,
+                answers=total,
+                counts=text,
+            )
+        )
+    _rows(ax, style, labels, heights)
+    _right_labels(ax, style, heights, [t("charts.answers_n", language, n=int(n)) for n in rows["n_answers"]])
+    _index_axis(ax, style, t("charts.share_axis", language), percent=" %" if language == "de" else "%")
+    legend_width = style.chars(0.3, style.small)
+    handles = [
+        Patch(
+            facecolor=colour,
+            hatch=hatch or None,
+            edgecolor=HATCH_EDGE if hatch else colour,
+            linewidth=0.5,
+            label=_wrap(label, legend_width),
+        )
+        for _, label, _, colour, hatch in categories
+    ]
+    _legend(ax, style, handles, columns=3)
+    sd = _number(DISPUTED_MIN_SD, language, 1)
+    if disputed_ids:
+        _note(ax, style, [t("charts.disputed_note", language, min=DISPUTED_MIN_RATINGS, sd=sd)])
+    alt = t("charts.distribution_alt", language, title=title, items=_join(items))
+    if disputed_ids:
+        alt += " " + t(
+            "charts.distribution_alt_disputed", language, min=DISPUTED_MIN_RATINGS, sd=sd, ids=", ".join(disputed_ids)
+        )
+    return _render(figure, title, alt)
+
+
+# --- 3 priority against rating -------------------------------------------------------------------------
+
+_LABEL_OFFSETS: tuple[tuple[float, float, str, str], ...] = (
+    (1, 0, "left", "center"),
+    (-1, 0, "right", "center"),
+    (0, 1, "center", "bottom"),
+    (0, -1, "center", "top"),
+    (0.75, 0.75, "left", "bottom"),
+    (-0.75, 0.75, "right", "bottom"),
+    (0.75, -0.75, "left", "top"),
+    (-0.75, -0.75, "right", "top"),
+)
+
+
+def _overlap(a: Bbox, b: Bbox) -> float:
+    width = min(a.x1, b.x1) - max(a.x0, b.x0)
+    height = min(a.y1, b.y1) - max(a.y0, b.y0)
+    return width * height if width > 0 and height > 0 else 0.0
+
+
+def _place_point_labels(
+    figure: Figure, ax: Axes, style: Style, points: Sequence[tuple[float, float, str]], marker_pt: float
+) -> None:
+    """Label every point next to it where the label hides no other point or label (greedy, deterministic)."""
+    engine = figure.get_layout_engine()
+    if engine is not None:
+        engine.execute(figure)  # fix the axes' place, so that label positions can be measured
+    figure.set_layout_engine("none")
+    renderer = figure.canvas.get_renderer()  # type: ignore[attr-defined]
+    frame = ax.get_window_extent(renderer)
+    pixels = style.dpi / 72
+    radius = marker_pt / 2 * pixels
+    taken = []
+    for x, y in ax.transData.transform([(x, y) for x, y, _ in points]):
+        taken.append(Bbox.from_extents(x - radius, y - radius, x + radius, y + radius))
+    gap = marker_pt / 2 + 2 * style.font / 9
+    for x, y, label in points:
+        best: tuple[float, Text, Bbox] | None = None
+        for dx, dy, ha, va in _LABEL_OFFSETS:
+            text = ax.annotate(
+                label,
+                (x, y),
+                xytext=(dx * gap, dy * gap),
+                textcoords="offset points",
+                ha=ha,
+                va=va,
+                **_kw(style.small),
+            )
+            box = text.get_window_extent(renderer)
+            outside = box.width * box.height - _overlap(box, frame)
+            cost = sum(_overlap(box, other) for other in taken) + 10 * outside
+            if best is None or cost < best[0]:
+                if best is not None:
+                    best[1].remove()
+                best = (cost, text, box)
+            else:
+                text.remove()
+            if cost == 0:
+                break
+        if best is not None:
+            taken.append(best[2])
+
+
+def priority_vs_rating(
+    summary: pd.DataFrame,
+    field_id: str,
+    catalog: Catalog,
+    language: str,
+    *,
+    projector: bool = False,
+    scale: float = 1.0,
+) -> Chart:
+    """Scatter of each standard's mean rating (x, 0–3) against the share marking it high priority (y, 0–100 %).
+
+    Points are labelled by standard id, disputed standards drawn as triangles; standards without
+    ratings are left out (said in a note and in the alt text).
+    """
+    _check_language(language, catalog)
+    style = style_for(projector, scale)
+    field = _field_title(catalog, field_id, language)
+    title = t("charts.priority_title", language, field=field)
+    rows = _standard_rows(summary, field_id)
+    reason = _field_reason(rows, language)
+    if reason is not None:
+        return _no_data(style, title, reason, language)
+
+    rated = rows[rows["n_rated"] > 0].reset_index(drop=True)
+    left_out = [str(s) for s in rows.loc[rows["n_rated"] == 0, "standard_id"]]
+    note = [t("charts.priority_left_out", language, ids=", ".join(left_out))] if left_out else []
+    ratio = 0.62 if projector else 0.7
+    figure = _figure(style, style.width * ratio + style.lines(2 * len(note), style.small))
+    _title(figure, style, title)
+    ax = _axes(figure, style)
+    ax.spines["right"].set_visible(False)
+    marker_pt = 9 * style.font / 9
+    points: list[tuple[float, float, str]] = []
+    for disputed, marker, colour in ((False, "o", INDEX_COLOUR), (True, "^", DISPUTED_COLOUR)):
+        part = rated[rated["disputed"] == disputed]
+        if part.empty:
+            continue
+        ax.scatter(
+            part["mean"].astype(float),
+            part["share_high_priority"].astype(float) * 100,
+            s=marker_pt**2,
+            marker=marker,
+            color=colour,
+            edgecolors="white",
+            linewidths=0.6 * style.font / 9,
+            zorder=3,
+        )
+    for record in _records(rated):
+        label = str(record["standard_id"]) + (f" {WARNING_SIGN}" if bool(record["disputed"]) else "")
+        points.append((float(record["mean"]), float(record["share_high_priority"]) * 100, label))
+
+    ax.set_xlim(-0.2, 3.2)
+    ax.set_ylim(-6, 106)
+    rating_width = style.chars(0.2, style.small)
+    ax.set_xticks(
+        [0, 1, 2, 3],
+        [f"{k}\n{_wrap(_rating_label(catalog, k, language), rating_width)}" for k in range(4)],
+        **_kw(style.small),
+    )
+    percent = " %" if language == "de" else "%"
+    ax.set_yticks([0, 25, 50, 75, 100], [f"{v}{percent}" for v in (0, 25, 50, 75, 100)], **_kw(style.font))
+    ax.grid(True, color=GRID_COLOUR, linewidth=0.8 * style.font / 9)
+    ax.set_axisbelow(True)
+    ax.set_xlabel(t("charts.priority_x", language), **_kw(style.font))
+    ax.set_ylabel(_wrap(t("charts.priority_y", language), style.chars(0.5)), **_kw(style.font))
+    handles = [
+        Line2D([], [], marker="o", linestyle="", color=INDEX_COLOUR, markersize=marker_pt * 0.8),
+        Line2D([], [], marker="^", linestyle="", color=DISPUTED_COLOUR, markersize=marker_pt * 0.8),
+    ]
+    handles[0].set_label(t("charts.priority_standard", language))
+    handles[1].set_label(t("charts.priority_disputed", language))
+    _legend(ax, style, handles if bool(rated["disputed"].any()) else handles[:1], columns=2)
+    _note(ax, style, note)
+    _place_point_labels(figure, ax, style, points, marker_pt)
+
+    ordered = rated.assign(_row=range(len(rated))).sort_values(
+        ["share_high_priority", "mean", "_row"], ascending=[False, True, True]
+    )
+    items = [
+        t(
+            "charts.priority_alt_item",
+            language,
+            id=record["standard_id"],
+            standard=catalog.standard(str(record["standard_id"])).short.get(language),
+            disputed=f" ({t('charts.disputed_word', language)})" if bool(record["disputed"]) else "",
+            mean=_number(float(record["mean"]), language, 1),
+            share=_percent(float(record["share_high_priority"]), language),
+        )
+        for record in _records(ordered)
+    ]
+    alt = t(
+        "charts.priority_alt",
+        language,
+        title=title,
+        standards=_count("standards", len(rated), language),
+        items=_join(items),
+    )
+    if left_out:
+        alt += " " + t("charts.priority_alt_left_out", language, ids=", ".join(left_out))
+    return _render(figure, title, alt)
+
+
+# --- 4 stakeholder groups ------------------------------------------------------------------------------
+
+
+def stakeholder_groups(
+    groups: GroupBreakdown,
+    catalog: Catalog,
+    language: str,
+    *,
+    projector: bool = False,
+    scale: float = 1.0,
+) -> Chart:
+    """The field index per stakeholder group, from :func:`analysis.by_stakeholder_group`.
+
+    One block of bars per field, one bar per group, every bar labelled with the group's name and its
+    value; cells hidden for anonymity say so; merged and suppressed groups are explained in a note.
+    """
+    _check_language(language, catalog)
+    style = style_for(projector, scale)
+    title = t("charts.groups_title", language)
+    table = groups.table.reset_index(drop=True)
+    minimum = groups.min_group_size
+    notes: list[str] = []
+    if groups.merged_groups:
+        merged = ", ".join(_group_label(catalog, g, language) for g in groups.merged_groups)
+        notes.append(t("charts.groups_merged_note", language, groups=merged))
+    if groups.suppressed_groups:
+        notes.append(
+            t(
+                "charts.groups_suppressed_note",
+                language,
+                groups=_count("groups", groups.suppressed_groups, language),
+                people=_count("people", groups.suppressed_respondents, language),
+                min=minimum,
+            )
+        )
+    if table.empty or table["index"].isna().all():
+        if table.empty and groups.suppressed_respondents:
+            reason = t("charts.reason_groups_small", language, min=minimum)
+        elif "suppressed" in table.columns and bool(table["suppressed"].astype(bool).any()):
+            reason = t("charts.reason_cells_hidden", language, min=minimum)
+        elif not table.empty and int(table["n_respondents"].sum()) > 0:
+            reason = t("charts.reason_no_ratings", language)
+        else:
+            reason = t("charts.reason_no_answers", language)
+        return _no_data(style, title, " ".join([reason, *notes]), language)
+
+    hidden = table["suppressed"].astype(bool) if "suppressed" in table.columns else pd.Series(False, index=table.index)
+    field_ids = list(dict.fromkeys(str(f) for f in table["field_id"]))
+    group_ids = list(dict.fromkeys(str(g) for g in table["stakeholder_group"]))
+    colours = {
+        g: OTHER_GROUPS_COLOUR if g == OTHER_GROUPS else GROUP_COLOURS[i % len(GROUP_COLOURS)]
+        for i, g in enumerate(g for g in group_ids if g != OTHER_GROUPS)
+    }
+    colours[OTHER_GROUPS] = OTHER_GROUPS_COLOUR
+    width = style.chars(0.34)
+    labels: list[str] = []
+    bold: list[bool] = []
+    bars: list[tuple[int, str, float, bool]] = []  # row, group, index, hidden
+    items: list[str] = []
+    for field_id in field_ids:
+        field = _field_title(catalog, field_id, language)
+        labels.append(_wrap(field, width))
+        bold.append(True)
+        values: list[str] = []
+        part = table[table["field_id"] == field_id]
+        for record, is_hidden in zip(_records(part), hidden[part.index], strict=True):
+            group = str(record["stakeholder_group"])
+            name = _group_label(catalog, group, language)
+            bars.append((len(labels), group, float(record["index"]), bool(is_hidden)))
+            labels.append(_wrap(name, width))
+            bold.append(False)
+            if is_hidden:
+                values.append(f"{name} {t('charts.hidden_cell', language, min=minimum)}")
+            elif math.isnan(float(record["index"])):
+                values.append(f"{name} {t('charts.no_ratings_yet', language)}")
+            else:
+                values.append(f"{name} {_number(float(record['index']), language)}")
+        items.append(t("charts.groups_alt_field", language, field=field, values=", ".join(values)))
+
+    heights = _row_heights(style, labels, 0.8 * style.row)
+    centres = _centres(heights)
+    figure = _figure(style, _height(style, sum(heights), 2.4 * len(notes)))
+    _title(figure, style, title)
+    ax = _axes(figure, style)
+    for row, group, value, is_hidden in bars:
+        position = centres[row]
+        if is_hidden or math.isnan(value):
+            text = t("charts.hidden_cell", language, min=minimum) if is_hidden else t("charts.no_ratings_yet", language)
+            ax.text(1.2, position, text, va="center", **_kw(style.small, MUTED_COLOUR))
+            continue
+        colour = colours[group]
+        ax.barh(position, value, height=style.bar, color=colour, edgecolor=TEXT_COLOUR, linewidth=0.4 * style.font / 9)
+        _value_label(ax, style, value, position, _number(value, language), colour)
+    _rows(ax, style, labels, heights, bold=bold)
+    _index_axis(ax, style, t("charts.index_axis", language))
+    _note(ax, style, notes)
+    alt = t("charts.groups_alt", language, title=title, items=_join(items))
+    if notes:
+        alt += " " + " ".join(notes)
+    return _render(figure, title, alt)
+
+
+# --- 5 change since the last session -------------------------------------------------------------------
+
+
+def change_since_last(
+    comparison: Comparison | None,
+    catalog: Catalog,
+    language: str,
+    *,
+    projector: bool = False,
+    scale: float = 1.0,
+) -> Chart:
+    """The field index of the previous session (hatched) next to the current one, with the change as text.
+
+    From :func:`analysis.compare`; ``None`` (no previous session) gives a "no data yet" chart.
+    """
+    _check_language(language, catalog)
+    style = style_for(projector, scale)
+    title = t("charts.change_title", language)
+    if comparison is None:
+        return _no_data(style, title, t("charts.reason_no_previous", language), language)
+    table = comparison.fields.reset_index(drop=True)
+    shown = table[table["index_previous"].notna() | table["index_current"].notna()].reset_index(drop=True)
+    if shown.empty:
+        return _no_data(style, title, t("charts.reason_no_common_ratings", language), language)
+
+    labels = [_wrap(_field_title(catalog, str(f), language), style.chars(0.3)) for f in shown["field_id"]]
+    heights = _row_heights(style, labels, 2 * style.bar + style.pad * 2)
+    figure = _figure(style, _height(style, sum(heights), 2.4))
+    _title(figure, style, title)
+    ax = _axes(figure, style)
+    half = style.bar
+    changes: list[str] = []
+    items: list[str] = []
+    for y, record in zip(_centres(heights), _records(shown), strict=True):
+        field = _field_title(catalog, str(record["field_id"]), language)
+        previous, current = float(record["index_previous"]), float(record["index_current"])
+        for offset, value, colour, hatch in (
+            (-half / 2, previous, PREVIOUS_COLOUR, PREVIOUS_HATCH),
+            (half / 2, current, INDEX_COLOUR, ""),
+        ):
+            if math.isnan(value):
+                ax.text(1.2, y + offset, t("charts.not_rated", language), va="center", **_kw(style.small, MUTED_COLOUR))
+                continue
+            ax.barh(
+                y + offset,
+                value,
+                height=half * 0.94,
+                color=colour,
+                hatch=hatch or None,
+                edgecolor=HATCH_EDGE if hatch else colour,
+                linewidth=0.5,
+            )
+            _value_label(ax, style, value, y + offset, _number(value, language), None if hatch else colour)
+        if math.isnan(previous):
+            changes.append(t("charts.change_new", language))
+            items.append(t("charts.change_alt_new", language, field=field, current=_number(current, language)))
+        elif math.isnan(current):
+            changes.append(t("charts.change_dropped", language))
+            items.append(t("charts.change_alt_dropped", language, field=field, previous=_number(previous, language)))
+        else:
+            changes.append(_signed(current - previous, language))
+            items.append(
+                t(
+                    "charts.change_alt_item",
+                    language,
+                    field=field,
+                    previous=_number(previous, language),
+                    current=_number(current, language),
+                    change=_signed(current - previous, language, minus="-"),
+                )
+            )
+    _rows(ax, style, labels, heights)
+    _right_labels(ax, style, heights, [_wrap(c, style.chars(0.14, style.small)) for c in changes], TEXT_COLOUR)
+    _index_axis(ax, style, t("charts.index_axis", language))
+    handles = [
+        Patch(
+            facecolor=PREVIOUS_COLOUR,
+            hatch=PREVIOUS_HATCH,
+            edgecolor=HATCH_EDGE,
+            linewidth=0.5,
+            label=t("charts.previous", language),
+        ),
+        Patch(facecolor=INDEX_COLOUR, edgecolor=INDEX_COLOUR, label=t("charts.current", language)),
+    ]
+    _legend(ax, style, handles, columns=2)
+    alt = t("charts.change_alt", language, title=title, items=_join(items))
+    return _render(figure, title, alt)
+
+
+# --- everything at once --------------------------------------------------------------------------------
+
+
+def all_charts(
+    analysis: Analysis,
+    language: str | None = None,
+    catalog: Catalog | None = None,
+    *,
+    projector: bool = False,
+    scale: float = 1.0,
+) -> dict[str, Chart]:
+    """Every chart of a session, in the session's language unless ``language`` is given.
+
+    Keys: ``field_index``, ``answers/<field>`` and ``priorities/<field>`` per assessed field,
+    ``stakeholder_groups`` and ``change`` (a "no data yet" chart without a previous session).
+    """
+    catalog = catalog or load_catalog()
+    language = language or analysis.session.language
+    options: dict[str, Any] = {"projector": projector, "scale": scale}
+    charts = {"field_index": field_index_overview(analysis.fields, catalog, language, **options)}
+    for field_id in analysis.session.fields:
+        charts[f"answers/{field_id}"] = answer_distribution(analysis.summary, field_id, catalog, language, **options)
+        charts[f"priorities/{field_id}"] = priority_vs_rating(analysis.summary, field_id, catalog, language, **options)
+    charts["stakeholder_groups"] = stakeholder_groups(analysis.groups, catalog, language, **options)
+    charts["change"] = change_since_last(analysis.comparison, catalog, language, **options)
+    return charts
