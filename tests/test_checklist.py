@@ -1,0 +1,521 @@
+"""The participant checklist, driven like a participant would, without a browser.
+
+Setting a widget's ``value`` fires the same ``observe`` callbacks as a click in the
+browser; ``Button.click()`` runs the same handlers as a real click.
+"""
+
+from __future__ import annotations
+
+import csv
+import re
+from pathlib import Path
+from typing import Any
+
+import ipywidgets as widgets
+import pytest
+
+from wholecomm_kit.catalog import Catalog
+from wholecomm_kit.checklist import (
+    ID_ALPHABET,
+    Checklist,
+    ChecklistError,
+    decode_answer,
+    encode_answer,
+    new_respondent_id,
+    next_group_id,
+)
+from wholecomm_kit.exceptions import KitError, StoreError
+from wholecomm_kit.session import Session
+from wholecomm_kit.store import SessionStore
+from wholecomm_kit.texts import t
+
+GENERATED_ID = re.compile(rf"R-[{ID_ALPHABET}]{{4}}")
+
+
+def rows(session: Session, name: str = "responses.csv") -> list[dict[str, str]]:
+    """The rows of a session CSV as written, without the (varying) timestamp."""
+    with (session.path / name).open(encoding="utf-8", newline="") as stream:
+        found = list(csv.DictReader(stream))
+    for row in found:
+        assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z", row.pop("recorded_at"))
+    return found
+
+
+def response_row(session: Session, respondent: str, group: str, standard: str, **values: str) -> dict[str, str]:
+    row = {
+        "session_id": session.session_id,
+        "respondent_id": respondent,
+        "stakeholder_group": group,
+        "field_id": "governance",
+        "standard_id": standard,
+        "rating": "",
+        "response": "rated",
+        "priority": "",
+        "comment": "",
+        "language": "de",
+        "catalog_version": "2024.1-kit.1",
+    }
+    row.update(values)
+    return row
+
+
+def started(session: Session, *, group: str = "administration", respondent: str = "", **kwargs: Any) -> Checklist:
+    checklist = Checklist(session.path, "governance", **kwargs)
+    checklist.id_box.value = respondent
+    checklist.group_box.value = group
+    checklist.continue_button.click()
+    assert checklist.respondent is not None, checklist.respondent_message.value
+    return checklist
+
+
+def is_visible(widget: Any) -> bool:
+    return bool(widget.layout.display != "none")
+
+
+def all_widgets(root: Any) -> list[Any]:
+    found = [root]
+    for child in getattr(root, "children", ()):
+        found.extend(all_widgets(child))
+    return found
+
+
+# --- building --------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("field_id", "language", "mode", "message"),
+    [
+        ("nowhere", "de", "self", "Unknown field of action 'nowhere'"),
+        ("health", "de", "self", "does not assess the field 'health'"),
+        ("governance", "fr", "self", "Unknown language 'fr'"),
+        ("governance", "de", "plenary", "Unknown checklist mode 'plenary'"),
+    ],
+)
+def test_clear_errors_for_what_cannot_be_shown(
+    session: Session, field_id: str, language: str, mode: str, message: str
+) -> None:
+    with pytest.raises(ChecklistError, match=re.escape(message)) as info:
+        Checklist(session.path, field_id, language, mode)
+    assert isinstance(info.value, KitError)
+
+
+def test_the_form_shows_the_field_its_scale_groups_challenges_and_practices(session: Session, catalog: Catalog) -> None:
+    checklist = Checklist(session.path, "governance")
+    field = catalog.field("governance")
+    header = all_widgets(checklist.widget)[1].value
+    assert "Checkliste: Politische Gestaltung (Governance)" in header
+    assert t("checklist.privacy", "de") in header
+    scale = next(w for w in all_widgets(checklist.widget) if "wck-scale" in w._dom_classes).value
+    for label in ("Nicht vorhanden", "Erste Schritte", "Teilweise umgesetzt", "Vollständig umgesetzt", "Weiß nicht"):
+        assert label in scale
+    assert list(checklist.standards) == [s.id for s in field.standards]
+    assert list(checklist.challenges) == [c.id for c in field.challenges]
+    assert len(checklist.accordion.children) == len(field.groups)
+    assert checklist.accordion.titles[0] == "1. Strategischer Plan und Rechenschaftspflicht (0/2)"
+    practices = next(w for w in all_widgets(checklist.widget) if "wck-practices" in w._dom_classes).value
+    for practice in field.practices:
+        assert practice.name.de in practices
+        assert practice.place in practices
+    assert "wck-standard-GOV-1-1" in checklist.standards["GOV-1-1"].widget._dom_classes
+    assert not is_visible(checklist.form), "the questions appear only after the respondent block"
+
+
+def test_every_control_has_a_visible_name_and_every_answer_button_a_tooltip(session: Session) -> None:
+    checklist = Checklist(session.path, "governance")
+    controls = (
+        widgets.ToggleButtons,
+        widgets.Text,
+        widgets.Textarea,
+        widgets.Dropdown,
+        widgets.Button,
+        widgets.IntProgress,
+    )
+    found = [w for w in all_widgets(checklist.widget) if isinstance(w, controls)]
+    assert len(found) == 3 * 22 + 8 + 6  # per standard 3, per challenge 1, respondent block 4, retry, progress
+    for control in found:
+        assert control.description.strip(), control
+    for control in found:
+        if isinstance(control, widgets.ToggleButtons):
+            assert len(control.tooltips) == len(control.options)
+            assert all(tip.strip() for tip in control.tooltips)
+    answer = checklist.standards["GOV-1-1"].answer
+    assert [value for _, value in answer.options] == ["0", "1", "2", "3", "dont_know", "not_applicable"]
+    assert answer.value is None
+    assert answer.tooltips[5] == "Nicht zutreffend / nicht in kommunaler Zuständigkeit"
+    assert checklist.standards["GOV-1-1"].comment.continuous_update is False
+
+
+def test_show_displays_the_root_widget(session: Session, monkeypatch: pytest.MonkeyPatch) -> None:
+    shown: list[object] = []
+    monkeypatch.setattr("IPython.display.display", lambda obj: shown.append(obj))
+    checklist = Checklist(session.path, "governance")
+    checklist._ipython_display_()
+    assert shown == [checklist.widget]
+
+
+# --- the respondent block ----------------------------------------------------------------------
+
+
+def test_a_new_participant_gets_a_generated_id_shown_prominently(session: Session) -> None:
+    checklist = Checklist(session.path, "governance")
+    checklist.group_box.value = "civil_society"
+    checklist.continue_button.click()
+    assert checklist.respondent is not None
+    assert GENERATED_ID.fullmatch(checklist.respondent.id)
+    assert checklist.respondent.stakeholder_group == "civil_society"
+    assert checklist.id_box.value == checklist.respondent.id
+    assert f'<span class="wck-respondent-id">{checklist.respondent.id}</span>' in checklist.id_display.value
+    assert "bitte notieren" in checklist.id_display.value
+    assert is_visible(checklist.form)
+    assert checklist.id_box.disabled
+    assert checklist.group_box.disabled
+    assert is_visible(checklist.switch_button)
+    assert rows(session) == [], "starting writes nothing"
+
+
+def test_a_stakeholder_group_is_required_and_ids_are_validated(session: Session) -> None:
+    checklist = Checklist(session.path, "governance")
+    checklist.continue_button.click()
+    assert checklist.respondent is None
+    assert t("checklist.choose_group", "de") in checklist.respondent_message.value
+    assert not is_visible(checklist.form)
+
+    checklist.group_box.value = "politics"
+    checklist.id_box.value = "Erika Mustermann"
+    assert checklist.start() is False
+    assert "„Erika Mustermann“ ist nicht gültig" in checklist.respondent_message.value
+    assert checklist.respondent is None
+
+    checklist.id_box.value = "  R-ABCD  "
+    assert checklist.start() is True
+    assert checklist.respondent is not None
+    assert checklist.respondent.id == "R-ABCD"
+
+
+def test_generated_ids_use_an_unambiguous_alphabet_and_avoid_taken_ones() -> None:
+    assert not set("01IOL") & set(ID_ALPHABET)
+    ids = {new_respondent_id() for _ in range(200)}
+    assert all(GENERATED_ID.fullmatch(i) for i in ids)
+    assert next_group_id([]) == "G-1"
+    assert next_group_id(["G-1", "g-7", "R-AAAA", "G-x"]) == "G-8"
+    assert encode_answer("rated", 0) == "0"
+    assert encode_answer("dont_know", None) == "dont_know"
+    assert decode_answer("3") == ("rated", 3)
+    assert decode_answer("not_applicable") == ("not_applicable", None)
+
+
+# --- answering ---------------------------------------------------------------------------------
+
+
+def test_every_change_is_saved_at_once_with_a_visible_confirmation(session: Session) -> None:
+    checklist = started(session, respondent="R-AAAA")
+    item = checklist.standards["GOV-1-1"]
+    item.answer.value = "2"
+    item.priority.value = "high"
+    item.comment.value = "Konzept von 2019, nie überarbeitet"
+    checklist.standards["GOV-1-2"].answer.value = "dont_know"
+    checklist.standards["GOV-2-1"].answer.value = "not_applicable"
+
+    row = response_row
+    assert rows(session) == [
+        row(session, "R-AAAA", "administration", "GOV-1-1", rating="2"),
+        row(session, "R-AAAA", "administration", "GOV-1-1", rating="2", priority="high"),
+        row(
+            session,
+            "R-AAAA",
+            "administration",
+            "GOV-1-1",
+            rating="2",
+            priority="high",
+            comment="Konzept von 2019, nie überarbeitet",
+        ),
+        row(session, "R-AAAA", "administration", "GOV-1-2", response="dont_know"),
+        row(session, "R-AAAA", "administration", "GOV-2-1", response="not_applicable"),
+    ]
+    assert item.state == "saved"
+    assert "✓ Gespeichert" in item.status.value
+    assert "wck-status-saved" in item.status.value
+    assert "Alle Änderungen sind gespeichert" in checklist.save_status.value
+    assert not is_visible(checklist.retry_button)
+    assert not checklist.pending
+
+
+def test_progress_counts_answered_standards_per_group_and_for_the_field(session: Session) -> None:
+    checklist = started(session)
+    assert checklist.progress() == (0, 22)
+    assert checklist.progress_text.value == "0 von 22 Standards beantwortet"
+    checklist.standards["GOV-1-1"].answer.value = "0"
+    checklist.standards["GOV-1-2"].answer.value = "not_applicable"
+    checklist.standards["GOV-2-1"].answer.value = "3"
+    checklist.standards["GOV-1-1"].answer.value = "1"  # a change, not a new answer
+    assert checklist.progress() == (3, 22)
+    assert checklist.group_progress("GOV-G1") == (2, 2)
+    assert checklist.group_progress("GOV-G2") == (1, len(checklist.catalog.group("GOV-G2").standards))
+    assert checklist.progress_bar.value == 3
+    assert checklist.progress_bar.max == 22
+    assert checklist.progress_text.value == "3 von 22 Standards beantwortet"
+    assert checklist.accordion.titles[0] == "1. Strategischer Plan und Rechenschaftspflicht (2/2)"
+    assert checklist.accordion.titles[1].endswith(f"(1/{checklist.group_progress('GOV-G2')[1]})")
+
+
+def test_priority_or_comment_before_a_rating_waits_for_the_rating(session: Session) -> None:
+    checklist = started(session, respondent="R-BBBB")
+    item = checklist.standards["GOV-3-1"]
+    item.priority.value = "medium"
+    item.comment.value = "Wichtig für den Landkreis"
+    assert rows(session) == []
+    assert item.state == "needs_answer"
+    assert t("checklist.needs_answer", "de") in item.status.value
+    assert checklist.progress() == (0, 22)
+    item.answer.value = "1"
+    assert rows(session) == [
+        response_row(
+            session,
+            "R-BBBB",
+            "administration",
+            "GOV-3-1",
+            rating="1",
+            priority="medium",
+            comment="Wichtig für den Landkreis",
+        )
+    ]
+    assert item.state == "saved"
+
+
+def test_challenge_answers_are_saved_at_once(session: Session) -> None:
+    checklist = started(session, respondent="R-CCCC", group="migrant_organisation")
+    checklist.challenges["GOV-C1"].applies.value = "yes"
+    checklist.challenges["GOV-C3"].applies.value = "unsure"
+    checklist.challenges["GOV-C1"].applies.value = "no"
+    assert rows(session, "challenges.csv") == [
+        {
+            "session_id": session.session_id,
+            "respondent_id": "R-CCCC",
+            "stakeholder_group": "migrant_organisation",
+            "challenge_id": cid,
+            "applies": applies,
+        }
+        for cid, applies in [("GOV-C1", "yes"), ("GOV-C3", "unsure"), ("GOV-C1", "no")]
+    ]
+    assert "✓ Gespeichert" in checklist.challenges["GOV-C1"].status.value
+    assert "Schlüsselherausforderungen (2/8)" in checklist.challenges_heading.value
+    assert checklist.progress() == (0, 22), "challenges are not standards"
+
+
+def test_a_comment_that_is_too_long_is_refused_with_its_reason_and_stays_in_the_form(session: Session) -> None:
+    checklist = started(session, respondent="R-DDDD")
+    item = checklist.standards["GOV-1-1"]
+    item.answer.value = "2"
+    item.comment.value = "x" * 5001
+    assert len(rows(session)) == 1
+    assert item.state == "invalid"
+    assert "at most 5000 are allowed" in item.status.value
+    assert item.comment.value == "x" * 5001
+    assert not checklist.pending, "an invalid value is not retried for ever"
+    item.comment.value = "kurz"
+    assert rows(session)[-1]["comment"] == "kurz"
+
+
+# --- coming back -------------------------------------------------------------------------------
+
+
+def test_coming_back_with_the_same_id_restores_every_answer(session: Session) -> None:
+    first = started(session, group="business")
+    respondent_id = first.id_box.value
+    first.standards["GOV-1-1"].answer.value = "3"
+    first.standards["GOV-1-1"].priority.value = "low"
+    first.standards["GOV-1-1"].comment.value = "Seit 2022"
+    first.standards["GOV-2-1"].answer.value = "not_applicable"
+    first.challenges["GOV-C2"].applies.value = "yes"
+    before = (rows(session), rows(session, "challenges.csv"))
+
+    again = Checklist(session.path, "governance")  # a fresh page on another device
+    again.id_box.value = respondent_id.lower()  # typed back from a note, in the wrong case
+    again.continue_button.click()
+    assert again.respondent is not None
+    assert again.respondent.id == respondent_id
+    assert again.group_box.value == "business", "the stored stakeholder group comes back too"
+    assert again.standards["GOV-1-1"].answer.value == "3"
+    assert again.standards["GOV-1-1"].priority.value == "low"
+    assert again.standards["GOV-1-1"].comment.value == "Seit 2022"
+    assert again.standards["GOV-2-1"].answer.value == "not_applicable"
+    assert again.standards["GOV-1-2"].answer.value is None
+    assert again.challenges["GOV-C2"].applies.value == "yes"
+    assert again.challenges["GOV-C1"].applies.value is None
+    assert again.progress() == (2, 22)
+    assert again.standards["GOV-1-1"].state == "saved"
+    assert "3 frühere Antworten" in again.respondent_message.value
+    assert (rows(session), rows(session, "challenges.csv")) == before, "restoring writes nothing"
+
+    again.standards["GOV-2-1"].answer.value = "1"
+    assert rows(session)[-1] == response_row(session, respondent_id, "business", "GOV-2-1", rating="1")
+
+
+def test_another_respondent_does_not_see_someone_elses_answers(session: Session) -> None:
+    first = started(session, respondent="R-EEEE")
+    first.standards["GOV-1-1"].answer.value = "2"
+    assert first.switch_respondent() is True
+    assert first.respondent is None
+    assert first.standards["GOV-1-1"].answer.value is None
+    assert first.id_box.value == ""
+    assert not first.id_box.disabled
+    assert not is_visible(first.form)
+    first.group_box.value = "research"
+    first.continue_button.click()
+    assert first.respondent is not None
+    assert first.respondent.id != "R-EEEE"
+    assert first.progress() == (0, 22)
+    assert "noch keine Antworten" in first.respondent_message.value
+
+
+# --- facilitator mode and English -----------------------------------------------------------
+
+
+def test_facilitator_mode_records_breakout_groups(session: Session) -> None:
+    checklist = Checklist(session.path, "governance", mode="facilitator")
+    assert checklist.group_box.value == "other"
+    assert checklist.id_box.description == "Gruppen-Kennung"
+    assert checklist.id_box.placeholder == "z. B. G-1"
+    assert "Kleingruppe" in all_widgets(checklist.widget)[1].value
+    assert checklist.start() is True
+    assert checklist.id_box.value == "G-1"
+    assert "Sie erfassen jetzt die Kleingruppe" in checklist.id_display.value
+    checklist.standards["GOV-1-1"].answer.value = "1"
+    assert rows(session) == [response_row(session, "G-1", "other", "GOV-1-1", rating="1")]
+
+    checklist.switch_respondent()
+    checklist.start()
+    assert checklist.id_box.value == "G-2"
+    checklist.switch_respondent()
+    checklist.id_box.value = "G-1"
+    checklist.start()
+    assert checklist.standards["GOV-1-1"].answer.value == "1"
+
+
+def test_english_labels_and_language_column(session: Session) -> None:
+    checklist = started(session, respondent="R-FFFF", language="en")
+    answer = checklist.standards["GOV-1-1"].answer
+    assert [label for label, _ in answer.options] == [
+        "0 · Not in place",
+        "1 · First steps",
+        "2 · Partly in place",
+        "3 · Fully in place",
+        "Don't know",
+        "Not applicable",
+    ]
+    assert answer.description == "Rating"
+    assert checklist.standards["GOV-1-1"].priority.options[0] == ("None", "")
+    assert [label for label, _ in checklist.challenges["GOV-C1"].applies.options] == [
+        "Applies",
+        "Does not apply",
+        "Unsure",
+    ]
+    assert "Checklist: Governance" in all_widgets(checklist.widget)[1].value
+    assert checklist.accordion.titles[0] == "1. Strategic plan and accountability (0/2)"
+    assert "In our municipality" in checklist.standards["GOV-1-1"].widget.children[0].value
+    answer.value = "0"
+    assert rows(session)[-1]["language"] == "en"
+    assert "✓ Saved" in checklist.standards["GOV-1-1"].status.value
+
+
+# --- when saving fails ---------------------------------------------------------------------------
+
+
+def fail_saving(monkeypatch: pytest.MonkeyPatch, error: Exception) -> None:
+    def broken(self: SessionStore, records: object) -> None:
+        raise error
+
+    monkeypatch.setattr(SessionStore, "append", broken)
+
+
+def test_a_failed_save_is_shown_keeps_the_answer_and_the_next_change_saves_both(
+    session: Session, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    checklist = started(session, respondent="R-GGGG")
+    fail_saving(monkeypatch, StoreError("responses.csv: could not save (No space left on device)."))
+    item = checklist.standards["GOV-1-1"]
+    item.answer.value = "2"
+    assert rows(session) == []
+    assert item.answer.value == "2"
+    assert item.state == "failed"
+    assert "⚠ Nicht gespeichert" in item.status.value
+    assert "No space left on device" in checklist.save_status.value
+    assert "1 Änderung(en) konnten nicht gespeichert werden" in checklist.save_status.value
+    assert is_visible(checklist.retry_button)
+    assert checklist.pending == ("GOV-1-1",)
+    assert checklist.progress() == (1, 22), "the answer still counts in the form"
+
+    monkeypatch.undo()
+    checklist.standards["GOV-1-2"].answer.value = "1"
+    assert rows(session) == [
+        response_row(session, "R-GGGG", "administration", "GOV-1-1", rating="2"),
+        response_row(session, "R-GGGG", "administration", "GOV-1-2", rating="1"),
+    ]
+    assert item.state == "saved"
+    assert not checklist.pending
+    assert not is_visible(checklist.retry_button)
+    assert "Alle Änderungen sind gespeichert" in checklist.save_status.value
+
+
+def test_the_retry_button_saves_what_failed(session: Session, monkeypatch: pytest.MonkeyPatch) -> None:
+    checklist = started(session, respondent="R-HHHH")
+    fail_saving(monkeypatch, OSError(5, "Input/output error"))
+    checklist.challenges["GOV-C4"].applies.value = "no"
+    checklist.retry_button.click()
+    assert checklist.pending == ("GOV-C4",)
+    assert rows(session, "challenges.csv") == []
+    assert "Input/output error" in checklist.save_status.value
+    monkeypatch.undo()
+    checklist.retry_button.click()
+    assert [r["applies"] for r in rows(session, "challenges.csv")] == ["no"]
+    assert checklist.challenges["GOV-C4"].state == "saved"
+
+
+def test_unsaved_changes_block_switching_respondent(session: Session, monkeypatch: pytest.MonkeyPatch) -> None:
+    checklist = started(session, respondent="R-JJJJ")
+    fail_saving(monkeypatch, StoreError("disk gone"))
+    checklist.standards["GOV-1-1"].answer.value = "3"
+    checklist.switch_button.click()
+    assert checklist.start() is True, "continuing again while active changes nothing"
+    assert checklist.respondent is not None
+    assert checklist.respondent.id == "R-JJJJ"
+    assert checklist.standards["GOV-1-1"].answer.value == "3"
+    assert checklist.pending == ("GOV-1-1",)
+    monkeypatch.undo()
+    assert checklist.switch_respondent() is True
+    assert [r["rating"] for r in rows(session)] == ["3"]
+
+
+def test_an_unexpected_error_in_a_callback_becomes_a_visible_message(
+    session: Session, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    checklist = started(session, respondent="R-KKKK")
+    fail_saving(monkeypatch, RuntimeError("something odd"))
+    checklist.standards["GOV-1-1"].answer.value = "2"  # must not raise
+    assert "Unerwarteter Fehler: RuntimeError: something odd" in checklist.save_status.value
+    assert checklist.standards["GOV-1-1"].answer.value == "2"
+    assert "RuntimeError: something odd" in checklist.error_log.outputs[-1]["text"]
+    monkeypatch.undo()
+    checklist.standards["GOV-1-1"].answer.value = "3"
+    assert [r["rating"] for r in rows(session)] == ["3"]
+
+
+def test_changes_before_starting_are_not_lost_silently(session: Session) -> None:
+    checklist = Checklist(session.path, "governance")
+    checklist.standards["GOV-1-1"].answer.value = "2"
+    assert rows(session) == []
+    assert t("checklist.start_first", "de") in checklist.standards["GOV-1-1"].status.value
+
+
+def test_an_unreadable_store_is_reported_when_starting(session: Session) -> None:
+    (session.path / "responses.csv").write_text("not,the,header\r\n", encoding="utf-8")
+    checklist = Checklist(session.path, "governance")
+    checklist.group_box.value = "politics"
+    checklist.continue_button.click()
+    assert checklist.respondent is None
+    assert "Die bisherigen Antworten konnten nicht gelesen werden" in checklist.respondent_message.value
+
+
+def test_session_errors_pass_through(tmp_path: Path) -> None:
+    with pytest.raises(KitError, match="no such session folder"):
+        Checklist(tmp_path / "missing", "governance")

@@ -1,0 +1,118 @@
+"""The checklist notebook template and the ready-to-run copies per session."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import nbformat
+import pytest
+
+from wholecomm_kit.exceptions import SessionError
+from wholecomm_kit.notebooks import how_to_open_checklists, prepare_checklists
+from wholecomm_kit.resources import notebooks_dir
+from wholecomm_kit.session import Session
+
+WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
+
+
+def read(path: Path) -> Any:
+    return nbformat.read(str(path), as_version=4)  # type: ignore[no-untyped-call]
+
+
+def tagged(notebook: Any, tag: str) -> Any:
+    cells = [c for c in notebook.cells if tag in c.metadata.get("tags", [])]
+    assert len(cells) == 1, f"expected one cell tagged {tag!r}"
+    return cells[0]
+
+
+def assignments(cell: Any) -> dict[str, str]:
+    found: dict[str, str] = {}
+    for line in cell.source.splitlines():
+        if "=" in line and not line.startswith("#"):
+            name, value = line.split("=", 1)
+            found[name.strip()] = value.strip()
+    return found
+
+
+def test_the_template_is_a_clean_parameterised_notebook() -> None:
+    notebook = read(notebooks_dir() / "checklist.ipynb")
+    nbformat.validate(notebook)
+    assert notebook.nbformat == 4
+    assert notebook.metadata.kernelspec.name == "python3"
+    assert assignments(tagged(notebook, "parameters")) == {
+        "session_dir": '""',
+        "field_id": '"governance"',
+        "language": '"de"',
+        "mode": '"self"',
+    }
+    for cell in notebook.cells:
+        if cell.cell_type == "code":
+            assert cell.outputs == []
+            assert cell.execution_count is None
+    assert any("Checklist(" in c.source for c in notebook.cells)
+
+
+def test_one_prepared_notebook_per_field_with_injected_parameters(session: Session) -> None:
+    paths = prepare_checklists(session)
+    assert paths == [session.path / "checklists" / "governance.ipynb", session.path / "checklists" / "housing.ipynb"]
+    for path, field_id in zip(paths, session.fields, strict=True):
+        notebook = read(path)
+        nbformat.validate(notebook)
+        injected = assignments(tagged(notebook, "injected-parameters"))
+        assert injected == {
+            "session_dir": repr(str(session.path)).replace("'", '"'),
+            "field_id": f'"{field_id}"',
+            "language": '"de"',
+            "mode": '"self"',
+        }
+        assert Path(session.path).is_absolute()
+        assert notebook.metadata.papermill.parameters["session_dir"] == str(session.path)
+        assert all(c.get("outputs", []) == [] for c in notebook.cells), "prepared, not executed"
+
+
+def test_language_mode_and_a_session_path_can_be_given(session: Session) -> None:
+    paths = prepare_checklists(str(session.path), language="en", mode="facilitator")
+    parameters = read(paths[0]).metadata.papermill.parameters
+    assert parameters["language"] == "en"
+    assert parameters["mode"] == "facilitator"
+    with pytest.raises(SessionError, match="Unknown checklist mode"):
+        prepare_checklists(session, mode="plenary")
+    with pytest.raises(SessionError, match="Unknown language"):
+        prepare_checklists(session, language="fr")
+
+
+def test_preparing_again_replaces_the_copies(session: Session) -> None:
+    first = prepare_checklists(session)
+    first[0].write_text("broken", encoding="utf-8")
+    assert prepare_checklists(session) == first
+    nbformat.validate(read(first[0]))
+
+
+def test_the_message_says_how_to_open_the_checklists(session: Session) -> None:
+    paths = prepare_checklists(session)
+    message = how_to_open_checklists(session, paths)
+    assert f"jupyter lab {session.path / 'checklists' / 'governance.ipynb'}" in message
+    assert f"wholecomm-kit serve {session.path}" in message
+    assert str(paths[1]) in message
+    assert how_to_open_checklists(session) == message
+
+
+@pytest.mark.slow
+def test_a_prepared_checklist_really_runs_and_shows_the_widgets(session: Session, tmp_path: Path) -> None:
+    import papermill
+
+    prepared = prepare_checklists(session)[0]
+    output = tmp_path / "executed.ipynb"
+    executed = papermill.execute_notebook(
+        str(prepared),
+        str(output),
+        kernel_name="python3",
+        cwd=str(tmp_path),
+        progress_bar=False,
+    )
+    assert executed.metadata.papermill.exception is not True
+    outputs = [o for c in executed.cells if c.cell_type == "code" for o in c.outputs]
+    assert not [o for o in outputs if o.output_type == "error"]
+    assert any(WIDGET_VIEW in o.get("data", {}) for o in outputs if o.output_type == "display_data")
+    assert read(output).metadata.papermill.exception is not True

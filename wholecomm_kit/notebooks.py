@@ -1,0 +1,86 @@
+"""Ready-to-run checklist notebooks for a session.
+
+The template ``notebooks/checklist.ipynb`` has a papermill ``parameters`` cell;
+:func:`prepare_checklists` writes one parameterised copy per assessed field into
+``<session>/checklists/<field_id>.ipynb`` without running it, so a facilitator
+can open it in JupyterLab and participants can get it through Voila.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from .catalog import LANGUAGES
+from .checklist import MODES
+from .exceptions import SessionError
+from .resources import notebooks_dir
+from .session import Session, load_session
+
+__all__ = ["CHECKLIST_DIR", "CHECKLIST_TEMPLATE", "how_to_open_checklists", "prepare_checklists"]
+
+CHECKLIST_DIR = "checklists"
+CHECKLIST_TEMPLATE = "checklist.ipynb"
+
+
+def _session(session: Session | Path | str) -> Session:
+    return session if isinstance(session, Session) else load_session(session)
+
+
+def checklist_path(session: Session, field_id: str) -> Path:
+    return session.path / CHECKLIST_DIR / f"{field_id}.ipynb"
+
+
+def prepare_checklists(session: Session | Path | str, *, language: str | None = None, mode: str = "self") -> list[Path]:
+    """Write ``<session>/checklists/<field_id>.ipynb`` for every field of the session and return the paths.
+
+    The copies carry the absolute session folder, the field, the language (the session's unless given) and the
+    mode as papermill parameters; nothing is executed. Existing copies are replaced.
+    """
+    import papermill
+
+    current = _session(session)
+    chosen = language or current.language
+    if chosen not in LANGUAGES:
+        raise SessionError(f"Unknown language {chosen!r}. Choose from: {', '.join(LANGUAGES)}.")
+    if mode not in MODES:
+        raise SessionError(f"Unknown checklist mode {mode!r}. Choose from: {', '.join(MODES)}.")
+    template = notebooks_dir() / CHECKLIST_TEMPLATE
+    if not template.is_file():
+        raise SessionError(f"The checklist template {template} is missing; reinstall the kit.")
+    folder = current.path / CHECKLIST_DIR
+    written = []
+    try:
+        folder.mkdir(exist_ok=True)
+        for field_id in current.fields:
+            target = checklist_path(current, field_id)
+            papermill.execute_notebook(
+                str(template),
+                str(target),
+                parameters={
+                    "session_dir": str(current.path.resolve()),
+                    "field_id": field_id,
+                    "language": chosen,
+                    "mode": mode,
+                },
+                prepare_only=True,
+                kernel_name="python3",
+                progress_bar=False,
+            )
+            written.append(target)
+    except OSError as exc:
+        raise SessionError(f"Cannot write the checklist notebooks into {folder}: {exc.strerror or exc}.") from exc
+    return written
+
+
+def how_to_open_checklists(session: Session | Path | str, paths: list[Path] | None = None) -> str:
+    """A short English message on how facilitators and participants open the prepared checklists."""
+    current = _session(session)
+    notebooks = paths if paths is not None else [checklist_path(current, f) for f in current.fields]
+    listed = "\n".join(f"  {p}" for p in notebooks)
+    first = notebooks[0] if notebooks else checklist_path(current, current.fields[0])
+    return (
+        f"Checklist notebooks ({len(notebooks)}):\n{listed}\n"
+        f"Facilitators: open one in JupyterLab, e.g.  jupyter lab {first}\n"
+        "  then choose Run → Run All Cells.\n"
+        f"Participants (in the browser, no code shown): wholecomm-kit serve {current.path}"
+    )
