@@ -1,0 +1,155 @@
+"""The handout's sections: numbers recomputed independently, user text escaped, edge cases handled."""
+
+from __future__ import annotations
+
+import csv
+import html
+import re
+import statistics
+from pathlib import Path
+
+import pytest
+
+from wholecomm_kit.handout import Handout, number
+from wholecomm_kit.session import Session, create_session
+from wholecomm_kit.store import SessionStore
+
+
+def _session(tmp_path: Path, fields: str = "governance,housing", name: str = "Neustadt am See") -> Session:
+    return create_session(
+        municipality=name,
+        country="DE",
+        size="rural",
+        date="2025-06-12",
+        fields=fields,
+        language="de",
+        directory=tmp_path / "w",
+    )
+
+
+def rate(store: SessionStore, who: str, group: str, standard: str, rating: int | None, **extra: str) -> None:
+    response = "rated" if rating is not None else extra.pop("response", "dont_know")
+    store.record_response(
+        respondent_id=who, stakeholder_group=group, standard_id=standard, response=response, rating=rating, **extra
+    )
+
+
+def text_of(fragment_html: str) -> str:
+    return html.unescape(re.sub(r"<[^>]+>", " ", fragment_html))
+
+
+def test_known_answers_give_known_numbers(tmp_path: Path) -> None:
+    session = _session(tmp_path, fields="governance")
+    store = SessionStore.open(session)
+    # GOV-1-1: 0, 3, 3 → mean 2.0, sd 1.73 (disputed); GOV-1-2: 1, 1, dont_know → mean 1.0, dk share 33 %
+    for who, group, a, b in [("R-A", "administration", 0, 1), ("R-B", "politics", 3, 1), ("R-C", "politics", 3, None)]:
+        rate(store, who, group, "GOV-1-1", a, priority="high" if who == "R-A" else "")
+        rate(store, who, group, "GOV-1-2", b)
+    handout = Handout.load(session.path, "de")
+    overview = text_of(handout.overview().html)
+    # index = mean(2/3*100, 1/3*100) = 50
+    assert re.search(r"Politische Gestaltung \(Governance\)\s+50\s+3\s+2 / 22", overview), overview
+    section = text_of(handout.field_section("governance").html)
+    assert "3 Antwortende · Index 50 · 2 von 22 Standards bewertet" in section
+    disputed = section.split("Umstrittene Standards", 1)[1].split("Informationslücken", 1)[0]
+    assert "GOV-1-1" in disputed
+    assert "2,0" in disputed  # mean
+    assert "1,73" in disputed  # sample standard deviation of 0, 3, 3
+    gaps = section.split("Informationslücken", 1)[1].split("Wichtigste Prioritäten", 1)[0]
+    assert "GOV-1-2" in gaps
+    assert "33\u00a0%" in gaps
+    priorities = section.split("Wichtigste Prioritäten", 1)[1]
+    assert "GOV-1-1" in priorities.split("Bestätigte")[0]
+
+
+def test_the_demo_handout_matches_an_independent_recomputation(tmp_path: Path) -> None:
+    from wholecomm_kit.demo import create_demo
+
+    demo = create_demo(tmp_path)
+    with (demo.path / "responses.csv").open(encoding="utf-8", newline="") as stream:
+        rows = list(csv.DictReader(stream))
+    latest: dict[tuple[str, str], dict[str, str]] = {}
+    for row in rows:  # recorded_at is ISO 8601 in UTC, so text order is time order
+        key = (row["respondent_id"], row["standard_id"])
+        if key not in latest or row["recorded_at"] >= latest[key]["recorded_at"]:
+            latest[key] = row
+    handout = Handout.load(demo.path, "en")
+    overview = text_of(handout.overview().html)
+    for field in ("governance", "employment", "education", "health", "housing"):
+        ratings: dict[str, list[int]] = {}
+        for row in latest.values():
+            if row["field_id"] == field and row["response"] == "rated":
+                ratings.setdefault(row["standard_id"], []).append(int(row["rating"]))
+        index = statistics.mean(statistics.mean(r) / 3 * 100 for r in ratings.values())
+        title = handout.catalog.field(field).title.en
+        assert re.search(rf"{re.escape(title)}\s+{round(index)}\s", overview), (field, index)
+    cover = text_of(handout.cover().html)
+    people = {row["respondent_id"]: row["stakeholder_group"] for row in rows}
+    assert f"{len(people)} participants in total" in cover
+    assert re.search(rf"Administration\s+{list(people.values()).count('administration')}\b", cover)
+    assert "Fictional example" in cover
+
+
+def test_user_text_is_escaped_everywhere(tmp_path: Path) -> None:
+    session = _session(tmp_path, name="<b>Bad<b> & Sons")
+    store = SessionStore.open(session)
+    attack = "<script>alert(1)</script>"
+    rate(store, "R-A", "politics", "GOV-1-1", 2, comment=attack)
+    store.record_action(
+        action_id="A1",
+        field_id="governance",
+        standard_ids=["GOV-1-1"],
+        action=f"Plan {attack}",
+        responsible='<img src=x onerror="alert(2)">',
+    )
+    handout = Handout.load(session.path, "de")
+    everything = "".join(f.html for f in (handout.cover(), handout.overview(), handout.fields(), handout.action_plan()))
+    assert "<script>" not in everything
+    assert "<img src=x" not in everything
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in everything
+    assert "&lt;b&gt;Bad&lt;b&gt; &amp; Sons" in everything
+
+
+@pytest.mark.parametrize("language", ["de", "en"])
+def test_a_session_without_answers_says_so(tmp_path: Path, language: str) -> None:
+    session = _session(tmp_path, fields="health")
+    handout = Handout.load(session.path, language)
+    cover = text_of(handout.cover().html)
+    assert ("noch keine Antworten" if language == "de" else "no answers") in cover
+    section = text_of(handout.field_section("health").html)
+    assert ("noch keine Bewertungen" if language == "de" else "no ratings") in section
+    assert "No actions" in text_of(handout.action_plan().html) or "keine Maßnahmen" in text_of(
+        handout.action_plan().html
+    )
+
+
+def test_all_dont_know_is_an_information_gap_not_a_crash(tmp_path: Path) -> None:
+    session = _session(tmp_path, fields="housing")
+    store = SessionStore.open(session)
+    for who in ("R-A", "R-B", "R-C"):
+        rate(store, who, "civil_society", "HOU-1-1", None)
+    handout = Handout.load(session.path, "en")
+    section = text_of(handout.field_section("housing").html)
+    assert "Information gaps" in section
+    assert "100\u00a0%" in section
+    assert "index –" in section
+
+
+def test_practice_examples_follow_the_weakest_standards(tmp_path: Path) -> None:
+    session = _session(tmp_path, fields="governance")
+    store = SessionStore.open(session)
+    handout0 = Handout.load(session.path, "en")
+    chosen_any = handout0.practices_for(handout0.catalog.field("governance"), handout0.analysis.summary)
+    assert [p.id for p in chosen_any] == ["GOV-P1", "GOV-P2"]  # nothing rated: the field's own examples
+    target = handout0.catalog.practice("GOV-P2").standard_ids[0]
+    for standard in handout0.catalog.field("governance").standards:
+        rate(store, "R-A", "politics", standard.id, 0 if standard.id == target else 3)
+    handout = Handout.load(session.path, "en")
+    chosen = handout.practices_for(handout.catalog.field("governance"), handout.analysis.summary)
+    assert chosen[0].id == "GOV-P2"
+
+
+def test_numbers_are_written_the_way_each_language_does() -> None:
+    assert number(1.25, "de", 2) == "1,25"
+    assert number(1.25, "en", 2) == "1.25"
+    assert number(float("nan"), "de") == "–"

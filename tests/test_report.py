@@ -1,0 +1,243 @@
+"""The handout pipeline end to end: papermill, offline HTML, a real Chromium, a real PDF."""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from matplotlib import image
+from playwright.sync_api import Browser, Page, Route, sync_playwright
+from pypdf import PdfReader
+
+from wholecomm_kit.cli import cli
+from wholecomm_kit.demo import create_demo
+from wholecomm_kit.exceptions import KitError
+from wholecomm_kit.report import CHROMIUM_FLAGS, NoBrowserError, find_browser, make_report
+from wholecomm_kit.session import Session, create_session
+from wholecomm_kit.store import SessionStore
+
+AXE = Path(__file__).resolve().parent.parent / "node_modules" / "axe-core" / "axe.min.js"
+pytestmark = [pytest.mark.slow]
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=str(find_browser()), args=CHROMIUM_FLAGS)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture(scope="module")
+def demo_report(tmp_path_factory: pytest.TempPathFactory) -> tuple[Session, Path, Path]:
+    session = create_demo(tmp_path_factory.mktemp("demo"))
+    result = make_report(session.path)
+    assert result.html is not None
+    assert result.pdf is not None
+    assert result.warnings == []
+    return session, result.html, result.pdf
+
+
+def offline_page(browser: Browser, html: Path) -> tuple[Page, list[str]]:
+    """Open a file with every request to another host refused and recorded."""
+    page = browser.new_page()
+    outside: list[str] = []
+
+    def guard(route: Route) -> None:
+        if route.request.url.startswith(("file:", "data:")):
+            route.continue_()
+        else:
+            outside.append(route.request.url)
+            route.abort()
+
+    page.route("**/*", guard)
+    page.goto(html.as_uri(), wait_until="load")
+    return page, outside
+
+
+def axe_violations(page: Page) -> list[dict[str, object]]:
+    assert AXE.exists(), "axe-core is missing: run 'npm ci' (make test does)"
+    page.add_script_tag(path=str(AXE))
+    result = page.evaluate("async () => await axe.run(document, {resultTypes: ['violations']})")
+    return [v for v in result["violations"] if v["impact"] in ("serious", "critical")]
+
+
+def test_the_report_keeps_the_executed_notebook_and_writes_html_and_pdf(
+    demo_report: tuple[Session, Path, Path],
+) -> None:
+    session, html, pdf = demo_report
+    assert (session.path / "report" / "handout.ipynb").exists()
+    assert html == session.path / "report" / "handout.html"
+    assert pdf == session.path / "report" / "handout.pdf"
+
+
+def test_the_html_has_no_code_and_no_reference_to_another_host(demo_report: tuple[Session, Path, Path]) -> None:
+    text = demo_report[1].read_text(encoding="utf-8")
+    for code in ("Handout.load", "import ", 'class="jp-InputArea', "jp-CodeMirrorEditor", "session_dir ="):
+        assert code not in text
+    assert not re.search(r"""(src|href)\s*=\s*["']?\s*(https?:)?//""", text)
+    assert not re.search(r"url\(\s*['\"]?(https?:)?//", text)
+    assert "<script src" not in text
+    assert 'lang="de"' in text
+    assert "Musterstadt" in text
+
+
+@pytest.mark.browser
+def test_offline_every_image_loads_and_axe_finds_nothing_serious(
+    demo_report: tuple[Session, Path, Path], browser: Browser
+) -> None:
+    page, outside = offline_page(browser, demo_report[1])
+    images = page.eval_on_selector_all("img", "els => els.map(e => [e.complete && e.naturalWidth > 0, e.alt])")
+    assert len(images) >= 10
+    assert all(loaded for loaded, _ in images)
+    assert all(alt.strip() for _, alt in images)
+    assert outside == []
+    violations = axe_violations(page)
+    assert violations == [], json.dumps(violations, indent=1)[:3000]
+    page.close()
+
+
+@pytest.mark.browser
+def test_the_pdf_is_a4_with_pages_and_the_municipality(demo_report: tuple[Session, Path, Path], tmp_path: Path) -> None:
+    _, _, pdf = demo_report
+    reader = PdfReader(pdf)
+    assert len(reader.pages) >= 2
+    width, height = float(reader.pages[0].mediabox.width), float(reader.pages[0].mediabox.height)
+    assert width == pytest.approx(595.3, abs=1.5)  # A4 is 595 × 842 points
+    assert height == pytest.approx(841.9, abs=1.5)
+    text = "".join(page.extract_text() for page in reader.pages)
+    assert "Musterstadt" in text
+    assert f"1 / {len(reader.pages)}" in text  # page numbers in the footer
+    subprocess.run(["pdftoppm", "-png", "-r", "40", "-f", "1", "-l", "1", str(pdf), str(tmp_path / "p")], check=True)
+    [png] = tmp_path.glob("p*.png")
+    pixels = image.imread(png)
+    assert pixels.std() > 0.05, "page 1 is blank"
+
+
+@pytest.mark.browser
+def test_a_script_in_a_comment_is_shown_as_text_and_never_runs(tmp_path: Path, browser: Browser) -> None:
+    session = create_session(
+        municipality="Neustadt <i>am<i> See",
+        country="DE",
+        size="rural",
+        date="2025-06-12",
+        fields="governance",
+        language="en",
+        directory=tmp_path,
+    )
+    store = SessionStore.open(session)
+    attack = "<script>alert(1)</script>"
+    store.record_response(
+        respondent_id="R-A",
+        stakeholder_group="politics",
+        standard_id="GOV-1-1",
+        response="rated",
+        rating=1,
+        comment=attack,
+    )
+    store.record_action(action_id="A1", field_id="governance", standard_ids=[], action=attack, responsible=attack)
+    result = make_report(session.path, formats=("html",))
+    assert result.html is not None
+    assert result.pdf is None
+    page, _ = offline_page(browser, result.html)
+    dialogs: list[str] = []
+    page.on("dialog", lambda dialog: dialogs.append(dialog.message))
+    page.reload(wait_until="load")
+    body = page.inner_text("body")
+    assert attack in body
+    assert "Neustadt <i>am<i> See" in body
+    assert dialogs == []
+    assert page.evaluate("document.querySelectorAll('script').length") == 0
+    page.close()
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("fields", ["health", "governance,housing"])
+def test_an_empty_session_gives_a_valid_handout_that_says_so(tmp_path: Path, fields: str, browser: Browser) -> None:
+    session = create_session(
+        municipality="Leerdorf",
+        country="AT",
+        size="rural",
+        date="2025-01-09",
+        fields=fields,
+        language="de",
+        directory=tmp_path,
+    )
+    result = make_report(session.path)
+    assert result.html is not None
+    assert result.pdf is not None
+    page, outside = offline_page(browser, result.html)
+    assert "noch keine Antworten" in page.inner_text("body")
+    assert outside == []
+    assert axe_violations(page) == []
+    page.close()
+
+
+def test_english_and_comparison_with_a_previous_session(tmp_path: Path) -> None:
+    first = create_session(
+        municipality="Zweistadt",
+        country="DE",
+        size="small_town",
+        date="2024-05-01",
+        fields="governance",
+        language="de",
+        directory=tmp_path,
+    )
+    second = create_session(
+        municipality="Zweistadt",
+        country="DE",
+        size="small_town",
+        date="2025-05-01",
+        fields="governance",
+        language="de",
+        directory=tmp_path,
+        previous=first.path,
+    )
+    for session, rating in ((first, 1), (second, 3)):
+        SessionStore.open(session).record_response(
+            respondent_id="R-A", stakeholder_group="politics", standard_id="GOV-1-1", response="rated", rating=rating
+        )
+    result = make_report(second.path, language="en", formats=("html",))
+    assert result.html is not None
+    text = re.sub(r"<[^>]+>", " ", result.html.read_text(encoding="utf-8"))
+    assert "Change since the last assessment (2024-05-01)" in text
+    assert re.search(r"Governance\s+33\s+100\s+\+67", text)
+
+
+def test_no_browser_still_writes_the_html_and_says_how_to_get_a_pdf(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    session = create_session(
+        municipality="Ohnepdf",
+        country="DE",
+        size="rural",
+        date="2025-01-09",
+        fields="health",
+        language="de",
+        directory=tmp_path,
+    )
+    monkeypatch.setenv("PATH", str(tmp_path / "empty"))
+    monkeypatch.delenv("WHOLECOMM_BROWSER", raising=False)
+    with pytest.raises(NoBrowserError, match="apt-get install chromium"):
+        find_browser()
+    result = CliRunner().invoke(cli, ["report", str(session.path)])
+    assert result.exit_code == 0, result.output
+    assert "No Chromium-family browser was found" in result.stderr
+    assert (session.path / "report" / "handout.html").exists()
+    assert not (session.path / "report" / "handout.pdf").exists()
+
+
+def test_a_missing_or_broken_session_is_a_clear_error(tmp_path: Path) -> None:
+    with pytest.raises(KitError, match="no such session folder"):
+        make_report(tmp_path / "nope")
+    (tmp_path / "broken").mkdir()
+    (tmp_path / "broken" / "session.json").write_text("{", encoding="utf-8")
+    result = CliRunner().invoke(cli, ["report", str(tmp_path / "broken")])
+    assert result.exit_code == 1
+    assert "broken JSON" in result.stderr
+    assert "Traceback" not in result.output

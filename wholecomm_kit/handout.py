@@ -1,0 +1,424 @@
+"""The handout's sections as HTML fragments, rendered from :mod:`analysis` tables.
+
+The handout notebook calls one method per section; each returns a fragment that
+Jupyter displays as HTML. Every user-supplied text (municipality, comments,
+actions, responsible persons) passes through :func:`html.escape`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from html import escape
+from pathlib import Path
+
+import pandas as pd
+
+from . import charts
+from .analysis import DEFAULT_MIN_GROUP_SIZE, OTHER_GROUPS, Analysis, analyse, top_priorities
+from .catalog import Catalog, Field, Practice, load_catalog
+from .session import load_session
+from .texts import t
+
+
+@dataclass(frozen=True)
+class Fragment:
+    """A piece of HTML that Jupyter shows as rich output."""
+
+    html: str
+
+    def _repr_html_(self) -> str:
+        return self.html
+
+    def __str__(self) -> str:
+        return self.html
+
+
+def number(value: float | None, language: str, digits: int = 1) -> str:
+    """A number as people in the language write it (German: decimal comma); '–' when missing."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return t("handout.not_available", language)
+    text = f"{value:.{digits}f}"
+    return text.replace(".", ",") if language == "de" else text
+
+
+def percent(value: float | None, language: str) -> str:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return t("handout.not_available", language)
+    return f"{round(value * 100)}\u00a0%"
+
+
+def _table(caption: str, headers: Sequence[tuple[str, bool]], rows: Iterable[Sequence[str]]) -> str:
+    """An accessible table; cells must already be escaped. Headers are (text, numeric)."""
+    head = "".join(f'<th scope="col"{" class=num" if numeric else ""}>{escape(h)}</th>' for h, numeric in headers)
+    body = "".join(
+        "<tr>"
+        + "".join(f"<td{' class=num' if headers[i][1] else ''}>{cell}</td>" for i, cell in enumerate(row))
+        + "</tr>"
+        for row in rows
+    )
+    return f"<table><caption>{escape(caption)}</caption><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+
+
+def _figure(chart: charts.Chart) -> str:
+    return (
+        f'<figure><img src="{chart.data_uri()}" alt="{escape(chart.alt)}">'
+        f"<figcaption>{escape(chart.title)}</figcaption></figure>"
+    )
+
+
+def _list(items: Iterable[str]) -> str:
+    return "<ul>" + "".join(f"<li>{item}</li>" for item in items) + "</ul>"
+
+
+@dataclass(frozen=True)
+class Handout:
+    """Everything the handout shows, for one session in one language."""
+
+    analysis: Analysis
+    catalog: Catalog
+    language: str
+
+    @classmethod
+    def load(
+        cls,
+        session_dir: str | Path,
+        language: str | None = None,
+        previous: str | Path | None = None,
+        min_group_size: int = DEFAULT_MIN_GROUP_SIZE,
+    ) -> Handout:
+        catalog = load_catalog()
+        session = load_session(session_dir, catalog)
+        before = load_session(previous, catalog) if previous else None
+        result = analyse(session, before, min_group_size, catalog=catalog)
+        return cls(result, catalog, language or session.language)
+
+    def _t(self, key: str, **values: object) -> str:
+        return t(f"handout.{key}", self.language, **values)
+
+    def _standard(self, standard_id: str) -> str:
+        standard = self.catalog.standard(standard_id)
+        return f"<strong>{escape(standard.id)}</strong> {escape(standard.text.get(self.language))}"
+
+    @property
+    def _has_answers(self) -> bool:
+        return not self.analysis.responses.empty
+
+    # --- sections -----------------------------------------------------------------------------------
+
+    def cover(self) -> Fragment:
+        session = self.analysis.session
+        lang = self.language
+        parts = [
+            f"<header class='cover'><h1>{escape(self._t('title'))}</h1>",
+            f"<p class='muted'>{escape(self._t('subtitle'))}</p>",
+        ]
+        if session.demo:
+            parts.append(f"<p class='demo-note'>{escape(self._t('demo_note'))}</p>")
+        fields = ", ".join(escape(self.catalog.field(f).title.get(lang)) for f in session.fields)
+        parts.append(
+            "<dl>"
+            f"<dt>{escape(self._t('municipality'))}</dt>"
+            f"<dd>{escape(session.municipality)} ({escape(session.country)})</dd>"
+            f"<dt>{escape(self._t('date'))}</dt><dd>{escape(session.date.isoformat())}</dd>"
+            f"<dt>{escape(self._t('fields'))}</dt><dd>{fields}</dd>"
+            "</dl>"
+        )
+        responses = self.analysis.responses
+        if responses.empty:
+            parts.append(f"<p>{escape(self._t('no_answers'))}</p>")
+        else:
+            people = responses.drop_duplicates("respondent_id", keep="last")["stakeholder_group"].value_counts()
+            rows = [
+                (escape(self.catalog.label("stakeholder_groups", group, lang)), str(int(people[group])))
+                for group in self.catalog.ids("stakeholder_groups")
+                if group in people.index
+            ]
+            parts.append(
+                _table(self._t("participants"), [(self._t("group"), False), (self._t("count"), True)], rows)
+                + f"<p>{escape(self._t('participants_total', count=int(people.sum())))}</p>"
+            )
+        parts.append("</header>")
+        return Fragment("".join(parts))
+
+    def overview(self) -> Fragment:
+        lang = self.language
+        parts = [f"<section><h2>{escape(self._t('overview'))}</h2><p>{escape(self._t('overview_intro'))}</p>"]
+        fields = self.analysis.fields
+        parts.append(_figure(charts.field_index_overview(fields, self.catalog, lang)))
+        rows = [
+            (
+                escape(self.catalog.field(str(r["field_id"])).title.get(lang)),
+                number(float(r["index"]), lang, 0),
+                str(int(r["n_respondents"])),
+                f"{int(r['n_standards_rated'])} / {int(r['n_standards'])}",
+            )
+            for r in fields.to_dict("records")
+        ]
+        headers = [(self._t("field"), False), (self._t("index"), True), (self._t("respondents"), True)]
+        parts.append(_table(self._t("overview"), [*headers, (self._t("standards_rated"), True)], rows))
+        parts.append(self._groups_html())
+        parts.append(self._change_html())
+        parts.append("</section>")
+        return Fragment("".join(parts))
+
+    def _groups_html(self) -> str:
+        groups = self.analysis.groups
+        lang = self.language
+        parts = [f"<h3>{escape(self._t('groups_heading'))}</h3>"]
+        parts.append(f"<p>{escape(self._t('groups_note', threshold=groups.min_group_size))}</p>")
+        if groups.suppressed_respondents:
+            note = self._t("groups_suppressed", people=groups.suppressed_respondents, groups=groups.suppressed_groups)
+            parts.append(f"<p>{escape(note)}</p>")
+        if groups.table.empty:
+            return "".join(parts)
+        parts.append(_figure(charts.stakeholder_groups(groups, self.catalog, lang)))
+        table = groups.table
+        names = list(dict.fromkeys(table["stakeholder_group"].tolist()))
+        headers = [(self._t("field"), False)] + [(self._group_label(g), True) for g in names]
+        rows = []
+        for field_id in self.analysis.session.fields:
+            cells = [escape(self.catalog.field(field_id).title.get(lang))]
+            for name in names:
+                match = table[(table["stakeholder_group"] == name) & (table["field_id"] == field_id)]
+                cells.append(number(float(match["index"].iloc[0]), lang, 0) if len(match) else "–")
+            rows.append(cells)
+        parts.append(_table(self._t("groups_heading"), headers, rows))
+        return "".join(parts)
+
+    def _group_label(self, group: str) -> str:
+        if group == OTHER_GROUPS:
+            return self._t("other_groups")
+        return self.catalog.label("stakeholder_groups", group, self.language)
+
+    def _change_html(self) -> str:
+        comparison = self.analysis.comparison
+        previous = self.analysis.previous
+        if comparison is None or previous is None:
+            return ""
+        lang = self.language
+        parts = [f"<h3>{escape(self._t('change_heading', date=previous.date.isoformat()))}</h3>"]
+        parts.append(_figure(charts.change_since_last(comparison, self.catalog, lang)))
+        rows = [
+            (
+                escape(self.catalog.field(str(r["field_id"])).title.get(lang)),
+                number(float(r["index_previous"]), lang, 0),
+                number(float(r["index_current"]), lang, 0),
+                _signed(float(r["change"]), lang),
+            )
+            for r in comparison.fields.to_dict("records")
+        ]
+        headers = [
+            (self._t("field"), False),
+            (self._t("previous"), True),
+            (self._t("now"), True),
+            (self._t("change"), True),
+        ]
+        parts.append(_table(self._t("change"), headers, rows))
+        moved = comparison.standards.dropna(subset=["change"])
+        moved = moved.reindex(moved["change"].abs().sort_values(ascending=False).index).head(8)
+        if len(moved):
+            rows = [
+                (
+                    self._standard(str(r["standard_id"])),
+                    number(float(r["mean_previous"]), lang),
+                    number(float(r["mean_current"]), lang),
+                    _signed(float(r["change"]), lang, 1),
+                )
+                for r in moved.to_dict("records")
+            ]
+            headers = [
+                (self._t("standard"), False),
+                (self._t("previous"), True),
+                (self._t("now"), True),
+                (self._t("change"), True),
+            ]
+            parts.append(_table(self._t("standard_changes"), headers, rows))
+        return "".join(parts)
+
+    def fields(self) -> Fragment:
+        return Fragment("".join(self.field_section(f).html for f in self.analysis.session.fields))
+
+    def field_section(self, field_id: str) -> Fragment:
+        lang = self.language
+        field = self.catalog.field(field_id)
+        summary = self.analysis.summary
+        mine = summary[summary["field_id"] == field_id]
+        info = self.analysis.fields[self.analysis.fields["field_id"] == field_id].iloc[0]
+        parts = [
+            f"<section class='field' aria-labelledby='field-{field.id}'>",
+            f"<h2 id='field-{field.id}'>{field.number}. {escape(field.title.get(lang))}</h2>",
+            f"<p class='muted'>{escape(field.description.get(lang))}</p>",
+        ]
+        if int(mine["n_answers"].sum()) == 0:
+            parts.append(f"<p>{escape(self._t('no_answers_field'))}</p>")
+        else:
+            parts.append(
+                "<p><span class='badge'>"
+                + escape(
+                    self._t(
+                        "key_numbers",
+                        respondents=int(info["n_respondents"]),
+                        index=number(float(info["index"]), lang, 0),
+                        rated=int(info["n_standards_rated"]),
+                        total=int(info["n_standards"]),
+                    )
+                )
+                + "</span></p>"
+            )
+            parts.append(_figure(charts.answer_distribution(summary, field_id, self.catalog, lang)))
+            rated = mine.dropna(subset=["mean"])
+            strengths = rated[rated["mean"] >= 2.0].sort_values("mean", ascending=False, kind="stable").head(3)
+            gaps = rated[rated["mean"] < 1.5].sort_values("mean", kind="stable").head(3)
+            parts.append(self._standards_block("strengths", strengths, [("mean", "mean"), ("n_rated", "n_rated")]))
+            parts.append(self._standards_block("gaps", gaps, [("mean", "mean"), ("n_rated", "n_rated")]))
+            disputed = mine[mine["disputed"]]
+            parts.append(
+                self._standards_block("disputed", disputed, [("mean", "mean"), ("sd", "sd"), ("n_rated", "n_rated")])
+            )
+            gap_rows = mine[mine["information_gap"]]
+            parts.append(self._standards_block("information_gaps", gap_rows, [("share_dont_know", "share_dont_know")]))
+            parts.append(self._priorities_html(mine))
+            parts.append(_figure(charts.priority_vs_rating(summary, field_id, self.catalog, lang)))
+        parts.append(self._challenges_html(field))
+        parts.append(self._practices_html(field, mine))
+        parts.append(self._comments_html(field_id))
+        parts.append("</section>")
+        return Fragment("".join(parts))
+
+    def _standards_block(self, key: str, rows: pd.DataFrame, columns: list[tuple[str, str]]) -> str:
+        lang = self.language
+        heading = f"<h3>{escape(self._t(key))}</h3><p class='muted'>{escape(self._t(key + '_intro'))}</p>"
+        if rows.empty:
+            return heading + f"<p>{escape(self._t('none'))}</p>"
+        headers = [(self._t("standard"), False)] + [(self._t(label), True) for _, label in columns]
+        body = []
+        for r in rows.to_dict("records"):
+            cells = [self._standard(str(r["standard_id"]))]
+            for column, _ in columns:
+                value = float(r[column])
+                if column.startswith("share"):
+                    cells.append(percent(value, lang))
+                elif column == "n_rated":
+                    cells.append(str(int(value)))
+                else:
+                    cells.append(number(value, lang, 2 if column == "sd" else 1))
+            body.append(cells)
+        return heading + _table(self._t(key), headers, body)
+
+    def _priorities_html(self, mine: pd.DataFrame) -> str:
+        top = top_priorities(mine, 3)
+        return self._standards_block("priorities", top, [("share_high_priority", "share_high"), ("mean", "mean")])
+
+    def _challenges_html(self, field: Field) -> str:
+        lang = self.language
+        heading = f"<h3>{escape(self._t('challenges'))}</h3><p class='muted'>{escape(self._t('challenges_intro'))}</p>"
+        table = self.analysis.challenges
+        mine = table[(table["field_id"] == field.id) & (table["n_answers"] > 0)]
+        if mine.empty:
+            return heading + f"<p>{escape(self._t('no_challenges'))}</p>"
+        mine = mine.sort_values("share_yes", ascending=False, kind="stable")
+        rows = [
+            (
+                escape(self.catalog.challenge(str(r["challenge_id"])).text.get(lang)),
+                percent(float(r["share_yes"]), lang),
+                str(int(r["n_answers"])),
+            )
+            for r in mine.to_dict("records")
+        ]
+        headers = [(self._t("challenges"), False), (self._t("share_yes"), True), (self._t("answers"), True)]
+        return heading + _table(self._t("challenges"), headers, rows)
+
+    def practices_for(self, field: Field, summary: pd.DataFrame) -> list[Practice]:
+        """Practice examples that illustrate the field's weakest standards; the field's own when none match."""
+        weakest = summary.dropna(subset=["mean"]).sort_values("mean", kind="stable").head(5)["standard_id"].tolist()
+        ranked = sorted(
+            (p for p in self.catalog.practices if set(p.standard_ids) & set(weakest)),
+            key=lambda p: (-len(set(p.standard_ids) & set(weakest)), p.field_id != field.id, p.id),
+        )
+        return ranked[:3] or list(field.practices)
+
+    def _practices_html(self, field: Field, summary: pd.DataFrame) -> str:
+        lang = self.language
+        items = []
+        for practice in self.practices_for(field, summary):
+            items.append(
+                f"<strong>{escape(practice.name.get(lang))}</strong> — "
+                f"{escape(practice.place)} ({escape(practice.country)}). "
+                f"{escape(practice.summary.get(lang))}"
+            )
+        return (
+            f"<h3>{escape(self._t('practices'))}</h3><p class='muted'>{escape(self._t('practices_intro'))}</p>"
+            + _list(items)
+        )
+
+    def _comments_html(self, field_id: str) -> str:
+        responses = self.analysis.responses
+        mine = responses[(responses["field_id"] == field_id) & (responses["comment"].str.strip() != "")]
+        if mine.empty:
+            return ""
+        items = [
+            f"<strong>{escape(str(r['standard_id']))}</strong>: {escape(str(r['comment'])).replace(chr(10), '<br>')}"
+            for r in mine.sort_values(["standard_id", "recorded_at"], kind="stable").to_dict("records")
+        ]
+        return f"<h3>{escape(self._t('comments'))}</h3>" + _list(items)
+
+    def action_plan(self) -> Fragment:
+        lang = self.language
+        plan = self.analysis.actions
+        parts = [f"<section><h2>{escape(self._t('actions'))}</h2><p>{escape(self._t('actions_intro'))}</p>"]
+        if plan.empty:
+            parts.append(f"<p>{escape(self._t('no_actions'))}</p>")
+        else:
+            rows = [
+                (
+                    escape(str(a["action_id"])),
+                    escape(self.catalog.field(str(a["field_id"])).title.get(lang)),
+                    escape(str(a["action"])),
+                    escape(str(a["standard_ids"])),
+                    escape(str(a["responsible"])),
+                    escape(str(a["due_date"])),
+                    escape(self.catalog.label("action_statuses", str(a["status"]), lang)),
+                )
+                for a in plan.to_dict("records")
+            ]
+            headers = [
+                ("#", False),
+                (self._t("field"), False),
+                (self._t("action"), False),
+                (self._t("linked_standards"), False),
+                (self._t("responsible"), False),
+                (self._t("due"), False),
+                (self._t("status"), False),
+            ]
+            parts.append(_table(self._t("actions"), headers, rows))
+        parts.append("</section>")
+        return Fragment("".join(parts))
+
+    def next_steps(self) -> Fragment:
+        day = self.analysis.session.date
+        try:
+            again = day.replace(year=day.year + 1)
+        except ValueError:  # 29 February
+            again = day + dt.timedelta(days=365)
+        items = [escape(item) for item in self._t("next_steps_list").split("|")]
+        return Fragment(
+            f"<section><h2>{escape(self._t('next_steps'))}</h2>"
+            f"<p>{escape(self._t('next_steps_text', date=again.isoformat()))}</p>{_list(items)}</section>"
+        )
+
+    def method(self) -> Fragment:
+        items = self._t("method_items", threshold=self.analysis.groups.min_group_size).split("|")
+        return Fragment(
+            f"<section><h2>{escape(self._t('method'))}</h2>{_list(escape(i) for i in items)}"
+            f"<p class='muted'>{escape(self._t('source', version=self.catalog.version))}</p></section>"
+        )
+
+
+def _signed(value: float, language: str, digits: int = 0) -> str:
+    if math.isnan(value):
+        return t("handout.not_available", language)
+    text = number(value, language, digits)
+    return text if value < 0 or text.startswith("-") else f"+{text}"

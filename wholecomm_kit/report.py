@@ -1,0 +1,240 @@
+"""The handout pipeline: papermill runs the handout notebook, nbconvert makes offline HTML, Chromium prints the PDF.
+
+Everything runs in this one process (only the notebook's kernel and the browser
+are separate), because starting Python again for each step costs a second or
+more apiece.
+"""
+
+from __future__ import annotations
+
+import os
+import platform
+import shutil
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .catalog import LANGUAGES
+from .exceptions import KitError
+from .resources import notebooks_dir, templates_dir
+from .session import load_session
+from .texts import t
+
+FORMATS = ("html", "pdf")
+BROWSER_ENV = "WHOLECOMM_BROWSER"
+CHROMIUM_FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+_MAC_BROWSERS = [
+    "/Applications/Google Chrome.app/Contents/MacOS/Google Chrome",
+    "/Applications/Chromium.app/Contents/MacOS/Chromium",
+    "/Applications/Microsoft Edge.app/Contents/MacOS/Microsoft Edge",
+]
+_BROWSER_COMMANDS = [
+    "chromium",
+    "chromium-browser",
+    "google-chrome",
+    "google-chrome-stable",
+    "microsoft-edge",
+    "msedge",
+]
+
+
+class ReportError(KitError):
+    """The handout could not be made."""
+
+
+class NoBrowserError(ReportError):
+    """No Chromium-family browser to print the PDF with."""
+
+
+@dataclass
+class ReportResult:
+    notebook: Path
+    html: Path | None = None
+    pdf: Path | None = None
+    warnings: list[str] = field(default_factory=list)
+
+
+Progress = Callable[[str], None]
+
+
+def find_browser(explicit: str | Path | None = None) -> Path:
+    """A Chromium-family browser: the one named, $WHOLECOMM_BROWSER, or one installed in a usual place."""
+    named = explicit or os.environ.get(BROWSER_ENV)
+    if named:
+        path = Path(named)
+        if path.is_file() and os.access(path, os.X_OK):
+            return path
+        found = shutil.which(str(named))
+        if found:
+            return Path(found)
+        raise NoBrowserError(f"The browser {named} does not exist or cannot be run.")
+    for command in _BROWSER_COMMANDS:
+        found = shutil.which(command)
+        if found:
+            return Path(found)
+    if platform.system() == "Darwin":
+        for candidate in _MAC_BROWSERS:
+            if Path(candidate).exists():
+                return Path(candidate)
+    raise NoBrowserError(
+        "No Chromium-family browser was found to print the PDF. Install one — Debian/Ubuntu: "
+        "'sudo apt-get install chromium'; macOS or Windows: Google Chrome or Microsoft Edge — or name it with "
+        f"--browser PATH or the environment variable {BROWSER_ENV}. You can also open handout.html in any browser "
+        "and print it to PDF yourself."
+    )
+
+
+def run_handout_notebook(
+    session_dir: Path, output: Path, *, language: str, previous: Path | None, notebook: str = "handout.ipynb"
+) -> Any:
+    """Execute the handout notebook with papermill and return the executed notebook node."""
+    import papermill
+    from papermill.exceptions import PapermillExecutionError
+
+    parameters = {
+        "session_dir": str(session_dir),
+        "language": language,
+        "previous_session_dir": str(previous) if previous else "",
+    }
+    try:
+        return papermill.execute_notebook(
+            str(notebooks_dir() / notebook),
+            str(output),
+            parameters=parameters,
+            kernel_name="python3",
+            cwd=str(session_dir),
+            progress_bar=False,
+            log_output=False,
+        )
+    except PapermillExecutionError as exc:
+        raise ReportError(
+            f"The handout notebook stopped with an error in cell {exc.exec_count}: {exc.ename}: {exc.evalue}. "
+            f"The partly executed notebook is {output}."
+        ) from exc
+
+
+def export_html(notebook: Any, target: Path, *, language: str, title: str) -> Path:
+    """Write self-contained HTML: no code, images inline, nothing fetched from another host."""
+    from nbconvert import HTMLExporter
+
+    notebook.metadata["title"] = title
+    exporter = HTMLExporter(  # type: ignore[no-untyped-call]
+        template_name="handout",
+        extra_template_basedirs=[str(templates_dir())],
+        exclude_input=True,
+        exclude_input_prompt=True,
+        exclude_output_prompt=True,
+        exclude_markdown=True,
+        embed_images=True,
+        language_code=language,
+    )
+    body, _ = exporter.from_notebook_node(notebook)
+    target.write_text(body, encoding="utf-8")
+    return target
+
+
+def print_pdf(html: Path, pdf: Path, *, browser: Path, footer: str) -> Path:
+    """Print the HTML to an A4 PDF with page numbers, with the network switched off.
+
+    Runs in a thread of its own: Playwright's sync API refuses to start where an asyncio loop is
+    already running (in Jupyter, or beside another Playwright).
+    """
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(_print_pdf, html, pdf, browser, footer).result()
+
+
+def _print_pdf(html: Path, pdf: Path, browser: Path, footer: str) -> Path:
+    from playwright.sync_api import Error as PlaywrightError
+    from playwright.sync_api import sync_playwright
+
+    footer_html = (
+        '<div style="font-size:8pt;width:100%;text-align:center;color:#444;font-family:sans-serif">'
+        f'{footer} · <span class="pageNumber"></span> / <span class="totalPages"></span></div>'
+    )
+    try:
+        with sync_playwright() as playwright:
+            chromium = playwright.chromium.launch(executable_path=str(browser), args=CHROMIUM_FLAGS)
+            try:
+                page = chromium.new_page()
+                page.route("**/*", _local_only)
+                page.goto(html.resolve().as_uri(), wait_until="load")
+                page.pdf(
+                    path=str(pdf),
+                    format="A4",
+                    print_background=True,
+                    display_header_footer=True,
+                    header_template="<span></span>",
+                    footer_template=footer_html,
+                    margin={"top": "16mm", "bottom": "18mm", "left": "15mm", "right": "15mm"},
+                )
+            finally:
+                chromium.close()
+    except PlaywrightError as exc:
+        raise ReportError(f"The browser {browser} could not print the PDF: {exc.message.splitlines()[0]}") from exc
+    return pdf
+
+
+def _local_only(route: Any) -> None:
+    if route.request.url.startswith(("file:", "data:")):
+        route.continue_()
+    else:
+        route.abort()
+
+
+def make_report(
+    session_dir: Path,
+    *,
+    language: str | None = None,
+    formats: tuple[str, ...] = FORMATS,
+    previous: Path | None = None,
+    browser: str | Path | None = None,
+    progress: Progress = lambda _: None,
+) -> ReportResult:
+    """Run the whole handout pipeline for a session; the HTML is written even when no PDF can be made."""
+    import html as html_lib
+
+    session = load_session(session_dir)
+    language = language or session.language
+    if language not in LANGUAGES:
+        raise ReportError(f"Unknown language {language!r}. Choose from: {', '.join(LANGUAGES)}.")
+    unknown = [f for f in formats if f not in FORMATS]
+    if unknown or not formats:
+        raise ReportError(f"Unknown format(s) {', '.join(unknown) or '(none)'}. Choose from: {', '.join(FORMATS)}.")
+    previous_dir = previous or session.previous
+    if previous_dir is not None:
+        load_session(previous_dir)  # a broken previous session is reported before any work starts
+    out = session.path / "report"
+    out.mkdir(exist_ok=True)
+    steps = 1 + len(formats)
+    progress(f"[1/{steps}] Running the handout notebook …")
+    executed = run_handout_notebook(
+        session.path, out / "handout.ipynb", language=language, previous=Path(previous_dir) if previous_dir else None
+    )
+    result = ReportResult(notebook=out / "handout.ipynb")
+    title = f"{t('handout.title', language)} – {session.municipality} – {session.date.isoformat()}"
+    html = out / "handout.html"
+    progress(f"[2/{steps}] Writing {html} …")
+    result.html = export_html(executed, html, language=language, title=title)
+    if "pdf" in formats:
+        progress(f"[3/{steps}] Printing {out / 'handout.pdf'} …")
+        try:
+            found = find_browser(browser)
+        except NoBrowserError as exc:
+            result.warnings.append(str(exc))
+        else:
+            footer = html_lib.escape(f"{session.municipality} · {session.date.isoformat()}")
+            result.pdf = print_pdf(html, out / "handout.pdf", browser=found, footer=footer)
+    if "html" not in formats:
+        result.html = None
+    return result
