@@ -18,9 +18,10 @@ from click.testing import CliRunner
 from hypothesis import given
 from hypothesis import strategies as st
 
-from wholecomm_kit.catalog import LANGUAGES, Catalog, Standard, Text, data_dir, load_catalog
+from wholecomm_kit.catalog import LANGUAGES, Catalog, Standard, Text, load_catalog
 from wholecomm_kit.cli import cli
 from wholecomm_kit.exceptions import CatalogError, KitError
+from wholecomm_kit.resources import data_dir
 from wholecomm_kit.session import slugify
 
 FIELD_IDS = ("governance", "employment", "education", "health", "housing")

@@ -87,8 +87,20 @@ def test_a_real_session_is_never_replaced_by_the_demo(tmp_path: Path) -> None:
     assert (real.path / "session.json").exists()
 
 
-def test_the_demo_command_prints_the_session_path(tmp_path: Path) -> None:
-    result = CliRunner().invoke(cli, ["demo", "--dir", str(tmp_path)])
+def test_the_demo_command_without_handout_prints_the_session_path(tmp_path: Path) -> None:
+    result = CliRunner().invoke(cli, ["demo", "--dir", str(tmp_path), "--no-handout"])
     assert result.exit_code == 0, result.output
     assert Path(result.stdout.strip()).is_dir()
     assert (Path(result.stdout.strip()) / "responses.csv").stat().st_size > 100_000
+
+
+@pytest.mark.slow
+@pytest.mark.browser
+def test_the_demo_command_ends_with_the_handout(tmp_path: Path) -> None:
+    result = CliRunner().invoke(cli, ["demo", "--dir", str(tmp_path)])
+    assert result.exit_code == 0, result.output
+    session, html, pdf = (Path(line) for line in result.stdout.splitlines())
+    assert html == session / "report" / "handout.html"
+    assert pdf == session / "report" / "handout.pdf"
+    assert pdf.stat().st_size > 10_000
+    assert "[1/3] Running the handout notebook" in result.stderr

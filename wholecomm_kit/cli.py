@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import json
 import sys
@@ -179,6 +180,59 @@ def schema_command(write: bool) -> None:
         click.echo(str(schema_path()))
     else:
         click.echo(datapackage_json(), nl=False)
+
+
+@cli.command("prepare")
+@click.argument("session_dir", type=click.Path(path_type=Path))
+@click.option(
+    "--mode",
+    type=click.Choice(["self", "facilitator"]),
+    default="self",
+    show_default=True,
+    help="self: one participant per device; facilitator: you record each breakout group's consensus.",
+)
+@_friendly_errors
+def prepare_command(session_dir: Path, mode: str) -> None:
+    """Write a ready-to-run checklist notebook per assessed field into SESSION/checklists/."""
+    from .notebooks import how_to_open_checklists, prepare_checklists
+    from .session import load_session
+
+    session = load_session(session_dir)
+    paths = prepare_checklists(session, mode=mode)
+    for path in paths:
+        click.echo(str(path))
+    click.echo(how_to_open_checklists(session, paths), err=True)
+
+
+@cli.command("serve")
+@click.argument("session_dir", type=click.Path(path_type=Path))
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on (this machine only).")
+@click.option("--port", default=8866, show_default=True, type=int, help="Port to listen on.")
+@click.option(
+    "--network",
+    is_flag=True,
+    help="Open the app to the workshop network (Wi-Fi) so participants join from their own devices.",
+)
+@click.option("--token", help="Access token participants need (default: a new random one).")
+@_friendly_errors
+def serve_command(session_dir: Path, host: str, port: int, network: bool, token: str | None) -> None:
+    """Serve the session's checklists to participants (Voilà: no code shown, one kernel per participant).
+
+    Prints the join URL (with the access token) and writes a QR code of it to SESSION/join-qr.png for the
+    projector. Stop with Ctrl-C: every answer is already saved.
+    """
+    from .serve import plan_server, run_server
+
+    plan = plan_server(session_dir, host=host, port=port, token=token, network=network)
+    click.echo(f"Join URL: {plan.join_url}")
+    click.echo(f"Access token: {plan.token}")
+    click.echo(f"QR code for the projector: {plan.qr_path}")
+    if not network:
+        click.echo("Only this computer can open it. Add --network to let participants join over the workshop Wi-Fi.")
+    click.echo("Stop with Ctrl-C; every answer is saved as it is given.", err=True)
+    with contextlib.suppress(KeyboardInterrupt):
+        run_server(plan)
+    click.echo("Server stopped. All answers are in " + str(plan.session.path / "responses.csv"), err=True)
 
 
 @cli.command("report")

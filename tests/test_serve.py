@@ -1,0 +1,295 @@
+"""The participant app in a real Voilà server and JupyterLab, clicked in a real headless Chromium."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Browser, Page, expect, sync_playwright
+
+from wholecomm_kit.catalog import load_catalog
+from wholecomm_kit.report import CHROMIUM_FLAGS, find_browser
+from wholecomm_kit.serve import plan_server
+from wholecomm_kit.session import Session, create_session
+from wholecomm_kit.store import SessionStore
+
+AXE = Path(__file__).resolve().parent.parent / "node_modules" / "axe-core" / "axe.min.js"
+TOKEN = "testtoken42"
+pytestmark = [pytest.mark.slow, pytest.mark.browser]
+ANSWERS = ["0", "1", "2", "3", "dont_know", "not_applicable"]
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def wait_for_http(url: str, process: subprocess.Popen[bytes], timeout: float = 90) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise AssertionError(f"the server exited early with code {process.returncode}")
+        try:
+            with urllib.request.urlopen(url, timeout=2):
+                return
+        except urllib.error.HTTPError:
+            return  # it answers (a redirect to the login page is an answer)
+        except OSError:
+            time.sleep(0.3)
+    raise AssertionError(f"{url} did not answer within {timeout} s")
+
+
+def stop(process: subprocess.Popen[bytes]) -> str:
+    process.send_signal(signal.SIGINT)
+    try:
+        out, _ = process.communicate(timeout=60)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        out, _ = process.communicate()
+    return out.decode(errors="replace")
+
+
+@dataclass
+class Server:
+    session: Session
+    base: str
+    process: subprocess.Popen[bytes]
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    session = create_session(
+        municipality="Klickdorf",
+        country="DE",
+        size="rural",
+        date="2025-06-12",
+        fields="governance,health",
+        language="de",
+        directory=tmp_path_factory.mktemp("serve"),
+    )
+    port = free_port()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "wholecomm_kit", "serve", str(session.path), "--port", str(port), "--token", TOKEN],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
+    base = f"http://127.0.0.1:{port}"
+    wait_for_http(base + "/", process)
+    yield Server(session, base, process)
+    output = stop(process)
+    assert "Server stopped" in output, output[-2000:]
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=str(find_browser()), args=CHROMIUM_FLAGS)
+        yield chromium
+        chromium.close()
+
+
+def open_checklist(browser: Browser, server: Server, field: str = "governance") -> Page:
+    context = browser.new_context()
+    page = context.new_page()
+    page.goto(f"{server.base}/?token={TOKEN}")
+    page.goto(f"{server.base}/voila/render/{field}.ipynb", timeout=120_000)
+    page.wait_for_selector(".wck-checklist", timeout=120_000)
+    return page
+
+
+def start(page: Page, respondent: str = "", group: str = "civil_society") -> str:
+    if respondent:
+        page.fill(".wck-respondent-id-input input", respondent)
+        page.press(".wck-respondent-id-input input", "Tab")
+    label = load_catalog().label("stakeholder_groups", group, "de")
+    page.select_option(".wck-stakeholder-group select", label=label)  # widget options carry labels, not ids
+    page.click("button.wck-continue")
+    shown = page.locator(".wck-id-display .wck-respondent-id")
+    expect(shown).to_be_visible(timeout=30_000)
+    return shown.inner_text().strip()
+
+
+def answer_button(page: Page, standard_id: str, answer: str) -> str:
+    labels = load_catalog()
+    if answer in ("0", "1", "2", "3"):
+        text = f"{answer} · {labels.label('ratings', int(answer), 'de')}"
+    else:
+        text = {"dont_know": "Weiß nicht", "not_applicable": "Nicht zutreffend"}[answer]
+    return f".wck-standard-{standard_id} .wck-answer button:text-is('{text}')"
+
+
+def reveal(page: Page, standard_id: str) -> None:
+    """Open the accordion section that holds the standard (ipywidgets shows one section at a time)."""
+    section = page.locator(".jupyter-widget-Collapse", has=page.locator(f".wck-standard-{standard_id}"))
+    if "jupyter-widget-Collapse-open" not in (section.get_attribute("class") or ""):
+        section.locator(".jupyter-widget-Collapse-header").click()
+
+
+def click_answer(page: Page, standard_id: str, answer: str) -> None:
+    reveal(page, standard_id)
+    page.click(answer_button(page, standard_id, answer))
+
+
+def fill_field(page: Page, plan: dict[str, str]) -> None:
+    for standard_id, answer in plan.items():
+        click_answer(page, standard_id, answer)
+    expect(page.locator(".wck-standard .wck-status-saved")).to_have_count(len(plan), timeout=60_000)
+
+
+def rows_of(session: Session, respondent: str) -> dict[str, tuple[str, str]]:
+    return {
+        r.standard_id: (r.response, "" if r.rating is None else str(r.rating))
+        for r in SessionStore.open(session).current_responses()
+        if r.respondent_id == respondent
+    }
+
+
+def expected(plan: dict[str, str]) -> dict[str, tuple[str, str]]:
+    return {s: ("rated", a) if a.isdigit() else (a, "") for s, a in plan.items()}
+
+
+def test_a_participant_fills_a_whole_field_and_finds_it_again(browser: Browser, server: Server) -> None:
+    standards = [s.id for s in load_catalog().field("governance").standards]
+    plan = {s: ANSWERS[i % len(ANSWERS)] for i, s in enumerate(standards)}
+    page = open_checklist(browser, server)
+    respondent = start(page)
+    assert respondent.startswith("R-")
+    fill_field(page, plan)
+    assert rows_of(server.session, respondent) == expected(plan)
+    all_rows = [r for r in SessionStore.open(server.session).responses() if r.respondent_id == respondent]
+    assert len(all_rows) == len(standards)  # exactly those answers, one row each
+    page.context.close()
+
+    again = open_checklist(browser, server)
+    start(again, respondent.lower(), "civil_society")
+    for standard_id, answer in plan.items():
+        reveal(again, standard_id)
+        expect(again.locator(answer_button(again, standard_id, answer))).to_have_class(
+            re.compile("mod-active"), timeout=30_000
+        )
+    again.context.close()
+
+
+def test_two_participants_at_the_same_time_both_land_complete(browser: Browser, server: Server) -> None:
+    standards = [s.id for s in load_catalog().field("health").standards]
+    first, second = open_checklist(browser, server, "health"), open_checklist(browser, server, "health")
+    a, b = start(first, group="administration"), start(second, group="migrant_organisation")
+    assert a != b
+    for i, standard_id in enumerate(standards):  # interleaved clicks
+        click_answer(first, standard_id, str(i % 4))
+        click_answer(second, standard_id, str(3 - i % 4))
+    for page in (first, second):
+        expect(page.locator(".wck-standard .wck-status-saved")).to_have_count(len(standards), timeout=60_000)
+    assert rows_of(server.session, a) == {s: ("rated", str(i % 4)) for i, s in enumerate(standards)}
+    assert rows_of(server.session, b) == {s: ("rated", str(3 - i % 4)) for i, s in enumerate(standards)}
+    first.context.close()
+    second.context.close()
+
+
+@pytest.mark.parametrize("token", [None, "wrongtoken"])
+def test_a_wrong_or_missing_token_is_refused(browser: Browser, server: Server, token: str | None) -> None:
+    context = browser.new_context()
+    page = context.new_page()
+    query = f"?token={token}" if token else ""
+    response = page.goto(f"{server.base}/voila/render/governance.ipynb{query}")
+    assert response is not None
+    assert "/login" in page.url
+    assert page.locator(".wck-checklist").count() == 0
+    direct = page.request.get(f"{server.base}/voila/render/governance.ipynb{query}", max_redirects=0)
+    assert direct.status == 302
+    assert "/login" in direct.headers["location"]
+    context.close()
+
+
+def test_the_checklist_page_has_no_serious_accessibility_violations(browser: Browser, server: Server) -> None:
+    page = open_checklist(browser, server)
+    start(page)
+    page.add_script_tag(path=str(AXE))
+    result = page.evaluate("async () => await axe.run(document, {resultTypes: ['violations']})")
+    serious = [v for v in result["violations"] if v["impact"] in ("serious", "critical")]
+    assert serious == [], json.dumps(serious, indent=1)[:4000]
+    page.context.close()
+
+
+def test_the_join_url_and_qr_code(tmp_path: Path) -> None:
+    session = create_session(
+        municipality="Qrdorf",
+        country="DE",
+        size="rural",
+        date="2025-06-12",
+        fields="health",
+        language="en",
+        directory=tmp_path,
+    )
+    plan = plan_server(session.path, port=9123, token="abcdef12")
+    assert plan.join_url == "http://127.0.0.1:9123/?token=abcdef12"
+    assert plan.bind == "127.0.0.1"
+    assert plan.qr_path.read_bytes().startswith(b"\x89PNG")
+    assert "--token=abcdef12" in plan.voila_argv()
+    assert (session.path / "checklists" / "health.ipynb").exists()
+    opened = plan_server(session.path, network=True)
+    assert opened.bind == "0.0.0.0"
+    assert len(opened.token) >= 8
+
+
+def test_jupyterlab_runs_a_prepared_checklist_and_the_click_lands_in_the_csv(browser: Browser, tmp_path: Path) -> None:
+    session = create_session(
+        municipality="Labdorf",
+        country="DE",
+        size="rural",
+        date="2025-06-12",
+        fields="health",
+        language="de",
+        directory=tmp_path,
+    )
+    subprocess.run([sys.executable, "-m", "wholecomm_kit", "prepare", str(session.path)], check=True)
+    port = free_port()
+    env = {**os.environ, "JUPYTER_CONFIG_DIR": str(tmp_path / "jupyter-config")}
+    lab = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "jupyterlab",
+            "--no-browser",
+            f"--port={port}",
+            "--ServerApp.ip=127.0.0.1",
+            f"--ServerApp.token={TOKEN}",
+            f"--ServerApp.root_dir={session.path / 'checklists'}",
+            "--ServerApp.open_browser=False",
+            "--ServerApp.allow_root=True",
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        env=env,
+    )
+    try:
+        wait_for_http(f"http://127.0.0.1:{port}/api/status?token={TOKEN}", lab)
+        context = browser.new_context()
+        page = context.new_page()
+        page.goto(f"http://127.0.0.1:{port}/lab/tree/health.ipynb?token={TOKEN}", timeout=120_000)
+        page.wait_for_selector(".jp-Notebook .jp-Cell", timeout=120_000)
+        expect(page.locator(".jp-Notebook-ExecutionIndicator[data-status='idle']")).to_be_visible(timeout=120_000)
+        page.click(".lm-MenuBar-itemLabel:text-is('Run')", timeout=30_000)
+        page.click(".lm-Menu-itemLabel:text-is('Run All Cells')", timeout=30_000)
+        page.wait_for_selector(".wck-checklist", timeout=120_000)
+        respondent = start(page, "R-LAB1", "service_provider")
+        assert respondent == "R-LAB1"
+        click_answer(page, "HEA-1-1", "2")
+        expect(page.locator(".wck-standard-HEA-1-1 .wck-status-saved")).to_be_visible(timeout=30_000)
+        assert rows_of(session, "R-LAB1") == {"HEA-1-1": ("rated", "2")}
+        context.close()
+    finally:
+        stop(lab)

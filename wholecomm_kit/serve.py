@@ -1,0 +1,108 @@
+"""The participant app: Voilà serves a session's checklists, one kernel per participant, no code shown.
+
+It listens on 127.0.0.1 unless asked to open to the workshop network, and
+always requires an access token, so only people in the room can submit. The
+join URL carries the token and is also written as a QR code for the projector.
+Answers are saved on every change, so stopping the server (Ctrl-C) loses nothing.
+"""
+
+from __future__ import annotations
+
+import secrets
+import socket
+from dataclasses import dataclass
+from pathlib import Path
+
+from .exceptions import KitError
+from .session import Session, load_session
+
+DEFAULT_PORT = 8866
+TOKEN_ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"  # no 0/o, 1/l/i: easy to type from the projector
+CULL_IDLE_SECONDS = 30 * 60
+CULL_INTERVAL_SECONDS = 60
+
+
+class ServeError(KitError):
+    """The participant app cannot start."""
+
+
+def new_token(length: int = 10) -> str:
+    return "".join(secrets.choice(TOKEN_ALPHABET) for _ in range(length))
+
+
+def lan_address() -> str:
+    """This machine's address in the workshop network, as far as the system knows it without sending anything."""
+    try:
+        address = socket.gethostbyname(socket.gethostname())
+    except OSError:
+        return "127.0.0.1"
+    return address
+
+
+@dataclass(frozen=True)
+class ServePlan:
+    """Everything needed to start the server and tell people how to join."""
+
+    session: Session
+    root: Path
+    bind: str
+    port: int
+    token: str
+    join_url: str
+    qr_path: Path
+
+    def voila_argv(self) -> list[str]:
+        return [
+            str(self.root),
+            "--no-browser",
+            f"--Voila.ip={self.bind}",
+            f"--port={self.port}",
+            "--Voila.port_retries=0",
+            f"--token={self.token}",
+            "--strip_sources=True",
+            "--show_tracebacks=False",
+            f"--MappingKernelManager.cull_idle_timeout={CULL_IDLE_SECONDS}",
+            f"--MappingKernelManager.cull_interval={CULL_INTERVAL_SECONDS}",
+            "--MappingKernelManager.cull_connected=False",
+        ]
+
+
+def plan_server(
+    session_dir: Path,
+    *,
+    host: str = "127.0.0.1",
+    port: int = DEFAULT_PORT,
+    token: str | None = None,
+    network: bool = False,
+) -> ServePlan:
+    """Prepare the checklists and work out the address, token, join URL and QR code."""
+    from .notebooks import prepare_checklists
+
+    session = load_session(session_dir)
+    if not 1 <= port <= 65535:
+        raise ServeError(f"The port {port} is not between 1 and 65535.")
+    if token is not None and (len(token) < 6 or not token.isalnum()):
+        raise ServeError("The access token must have at least 6 letters or digits (no spaces or symbols).")
+    prepare_checklists(session)
+    bind = "0.0.0.0" if network else host
+    shown = lan_address() if network else host
+    chosen = token or new_token()
+    join_url = f"http://{shown}:{port}/?token={chosen}"
+    qr_path = session.path / "join-qr.png"
+    write_qr(join_url, qr_path)
+    return ServePlan(session, session.path / "checklists", bind, port, chosen, join_url, qr_path)
+
+
+def write_qr(url: str, path: Path) -> Path:
+    """A QR code of the join URL, large enough to scan from the back of the room."""
+    import segno
+
+    segno.make(url, error="m").save(str(path), scale=12, border=4)
+    return path
+
+
+def run_server(plan: ServePlan) -> None:
+    """Run Voilà in this process until Ctrl-C."""
+    from voila.app import Voila
+
+    Voila.launch_instance(argv=plan.voila_argv())
