@@ -281,7 +281,7 @@ def test_jupyterlab_runs_a_prepared_checklist_and_the_click_lands_in_the_csv(bro
         page = context.new_page()
         page.goto(f"http://127.0.0.1:{port}/lab/tree/health.ipynb?token={TOKEN}", timeout=120_000)
         page.wait_for_selector(".jp-Notebook .jp-Cell", timeout=120_000)
-        expect(page.locator(".jp-Notebook-ExecutionIndicator[data-status='idle']")).to_be_visible(timeout=120_000)
+        expect(page.get_by_text(re.compile(r"Python 3 \(ipykernel\) \| Idle"))).to_be_visible(timeout=120_000)
         page.click(".lm-MenuBar-itemLabel:text-is('Run')", timeout=30_000)
         page.click(".lm-Menu-itemLabel:text-is('Run All Cells')", timeout=30_000)
         page.wait_for_selector(".wck-checklist", timeout=120_000)
