@@ -37,5 +37,10 @@ browser-tools: node_modules/axe-core/axe.min.js
 test: lint browser-tools
 	$(BIN)/pytest
 
+# Benchmarks print tables of ratios against baselines measured in the same run (see benchmarks/).
+bench: setup browser-tools
+	cd benchmarks && ../$(BIN)/python bench_report.py
+	cd benchmarks && ../$(BIN)/python bench_voila.py
+
 clean:
 	rm -rf $(VENV) workshops .pytest_cache .mypy_cache .ruff_cache .hypothesis

@@ -243,9 +243,14 @@ def serve_command(session_dir: Path, host: str, port: int, network: bool, token:
     "--previous", type=click.Path(path_type=Path), help="An earlier session of the same town to compare with."
 )
 @click.option("--browser", help=f"Chromium, Chrome or Edge to print the PDF with (or set {BROWSER_ENV}).")
+@click.option(
+    "--notebook",
+    type=click.Path(path_type=Path),
+    help="Your own handout notebook (same papermill parameters) instead of the kit's.",
+)
 @_friendly_errors
 def report_command(
-    session_dir: Path, lang: str | None, formats: str, previous: Path | None, browser: str | None
+    session_dir: Path, lang: str | None, formats: str, previous: Path | None, browser: str | None, notebook: Path | None
 ) -> None:
     """Write the handout (HTML and PDF) into SESSION/report/ and print the paths."""
     from .report import make_report
@@ -256,6 +261,7 @@ def report_command(
         formats=tuple(f.strip() for f in formats.split(",") if f.strip()),
         previous=previous,
         browser=browser,
+        notebook=notebook,
         progress=lambda message: click.echo(message, err=True),
     )
     for warning in result.warnings:

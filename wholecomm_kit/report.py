@@ -94,7 +94,7 @@ def find_browser(explicit: str | Path | None = None) -> Path:
 
 
 def run_handout_notebook(
-    session_dir: Path, output: Path, *, language: str, previous: Path | None, notebook: str = "handout.ipynb"
+    session_dir: Path, output: Path, *, language: str, previous: Path | None, notebook: Path | None = None
 ) -> Any:
     """Execute the handout notebook with papermill and return the executed notebook node."""
     import papermill
@@ -107,7 +107,7 @@ def run_handout_notebook(
     }
     try:
         return papermill.execute_notebook(
-            str(notebooks_dir() / notebook),
+            str(notebook or notebooks_dir() / "handout.ipynb"),
             str(output),
             parameters=parameters,
             kernel_name="python3",
@@ -199,6 +199,7 @@ def make_report(
     formats: tuple[str, ...] = FORMATS,
     previous: Path | None = None,
     browser: str | Path | None = None,
+    notebook: Path | None = None,
     progress: Progress = lambda _: None,
 ) -> ReportResult:
     """Run the whole handout pipeline for a session; the HTML is written even when no PDF can be made."""
@@ -218,8 +219,14 @@ def make_report(
     out.mkdir(exist_ok=True)
     steps = 1 + len(formats)
     progress(f"[1/{steps}] Running the handout notebook …")
+    if notebook is not None and not Path(notebook).is_file():
+        raise ReportError(f"The handout notebook {notebook} does not exist.")
     executed = run_handout_notebook(
-        session.path, out / "handout.ipynb", language=language, previous=Path(previous_dir) if previous_dir else None
+        session.path,
+        out / "handout.ipynb",
+        language=language,
+        previous=Path(previous_dir) if previous_dir else None,
+        notebook=Path(notebook).resolve() if notebook else None,
     )
     result = ReportResult(notebook=out / "handout.ipynb")
     title = f"{t('handout.title', language)} – {session.municipality} – {session.date.isoformat()}"
