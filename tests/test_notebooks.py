@@ -116,3 +116,30 @@ def test_a_prepared_checklist_really_runs_and_shows_the_widgets(session: Session
     assert not [o for o in outputs if o.output_type == "error"]
     assert any(WIDGET_VIEW in o.get("data", {}) for o in outputs if o.output_type == "display_data")
     assert read(output).metadata.papermill.exception is not True
+
+
+def test_prepare_also_writes_the_facilitator_notebooks(tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from wholecomm_kit.cli import cli
+    from wholecomm_kit.session import create_session
+
+    session = create_session(
+        municipality="Prepdorf",
+        country="DE",
+        size="rural",
+        date="2025-06-12",
+        fields="health,housing",
+        language="en",
+        directory=tmp_path,
+    )
+    result = CliRunner().invoke(cli, ["prepare", str(session.path)])
+    assert result.exit_code == 0, result.output
+    written = [Path(line) for line in result.stdout.splitlines()]
+    assert [p.name for p in written] == ["health.ipynb", "housing.ipynb", "live_results.ipynb", "action_plan.ipynb"]
+    for name in ("live_results.ipynb", "action_plan.ipynb"):
+        notebook = read(session.path / "facilitator" / name)
+        injected = [c for c in notebook.cells if "injected-parameters" in c.metadata.get("tags", [])]
+        assert len(injected) == 1
+        assert repr(str(session.path)) in injected[0].source or f'"{session.path}"' in injected[0].source
+    assert not (session.path / "checklists" / "live_results.ipynb").exists()

@@ -622,6 +622,8 @@ def answer_distribution(
     ax = _axes(figure, style)
     items: list[str] = []
     min_width = 4.0
+    # one barh call per answer category (not per segment): matplotlib's cost is per call
+    segments: list[tuple[list[float], list[float], list[float]]] = [([], [], []) for _ in categories]
     for y, record in zip(_centres(heights), _records(rows), strict=True):
         counts = [int(record[column]) for column in _ANSWER_COLUMNS]
         total = sum(counts)
@@ -631,20 +633,14 @@ def answer_distribution(
             items.append(t("charts.distribution_alt_unanswered", language, standard=short, id=record["standard_id"]))
             continue
         left = 0.0
-        for count, (_, _, mark, colour, hatch) in zip(counts, categories, strict=True):
+        for position, (count, (_, _, mark, colour, _)) in enumerate(zip(counts, categories, strict=True)):
             if count == 0:
                 continue
             width = count / total * 100
-            ax.barh(
-                y,
-                width,
-                left=left,
-                height=style.bar,
-                color=colour,
-                hatch=hatch or None,
-                edgecolor=HATCH_EDGE if hatch else "white",
-                linewidth=0.5 if hatch else 0.8,
-            )
+            ys, widths, lefts = segments[position]
+            ys.append(y)
+            widths.append(width)
+            lefts.append(left)
             if mark and width >= min_width:
                 ax.text(left + width / 2, y, mark, ha="center", va="center", **_kw(style.small, text_colour_on(colour)))
             left += width
@@ -666,6 +662,18 @@ def answer_distribution(
                 counts=text,
             )
         )
+    for (ys, widths, lefts), (_, _, _, colour, hatch) in zip(segments, categories, strict=True):
+        if ys:
+            ax.barh(
+                ys,
+                widths,
+                left=lefts,
+                height=style.bar,
+                color=colour,
+                hatch=hatch or None,
+                edgecolor=HATCH_EDGE if hatch else "white",
+                linewidth=0.5 if hatch else 0.8,
+            )
     _rows(ax, style, labels, heights)
     _right_labels(ax, style, heights, [t("charts.answers_n", language, n=int(n)) for n in rows["n_answers"]])
     _index_axis(ax, style, t("charts.share_axis", language), percent=" %" if language == "de" else "%")

@@ -48,11 +48,17 @@ def cli() -> None:
     """Whole-COMM workshop kit: assess and plan local inclusion policies with the Whole-COMM Toolbox.
 
     \b
-    A workshop in four steps:
-      1. wholecomm-kit new-session ...   create the workshop folder
-      2. participants rate the standards (checklists; import paper forms with 'import')
-      3. wholecomm-kit validate SESSION  check the answers
-      4. researchers read the CSV files described by 'wholecomm-kit schema'
+    Running a workshop:
+      1. wholecomm-kit new-session --municipality … --fields …   create the workshop folder
+      2. wholecomm-kit prepare SESSION      checklist notebooks, live results, action plan
+      3. wholecomm-kit serve SESSION --network
+                                            participants rate on their own devices
+                                            (join URL and QR code; Ctrl-C stops, nothing is lost)
+         SESSION/facilitator/live_results.ipynb   live results for the projector
+         SESSION/facilitator/action_plan.ipynb    record the agreed actions
+         wholecomm-kit import SESSION F.csv paper forms typed into a spreadsheet
+      4. wholecomm-kit report SESSION       the handout (HTML and PDF) afterwards
+      wholecomm-kit validate SESSION        check the data at any time
 
     Try it with the fictional example: wholecomm-kit demo
     """
@@ -193,15 +199,21 @@ def schema_command(write: bool) -> None:
 )
 @_friendly_errors
 def prepare_command(session_dir: Path, mode: str) -> None:
-    """Write a ready-to-run checklist notebook per assessed field into SESSION/checklists/."""
-    from .notebooks import how_to_open_checklists, prepare_checklists
+    """Write the checklist notebooks (one per field) and the live-results and action-plan notebooks.
+
+    Checklists go to SESSION/checklists/ (what participants reach through 'serve'); live results and the
+    action plan, set to this session, go to SESSION/facilitator/ for the facilitator's JupyterLab.
+    """
+    from .notebooks import how_to_open_checklists, prepare_checklists, prepare_facilitator_notebooks
     from .session import load_session
 
     session = load_session(session_dir)
     paths = prepare_checklists(session, mode=mode)
-    for path in paths:
+    extra = prepare_facilitator_notebooks(session)
+    for path in (*paths, *extra):
         click.echo(str(path))
     click.echo(how_to_open_checklists(session, paths), err=True)
+    click.echo(f"Live results and action plan (facilitator):  jupyter lab {extra[0].parent}", err=True)
 
 
 @cli.command("serve")
@@ -299,4 +311,7 @@ def demo_command(directory: Path, handout: bool) -> None:
 
 
 def main() -> None:
+    # jsonschema loads a Lark grammar from rfc3987-syntax (about a second) when nbformat is imported, only to
+    # check IRI formats that notebooks never use; without it jsonschema falls back to skipping that check.
+    sys.modules.setdefault("rfc3987_syntax", None)  # type: ignore[arg-type]
     cli(prog_name="wholecomm-kit")

@@ -16,10 +16,19 @@ from .exceptions import SessionError
 from .resources import notebooks_dir
 from .session import Session, load_session
 
-__all__ = ["CHECKLIST_DIR", "CHECKLIST_TEMPLATE", "how_to_open_checklists", "prepare_checklists"]
+__all__ = [
+    "CHECKLIST_DIR",
+    "CHECKLIST_TEMPLATE",
+    "FACILITATOR_DIR",
+    "how_to_open_checklists",
+    "prepare_checklists",
+    "prepare_facilitator_notebooks",
+]
 
 CHECKLIST_DIR = "checklists"
 CHECKLIST_TEMPLATE = "checklist.ipynb"
+FACILITATOR_DIR = "facilitator"
+FACILITATOR_TEMPLATES = ("live_results.ipynb", "action_plan.ipynb")
 
 
 def _session(session: Session | Path | str) -> Session:
@@ -84,3 +93,30 @@ def how_to_open_checklists(session: Session | Path | str, paths: list[Path] | No
         "  then choose Run → Run All Cells.\n"
         f"Participants (in the browser, no code shown): wholecomm-kit serve {current.path}"
     )
+
+
+def prepare_facilitator_notebooks(session: Session | Path | str, *, language: str | None = None) -> list[Path]:
+    """Write the live-results and action-plan notebooks, set to this session, into ``<session>/facilitator/``.
+
+    They stay out of ``checklists/``, which is what participants reach through ``serve``.
+    """
+    import papermill
+
+    current = _session(session)
+    folder = current.path / FACILITATOR_DIR
+    written = []
+    try:
+        folder.mkdir(exist_ok=True)
+        for name in FACILITATOR_TEMPLATES:
+            papermill.execute_notebook(
+                str(notebooks_dir() / name),
+                str(folder / name),
+                parameters={"session_dir": str(current.path.resolve()), "language": language or current.language},
+                prepare_only=True,
+                kernel_name="python3",
+                progress_bar=False,
+            )
+            written.append(folder / name)
+    except OSError as exc:
+        raise SessionError(f"Cannot write the facilitator notebooks into {folder}: {exc.strerror or exc}.") from exc
+    return written

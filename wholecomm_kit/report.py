@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import platform
 import shutil
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -142,47 +143,73 @@ def export_html(notebook: Any, target: Path, *, language: str, title: str) -> Pa
     return target
 
 
-def print_pdf(html: Path, pdf: Path, *, browser: Path, footer: str) -> Path:
-    """Print the HTML to an A4 PDF with page numbers, with the network switched off.
+class PdfPrinter:
+    """Prints the handout with Chromium, started in a thread of its own while the notebook still runs.
 
-    Runs in a thread of its own: Playwright's sync API refuses to start where an asyncio loop is
-    already running (in Jupyter, or beside another Playwright).
+    Starting Chromium costs about a second; overlapping it with the notebook's kernel hides most of
+    it. The thread also keeps Playwright's sync API away from any running asyncio loop (Jupyter, tests).
     """
-    from concurrent.futures import ThreadPoolExecutor
 
-    with ThreadPoolExecutor(max_workers=1) as pool:
-        return pool.submit(_print_pdf, html, pdf, browser, footer).result()
+    def __init__(self, browser: Path, footer: str) -> None:
+        from concurrent.futures import ThreadPoolExecutor
+
+        self._ready = threading.Event()
+        self._job: tuple[Path, Path] | None = None
+        self._pool = ThreadPoolExecutor(max_workers=1)
+        self._result = self._pool.submit(self._run, browser, footer)
+
+    def print(self, html: Path, pdf: Path) -> Path:
+        self._job = (html, pdf)
+        self._ready.set()
+        try:
+            result = self._result.result()
+        finally:
+            self._pool.shutdown()
+        assert result is not None
+        return result
+
+    def cancel(self) -> None:
+        self._ready.set()
+        self._pool.shutdown(wait=True)
+
+    def _run(self, browser: Path, footer: str) -> Path | None:
+        from playwright.sync_api import Error as PlaywrightError
+        from playwright.sync_api import sync_playwright
+
+        footer_html = (
+            '<div style="font-size:8pt;width:100%;text-align:center;color:#444;font-family:sans-serif">'
+            f'{footer} · <span class="pageNumber"></span> / <span class="totalPages"></span></div>'
+        )
+        try:
+            with sync_playwright() as playwright:
+                chromium = playwright.chromium.launch(executable_path=str(browser), args=CHROMIUM_FLAGS)
+                try:
+                    page = chromium.new_page()
+                    page.route("**/*", _local_only)
+                    self._ready.wait()
+                    if self._job is None:
+                        return None
+                    html, pdf = self._job
+                    page.goto(html.resolve().as_uri(), wait_until="load")
+                    page.pdf(
+                        path=str(pdf),
+                        format="A4",
+                        print_background=True,
+                        display_header_footer=True,
+                        header_template="<span></span>",
+                        footer_template=footer_html,
+                        margin={"top": "16mm", "bottom": "18mm", "left": "15mm", "right": "15mm"},
+                    )
+                    return pdf
+                finally:
+                    chromium.close()
+        except PlaywrightError as exc:
+            raise ReportError(f"The browser {browser} could not print the PDF: {exc.message.splitlines()[0]}") from exc
 
 
-def _print_pdf(html: Path, pdf: Path, browser: Path, footer: str) -> Path:
-    from playwright.sync_api import Error as PlaywrightError
-    from playwright.sync_api import sync_playwright
-
-    footer_html = (
-        '<div style="font-size:8pt;width:100%;text-align:center;color:#444;font-family:sans-serif">'
-        f'{footer} · <span class="pageNumber"></span> / <span class="totalPages"></span></div>'
-    )
-    try:
-        with sync_playwright() as playwright:
-            chromium = playwright.chromium.launch(executable_path=str(browser), args=CHROMIUM_FLAGS)
-            try:
-                page = chromium.new_page()
-                page.route("**/*", _local_only)
-                page.goto(html.resolve().as_uri(), wait_until="load")
-                page.pdf(
-                    path=str(pdf),
-                    format="A4",
-                    print_background=True,
-                    display_header_footer=True,
-                    header_template="<span></span>",
-                    footer_template=footer_html,
-                    margin={"top": "16mm", "bottom": "18mm", "left": "15mm", "right": "15mm"},
-                )
-            finally:
-                chromium.close()
-    except PlaywrightError as exc:
-        raise ReportError(f"The browser {browser} could not print the PDF: {exc.message.splitlines()[0]}") from exc
-    return pdf
+def print_pdf(html: Path, pdf: Path, *, browser: Path, footer: str) -> Path:
+    """Print an HTML file to an A4 PDF with page numbers, with the network switched off."""
+    return PdfPrinter(browser, footer).print(html, pdf)
 
 
 def _local_only(route: Any) -> None:
@@ -215,33 +242,38 @@ def make_report(
     previous_dir = previous or session.previous
     if previous_dir is not None:
         load_session(previous_dir)  # a broken previous session is reported before any work starts
+    if notebook is not None and not Path(notebook).is_file():
+        raise ReportError(f"The handout notebook {notebook} does not exist.")
     out = session.path / "report"
     out.mkdir(exist_ok=True)
     steps = 1 + len(formats)
-    progress(f"[1/{steps}] Running the handout notebook …")
-    if notebook is not None and not Path(notebook).is_file():
-        raise ReportError(f"The handout notebook {notebook} does not exist.")
-    executed = run_handout_notebook(
-        session.path,
-        out / "handout.ipynb",
-        language=language,
-        previous=Path(previous_dir) if previous_dir else None,
-        notebook=Path(notebook).resolve() if notebook else None,
-    )
     result = ReportResult(notebook=out / "handout.ipynb")
-    title = f"{t('handout.title', language)} – {session.municipality} – {session.date.isoformat()}"
-    html = out / "handout.html"
-    progress(f"[2/{steps}] Writing {html} …")
-    result.html = export_html(executed, html, language=language, title=title)
+    printer: PdfPrinter | None = None
     if "pdf" in formats:
-        progress(f"[3/{steps}] Printing {out / 'handout.pdf'} …")
         try:
-            found = find_browser(browser)
+            printer = PdfPrinter(find_browser(browser), html_lib.escape(f"{session.municipality} · {session.date}"))
         except NoBrowserError as exc:
             result.warnings.append(str(exc))
-        else:
-            footer = html_lib.escape(f"{session.municipality} · {session.date.isoformat()}")
-            result.pdf = print_pdf(html, out / "handout.pdf", browser=found, footer=footer)
+    try:
+        progress(f"[1/{steps}] Running the handout notebook …")
+        executed = run_handout_notebook(
+            session.path,
+            out / "handout.ipynb",
+            language=language,
+            previous=Path(previous_dir) if previous_dir else None,
+            notebook=Path(notebook).resolve() if notebook else None,
+        )
+        title = f"{t('handout.title', language)} – {session.municipality} – {session.date.isoformat()}"
+        html = out / "handout.html"
+        progress(f"[2/{steps}] Writing {html} …")
+        result.html = export_html(executed, html, language=language, title=title)
+    except BaseException:
+        if printer is not None:
+            printer.cancel()
+        raise
+    if printer is not None:
+        progress(f"[3/{steps}] Printing {out / 'handout.pdf'} …")
+        result.pdf = printer.print(html, out / "handout.pdf")
     if "html" not in formats:
         result.html = None
     return result
