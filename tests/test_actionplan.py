@@ -15,17 +15,17 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from helpers import check_template, run_widget_notebook
 
 from wholecomm_kit.actionplan import ActionPlanEditor, ActionPlanError
 from wholecomm_kit.catalog import Catalog
 from wholecomm_kit.demo import create_demo
 from wholecomm_kit.exceptions import StoreError
 from wholecomm_kit.records import Action
+from wholecomm_kit.resources import notebooks_dir
 from wholecomm_kit.session import Session, load_session
 from wholecomm_kit.store import SessionStore
 from wholecomm_kit.texts import t
-
-WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
 
 
 def rows(session: Session) -> list[dict[str, str]]:
@@ -418,30 +418,6 @@ def test_show_displays_the_root_widget(editor: ActionPlanEditor, monkeypatch: py
 
 @pytest.mark.slow
 def test_the_action_plan_notebook_runs_and_shows_the_editor(demo: Session, tmp_path: Path) -> None:
-    import nbformat
-    import papermill
-
-    from wholecomm_kit.resources import notebooks_dir
-
     template = notebooks_dir() / "action_plan.ipynb"
-    notebook = nbformat.read(str(template), as_version=4)  # type: ignore[no-untyped-call]
-    nbformat.validate(notebook)
-    parameters = [c for c in notebook.cells if "parameters" in c.metadata.get("tags", [])]
-    assert len(parameters) == 1
-    assert 'session_dir = ""' in parameters[0].source
-    assert 'language = ""' in parameters[0].source
-    assert all(not c.get("outputs") for c in notebook.cells if c.cell_type == "code")
-
-    output = tmp_path / "executed.ipynb"
-    executed = papermill.execute_notebook(
-        str(template),
-        str(output),
-        parameters={"session_dir": str(demo.path), "language": "de"},
-        kernel_name="python3",
-        cwd=str(tmp_path),
-        progress_bar=False,
-    )
-    assert executed.metadata.papermill.exception is not True
-    outputs = [o for c in executed.cells if c.cell_type == "code" for o in c.outputs]
-    assert not [o for o in outputs if o.output_type == "error"]
-    assert any(WIDGET_VIEW in o.get("data", {}) for o in outputs if o.output_type == "display_data")
+    check_template(template, {"session_dir": '""', "language": '""'})
+    run_widget_notebook(template, tmp_path, {"session_dir": str(demo.path), "language": "de"})

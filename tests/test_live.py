@@ -15,17 +15,18 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from helpers import check_template, run_widget_notebook
 
 from wholecomm_kit import charts
 from wholecomm_kit import live as live_module
 from wholecomm_kit.analysis import analyse
 from wholecomm_kit.demo import create_demo
 from wholecomm_kit.live import STYLE, LiveError, LiveResults
+from wholecomm_kit.resources import notebooks_dir
 from wholecomm_kit.session import Session, create_session, load_session
 from wholecomm_kit.store import SessionStore
 from wholecomm_kit.texts import t
 
-WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
 ROW = re.compile(
     r'<tr data-field="([a-z]+)">.*?wck-live-respondents">(\d+)</td>.*?wck-live-answers">(\d+)</td>', re.DOTALL
 )
@@ -375,31 +376,6 @@ def test_show_displays_the_root_widget(small: Session, monkeypatch: pytest.Monke
 
 @pytest.mark.slow
 def test_the_live_results_notebook_runs_and_shows_the_widget(demo: Session, tmp_path: Path) -> None:
-    import nbformat
-    import papermill
-
-    from wholecomm_kit.resources import notebooks_dir
-
     template = notebooks_dir() / "live_results.ipynb"
-    notebook = nbformat.read(str(template), as_version=4)  # type: ignore[no-untyped-call]
-    nbformat.validate(notebook)
-    parameters = [c for c in notebook.cells if "parameters" in c.metadata.get("tags", [])]
-    assert len(parameters) == 1
-    assert 'session_dir = ""' in parameters[0].source
-    assert 'language = ""' in parameters[0].source
-    assert all(not c.get("outputs") for c in notebook.cells if c.cell_type == "code")
-
-    output = tmp_path / "executed.ipynb"
-    executed = papermill.execute_notebook(
-        str(template),
-        str(output),
-        parameters={"session_dir": str(demo.path), "language": "en"},
-        kernel_name="python3",
-        cwd=str(tmp_path),
-        progress_bar=False,
-    )
-    assert executed.metadata.papermill.exception is not True
-    outputs = [o for c in executed.cells if c.cell_type == "code" for o in c.outputs]
-    assert not [o for o in outputs if o.output_type == "error"]
-    assert any(WIDGET_VIEW in o.get("data", {}) for o in outputs if o.output_type == "display_data")
-    assert output.exists()
+    check_template(template, {"session_dir": '""', "language": '""'})
+    run_widget_notebook(template, tmp_path, {"session_dir": str(demo.path), "language": "en"})

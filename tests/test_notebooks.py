@@ -7,17 +7,12 @@ from typing import Any
 
 import nbformat
 import pytest
+from helpers import read_notebook, run_widget_notebook
 
 from wholecomm_kit.exceptions import SessionError
 from wholecomm_kit.notebooks import how_to_open_checklists, prepare_checklists
 from wholecomm_kit.resources import notebooks_dir
 from wholecomm_kit.session import Session
-
-WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
-
-
-def read(path: Path) -> Any:
-    return nbformat.read(str(path), as_version=4)  # type: ignore[no-untyped-call]
 
 
 def tagged(notebook: Any, tag: str) -> Any:
@@ -36,7 +31,7 @@ def assignments(cell: Any) -> dict[str, str]:
 
 
 def test_the_template_is_a_clean_parameterised_notebook() -> None:
-    notebook = read(notebooks_dir() / "checklist.ipynb")
+    notebook = read_notebook(notebooks_dir() / "checklist.ipynb")
     nbformat.validate(notebook)
     assert notebook.nbformat == 4
     assert notebook.metadata.kernelspec.name == "python3"
@@ -57,7 +52,7 @@ def test_one_prepared_notebook_per_field_with_injected_parameters(session: Sessi
     paths = prepare_checklists(session)
     assert paths == [session.path / "checklists" / "governance.ipynb", session.path / "checklists" / "housing.ipynb"]
     for path, field_id in zip(paths, session.fields, strict=True):
-        notebook = read(path)
+        notebook = read_notebook(path)
         nbformat.validate(notebook)
         injected = assignments(tagged(notebook, "injected-parameters"))
         assert injected == {
@@ -73,7 +68,7 @@ def test_one_prepared_notebook_per_field_with_injected_parameters(session: Sessi
 
 def test_language_mode_and_a_session_path_can_be_given(session: Session) -> None:
     paths = prepare_checklists(str(session.path), language="en", mode="facilitator")
-    parameters = read(paths[0]).metadata.papermill.parameters
+    parameters = read_notebook(paths[0]).metadata.papermill.parameters
     assert parameters["language"] == "en"
     assert parameters["mode"] == "facilitator"
     with pytest.raises(SessionError, match="Unknown checklist mode"):
@@ -86,7 +81,7 @@ def test_preparing_again_replaces_the_copies(session: Session) -> None:
     first = prepare_checklists(session)
     first[0].write_text("broken", encoding="utf-8")
     assert prepare_checklists(session) == first
-    nbformat.validate(read(first[0]))
+    nbformat.validate(read_notebook(first[0]))
 
 
 def test_the_message_says_how_to_open_the_checklists(session: Session) -> None:
@@ -100,22 +95,7 @@ def test_the_message_says_how_to_open_the_checklists(session: Session) -> None:
 
 @pytest.mark.slow
 def test_a_prepared_checklist_really_runs_and_shows_the_widgets(session: Session, tmp_path: Path) -> None:
-    import papermill
-
-    prepared = prepare_checklists(session)[0]
-    output = tmp_path / "executed.ipynb"
-    executed = papermill.execute_notebook(
-        str(prepared),
-        str(output),
-        kernel_name="python3",
-        cwd=str(tmp_path),
-        progress_bar=False,
-    )
-    assert executed.metadata.papermill.exception is not True
-    outputs = [o for c in executed.cells if c.cell_type == "code" for o in c.outputs]
-    assert not [o for o in outputs if o.output_type == "error"]
-    assert any(WIDGET_VIEW in o.get("data", {}) for o in outputs if o.output_type == "display_data")
-    assert read(output).metadata.papermill.exception is not True
+    run_widget_notebook(prepare_checklists(session)[0], tmp_path)
 
 
 def test_prepare_also_writes_the_facilitator_notebooks(tmp_path: Path) -> None:
@@ -138,7 +118,7 @@ def test_prepare_also_writes_the_facilitator_notebooks(tmp_path: Path) -> None:
     written = [Path(line) for line in result.stdout.splitlines()]
     assert [p.name for p in written] == ["health.ipynb", "housing.ipynb", "live_results.ipynb", "action_plan.ipynb"]
     for name in ("live_results.ipynb", "action_plan.ipynb"):
-        notebook = read(session.path / "facilitator" / name)
+        notebook = read_notebook(session.path / "facilitator" / name)
         injected = [c for c in notebook.cells if "injected-parameters" in c.metadata.get("tags", [])]
         assert len(injected) == 1
         assert repr(str(session.path)) in injected[0].source or f'"{session.path}"' in injected[0].source

@@ -10,14 +10,15 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from helpers import chromium
 from matplotlib import image
-from playwright.sync_api import Browser, Page, Route, sync_playwright
+from playwright.sync_api import Browser, Page, Route
 from pypdf import PdfReader
 
 from wholecomm_kit.cli import cli
 from wholecomm_kit.demo import create_demo
 from wholecomm_kit.exceptions import KitError
-from wholecomm_kit.report import CHROMIUM_FLAGS, NoBrowserError, find_browser, make_report
+from wholecomm_kit.report import NoBrowserError, find_browser, make_report
 from wholecomm_kit.session import Session, create_session
 from wholecomm_kit.store import SessionStore
 
@@ -27,10 +28,8 @@ pytestmark = [pytest.mark.slow]
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=str(find_browser()), args=CHROMIUM_FLAGS)
-        yield chromium
-        chromium.close()
+    with chromium() as launched:
+        yield launched
 
 
 @pytest.fixture(scope="module")

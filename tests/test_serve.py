@@ -17,10 +17,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, Page, expect, sync_playwright
+from helpers import chromium
+from playwright.sync_api import Browser, Page, expect
 
 from wholecomm_kit.catalog import load_catalog
-from wholecomm_kit.report import CHROMIUM_FLAGS, find_browser
 from wholecomm_kit.serve import plan_server
 from wholecomm_kit.session import Session, create_session
 from wholecomm_kit.store import SessionStore
@@ -95,10 +95,8 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=str(find_browser()), args=CHROMIUM_FLAGS)
-        yield chromium
-        chromium.close()
+    with chromium() as launched:
+        yield launched
 
 
 def open_checklist(browser: Browser, server: Server, field: str = "governance") -> Page:

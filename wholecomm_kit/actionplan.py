@@ -28,6 +28,7 @@ from typing import Any
 
 import ipywidgets as widgets
 
+from .callbacks import guarded
 from .catalog import LANGUAGES, Catalog, load_catalog
 from .exceptions import InputError, KitError
 from .records import Action
@@ -532,13 +533,8 @@ class ActionPlanEditor:
         self.message.value = _status_html(text, kind)
 
     def _guarded(self, action: Callable[[Any], object]) -> Callable[[Any], None]:
-        """Wrap a widget callback so that any exception becomes a visible message, never a lost traceback."""
+        return guarded(action, self._show_unexpected)
 
-        def run(argument: Any) -> None:
-            try:
-                action(argument)
-            except Exception as exc:
-                self._say(self._t("plan_unexpected", error=f"{type(exc).__name__}: {exc}"), "error")
-                self.error_log.append_stderr("".join(traceback.format_exception(exc)))
-
-        return run
+    def _show_unexpected(self, exc: BaseException) -> None:
+        self._say(self._t("plan_unexpected", error=f"{type(exc).__name__}: {exc}"), "error")
+        self.error_log.append_stderr("".join(traceback.format_exception(exc)))

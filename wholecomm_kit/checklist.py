@@ -26,6 +26,7 @@ from typing import Any
 
 import ipywidgets as widgets
 
+from .callbacks import guarded
 from .catalog import LANGUAGES, Catalog, Challenge, Field, Practice, Standard, load_catalog
 from .exceptions import InputError, KitError
 from .records import RESPONDENT_ID, ChallengeAnswer, Response
@@ -693,15 +694,7 @@ class Checklist:
     # --- errors in callbacks ------------------------------------------------------------------
 
     def _guarded(self, action: Callable[[Any], object]) -> Callable[[Any], None]:
-        """Wrap a widget callback so that any exception becomes a visible message, never a silent loss."""
-
-        def run(argument: Any) -> None:
-            try:
-                action(argument)
-            except Exception as exc:
-                self._show_unexpected(exc)
-
-        return run
+        return guarded(action, self._show_unexpected)
 
     def _show_unexpected(self, exc: BaseException) -> None:
         text = self._t("unexpected", error=f"{type(exc).__name__}: {exc}")

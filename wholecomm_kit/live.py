@@ -40,6 +40,7 @@ from .analysis import (
     responses_frame,
     standard_summary,
 )
+from .callbacks import guarded
 from .catalog import LANGUAGES, Catalog, load_catalog
 from .exceptions import InputError, KitError
 from .session import Session, load_session
@@ -565,15 +566,7 @@ class LiveResults:
         self.status.value = _status_html(text, kind)
 
     def _guarded(self, action: Callable[[Any], object]) -> Callable[[Any], None]:
-        """Wrap a widget callback so that any exception becomes a visible message, never a lost traceback."""
-
-        def run(argument: Any) -> None:
-            try:
-                action(argument)
-            except Exception as exc:
-                self._show_unexpected(exc)
-
-        return run
+        return guarded(action, self._show_unexpected)
 
     def _show_unexpected(self, exc: BaseException) -> None:
         self.error = self._t("unexpected", error=f"{type(exc).__name__}: {exc}")

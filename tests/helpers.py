@@ -1,0 +1,61 @@
+"""Helpers shared by several test modules: running a widget notebook for real, and a headless Chromium."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import nbformat
+import papermill
+from playwright.sync_api import Browser, sync_playwright
+
+from wholecomm_kit.report import CHROMIUM_FLAGS, find_browser
+
+WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
+
+
+def read_notebook(path: Path) -> Any:
+    return nbformat.read(str(path), as_version=4)  # type: ignore[no-untyped-call]
+
+
+def check_template(template: Path, parameters: dict[str, str]) -> None:
+    """A thin notebook: valid, one tagged parameters cell with these defaults, no saved outputs."""
+    notebook = read_notebook(template)
+    nbformat.validate(notebook)
+    cells = [c for c in notebook.cells if "parameters" in c.metadata.get("tags", [])]
+    assert len(cells) == 1
+    for name, default in parameters.items():
+        assert f"{name} = {default}" in cells[0].source
+    assert all(not c.get("outputs") for c in notebook.cells if c.cell_type == "code")
+
+
+def run_widget_notebook(notebook: Path, tmp_path: Path, parameters: dict[str, str] | None = None) -> Any:
+    """Execute a notebook with papermill in a real kernel; it must run without error and display a widget."""
+    output = tmp_path / "executed.ipynb"
+    executed = papermill.execute_notebook(
+        str(notebook),
+        str(output),
+        parameters=parameters or {},
+        kernel_name="python3",
+        cwd=str(tmp_path),
+        progress_bar=False,
+    )
+    assert executed.metadata.papermill.exception is not True
+    outputs = [o for c in executed.cells if c.cell_type == "code" for o in c.outputs]
+    assert not [o for o in outputs if o.output_type == "error"]
+    assert any(WIDGET_VIEW in o.get("data", {}) for o in outputs if o.output_type == "display_data")
+    assert output.exists()
+    return executed
+
+
+@contextmanager
+def chromium() -> Iterator[Browser]:
+    """The system's Chromium, headless, through Playwright (fails with a clear message when there is none)."""
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(find_browser()), args=CHROMIUM_FLAGS)
+        try:
+            yield browser
+        finally:
+            browser.close()
