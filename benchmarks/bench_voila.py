@@ -54,16 +54,29 @@ def kernel_rss_mb() -> dict[int, float]:
     return found
 
 
+def started_at(pid: int) -> int:
+    """Start time of a process in clock ticks since boot (field 22 of /proc/PID/stat)."""
+    stat = Path(f"/proc/{pid}/stat").read_text()
+    return int(stat.rsplit(")", 1)[1].split()[19])
+
+
 async def open_page(browser: Browser, base: str, notebook: str) -> float:
     context = await browser.new_context()
     page = await context.new_page()
-    await page.goto(f"{base}/?token={TOKEN}")
     start = time.perf_counter()
+    await page.goto(f"{base}/?token={TOKEN}", timeout=300_000)
     await page.goto(f"{base}/voila/render/{notebook}.ipynb", timeout=300_000)
     await page.wait_for_selector(READY[notebook], timeout=300_000)
     elapsed = time.perf_counter() - start
     await context.close()
     return elapsed
+
+
+async def together(browsers: list[Browser], base: str, notebook: str) -> tuple[float, int]:
+    """Open the notebook in every browser at once: time until the last is done, and how many became interactive."""
+    start = time.perf_counter()
+    results = await asyncio.gather(*(open_page(b, base, notebook) for b in browsers), return_exceptions=True)
+    return time.perf_counter() - start, sum(1 for r in results if isinstance(r, float))
 
 
 async def kernel_memory(browser: Browser, base: str, notebook: str) -> float:
@@ -77,9 +90,9 @@ async def kernel_memory(browser: Browser, base: str, notebook: str) -> float:
     await asyncio.sleep(1.0)
     new = {pid: rss for pid, rss in kernel_rss_mb().items() if pid not in before}
     await context.close()
-    if len(new) != 1:
-        raise RuntimeError(f"expected one new kernel, found {len(new)}")
-    return next(iter(new.values()))
+    if not new:
+        raise RuntimeError("no kernel was started for the page")
+    return new[max(new, key=started_at)]  # earlier pages' kernels may still be shutting down
 
 
 async def measure(base: str, repeat: int, crowd: int) -> list[Row]:
@@ -92,22 +105,26 @@ async def measure(base: str, repeat: int, crowd: int) -> list[Row]:
             for notebook in times:
                 times[notebook].append(await open_page(browser, base, notebook))
         memory = {nb: median([await kernel_memory(browser, base, nb) for _ in range(2)]) for nb in times}
-        start = time.perf_counter()
-        await asyncio.gather(*(open_page(browser, base, "governance") for _ in range(crowd)))
-        crowd_time = time.perf_counter() - start
-        start = time.perf_counter()
-        await asyncio.gather(*(open_page(browser, base, "empty_voila") for _ in range(crowd)))
-        crowd_empty = time.perf_counter() - start
         await browser.close()
+        # one browser per participant, as on their own devices: a single Chromium allows only six
+        # connections per host, and every Voilà page holds one open while it renders
+        crowd_browsers = [
+            await playwright.chromium.launch(executable_path=str(find_browser()), args=CHROMIUM_FLAGS)
+            for _ in range(crowd)
+        ]
+        crowd_time, crowd_ok = await together(crowd_browsers, base, "governance")
+        crowd_empty, empty_ok = await together(crowd_browsers, base, "empty_voila")
+        for crowd_browser in crowd_browsers:
+            await crowd_browser.close()
     checklist, empty = median(times["governance"]), median(times["empty_voila"])
     return [
         Row("governance checklist interactive", checklist, "empty notebook", empty, "s", 1.5),
         Row("kernel memory (RSS)", memory["governance"], "empty kernel", memory["empty_voila"], "MB", None),
         Row("kernel memory above empty", memory["governance"] - memory["empty_voila"], "target", 50.0, "MB", 1.0),
         Row(
-            f"{crowd} participants at once, all interactive",
+            f"{crowd} participants at once ({crowd_ok}/{crowd} interactive)",
             crowd_time,
-            f"{crowd} empty notebooks",
+            f"{crowd} empty notebooks ({empty_ok}/{crowd})",
             crowd_empty,
             "s",
             None,

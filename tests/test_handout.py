@@ -153,3 +153,16 @@ def test_numbers_are_written_the_way_each_language_does() -> None:
     assert number(1.25, "de", 2) == "1,25"
     assert number(1.25, "en", 2) == "1.25"
     assert number(float("nan"), "de") == "–"
+
+
+def test_the_cover_does_not_name_groups_below_the_threshold(tmp_path: Path) -> None:
+    session = _session(tmp_path, fields="governance")
+    store = SessionStore.open(session)
+    for who in ("R-A", "R-B", "R-C"):
+        rate(store, who, "administration", "GOV-1-1", 2)
+    rate(store, "R-D", "research", "GOV-1-1", 1)
+    cover = text_of(Handout.load(session.path, "en").cover().html)
+    assert re.search(r"Administration\s+3", cover)
+    assert "Research" not in cover
+    assert re.search(r"Other groups \(merged\)\s+1", cover)
+    assert "4 participants in total" in cover

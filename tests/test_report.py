@@ -240,3 +240,27 @@ def test_a_missing_or_broken_session_is_a_clear_error(tmp_path: Path) -> None:
     assert result.exit_code == 1
     assert "broken JSON" in result.stderr
     assert "Traceback" not in result.output
+
+
+def test_a_previous_session_of_another_town_is_refused(tmp_path: Path) -> None:
+    one = create_session(
+        municipality="Adorf",
+        country="DE",
+        size="rural",
+        date="2024-01-09",
+        fields="health",
+        language="de",
+        directory=tmp_path,
+    )
+    other = create_session(
+        municipality="Bdorf",
+        country="DE",
+        size="rural",
+        date="2025-01-09",
+        fields="health",
+        language="de",
+        directory=tmp_path,
+    )
+    with pytest.raises(KitError, match="same municipality"):
+        make_report(other.path, previous=one.path, formats=("html",))
+    assert not (other.path / "report" / "handout.ipynb").exists()

@@ -291,3 +291,62 @@ def test_jupyterlab_runs_a_prepared_checklist_and_the_click_lands_in_the_csv(bro
         context.close()
     finally:
         stop(lab)
+
+
+def test_a_busy_port_is_refused_before_the_qr_code_is_written(tmp_path: Path) -> None:
+    from wholecomm_kit.serve import ServeError
+
+    session = create_session(
+        municipality="Portdorf",
+        country="DE",
+        size="rural",
+        date="2025-06-12",
+        fields="health",
+        language="en",
+        directory=tmp_path,
+    )
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = int(taken.getsockname()[1])
+        with pytest.raises(ServeError, match=f"Port {port} is already in use"):
+            plan_server(session.path, port=port)
+    assert not (session.path / "join-qr.png").exists()
+
+
+def test_the_network_join_url_names_an_address_other_devices_can_reach(tmp_path: Path) -> None:
+    from wholecomm_kit.serve import lan_address
+
+    session = create_session(
+        municipality="Netzdorf",
+        country="DE",
+        size="rural",
+        date="2025-06-12",
+        fields="health",
+        language="en",
+        directory=tmp_path,
+    )
+    plan = plan_server(session.path, network=True, port=free_port())
+    assert plan.join_url.startswith(f"http://{lan_address()}:")
+    listed = subprocess.run(["hostname", "-I"], capture_output=True, text=True, check=False)  # Linux
+    addresses = listed.stdout.split() if listed.returncode == 0 else []
+    if any(not a.startswith("127.") and ":" not in a for a in addresses):
+        assert lan_address() in addresses  # an address of this machine's own interfaces, not loopback
+
+
+def test_serve_keeps_checklists_prepared_in_facilitator_mode(tmp_path: Path) -> None:
+    from wholecomm_kit.notebooks import prepare_checklists
+
+    session = create_session(
+        municipality="Modusdorf",
+        country="DE",
+        size="rural",
+        date="2025-06-12",
+        fields="health",
+        language="en",
+        directory=tmp_path,
+    )
+    [path] = prepare_checklists(session, mode="facilitator")
+    before = path.read_bytes()
+    plan_server(session.path, port=free_port())
+    assert path.read_bytes() == before

@@ -59,7 +59,10 @@ def _table(caption: str, headers: Sequence[tuple[str, bool]], rows: Iterable[Seq
         + "</tr>"
         for row in rows
     )
-    return f"<table><caption>{escape(caption)}</caption><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+    wide = " class=wide" if len(headers) > 5 else ""
+    return (
+        f"<table{wide}><caption>{escape(caption)}</caption><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+    )
 
 
 def _figure(chart: charts.Chart) -> str:
@@ -131,11 +134,15 @@ class Handout:
             parts.append(f"<p>{escape(self._t('no_answers'))}</p>")
         else:
             people = responses.drop_duplicates("respondent_id", keep="last")["stakeholder_group"].value_counts()
+            threshold = self.analysis.groups.min_group_size
             rows = [
                 (escape(self.catalog.label("stakeholder_groups", group, lang)), str(int(people[group])))
                 for group in self.catalog.ids("stakeholder_groups")
-                if group in people.index
+                if group in people.index and people[group] >= threshold
             ]
+            small = int(people[people < threshold].sum())
+            if small:  # as in the breakdowns: groups below the threshold are not named one by one
+                rows.append((escape(self._t("other_groups")), str(small)))
             parts.append(
                 _table(self._t("participants"), [(self._t("group"), False), (self._t("count"), True)], rows)
                 + f"<p>{escape(self._t('participants_total', count=int(people.sum())))}</p>"

@@ -241,13 +241,19 @@ def make_report(
         raise ReportError(f"Unknown format(s) {', '.join(unknown) or '(none)'}. Choose from: {', '.join(FORMATS)}.")
     previous_dir = previous or session.previous
     if previous_dir is not None:
-        load_session(previous_dir)  # a broken previous session is reported before any work starts
+        before = load_session(previous_dir)  # a broken previous session is reported before any work starts
+        if before.municipality.casefold() != session.municipality.casefold():
+            raise ReportError(
+                f"The previous session {before.path} is of {before.municipality!r}, not {session.municipality!r}: "
+                "only sessions of the same municipality can be compared."
+            )
     if notebook is not None and not Path(notebook).is_file():
         raise ReportError(f"The handout notebook {notebook} does not exist.")
     out = session.path / "report"
     out.mkdir(exist_ok=True)
     steps = 1 + len(formats)
     result = ReportResult(notebook=out / "handout.ipynb")
+    (out / "handout.pdf").unlink(missing_ok=True)  # never leave a PDF that no longer matches the HTML
     printer: PdfPrinter | None = None
     if "pdf" in formats:
         try:

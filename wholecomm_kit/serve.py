@@ -31,12 +31,30 @@ def new_token(length: int = 10) -> str:
 
 
 def lan_address() -> str:
-    """This machine's address in the workshop network, as far as the system knows it without sending anything."""
-    try:
-        address = socket.gethostbyname(socket.gethostname())
-    except OSError:
-        return "127.0.0.1"
+    """This machine's address in the workshop network.
+
+    Connecting a UDP socket sends nothing; it only asks the system which of its addresses it would use
+    for that route. The hostname is no help: Debian and Ubuntu map it to 127.0.1.1 in /etc/hosts.
+    """
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
+        try:
+            probe.connect(("192.0.2.1", 9))  # TEST-NET-1: never routed anywhere, no packet is sent
+            address = str(probe.getsockname()[0])
+        except OSError:
+            return "127.0.0.1"
     return address
+
+
+def check_port_free(bind: str, port: int) -> None:
+    """Fail before anything is printed or written when another program already uses the port."""
+    with socket.socket() as sock:
+        try:
+            sock.bind((bind, port))
+        except OSError:
+            raise ServeError(
+                f"Port {port} is already in use (is the app already running?). Stop the other program, "
+                f"or choose another port, e.g. --port {port + 1}."
+            ) from None
 
 
 @dataclass(frozen=True)
@@ -83,8 +101,10 @@ def plan_server(
         raise ServeError(f"The port {port} is not between 1 and 65535.")
     if token is not None and (len(token) < 6 or not token.isalnum()):
         raise ServeError("The access token must have at least 6 letters or digits (no spaces or symbols).")
-    prepare_checklists(session)
     bind = "0.0.0.0" if network else host
+    check_port_free(bind, port)
+    if not all((session.path / "checklists" / f"{field}.ipynb").exists() for field in session.fields):
+        prepare_checklists(session)  # prepared ones stay as they are (e.g. prepare --mode facilitator)
     shown = lan_address() if network else host
     chosen = token or new_token()
     join_url = f"http://{shown}:{port}/?token={chosen}"
