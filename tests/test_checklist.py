@@ -312,8 +312,11 @@ def test_a_comment_that_is_too_long_is_refused_with_its_reason_and_stays_in_the_
     assert "at most 5000 are allowed" in item.status.value
     assert item.comment.value == "x" * 5001
     assert not checklist.pending, "an invalid value is not retried for ever"
+    assert "1 Eingabe(n) wurden nicht gespeichert" in checklist.save_status.value
+    assert "Alle Änderungen sind gespeichert" not in checklist.save_status.value
     item.comment.value = "kurz"
     assert rows(session)[-1]["comment"] == "kurz"
+    assert "Alle Änderungen sind gespeichert" in checklist.save_status.value
 
 
 # --- coming back -------------------------------------------------------------------------------

@@ -688,7 +688,11 @@ class Checklist:
             text = self._t("save_failed", count=len(self._pending), reason=failure or "")
             self.save_status.value = _status_html(text, "error")
         elif self.respondent is not None:
-            self.save_status.value = _status_html(self._t("all_saved"), "saved")
+            invalid = [i for i in (*self.standards.values(), *self.challenges.values()) if i.state == "invalid"]
+            if invalid:
+                self.save_status.value = _status_html(self._t("invalid_present", count=len(invalid)), "error")
+            else:
+                self.save_status.value = _status_html(self._t("all_saved"), "saved")
         _set_visible(self.retry_button, bool(self._pending))
 
     # --- errors in callbacks ------------------------------------------------------------------
