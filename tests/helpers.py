@@ -12,6 +12,7 @@ import papermill
 from playwright.sync_api import Browser, sync_playwright
 
 from wholecomm_kit.report import CHROMIUM_FLAGS, find_browser
+from wholecomm_kit.session import Session, create_session
 
 WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
 
@@ -59,3 +60,27 @@ def chromium() -> Iterator[Browser]:
             yield browser
         finally:
             browser.close()
+
+
+def new_session(
+    directory: Path,
+    municipality: str = "Testdorf",
+    *,
+    fields: str = "health",
+    language: str = "en",
+    date: str = "2025-06-12",
+    size: str = "rural",
+    country: str = "DE",
+    previous: Path | None = None,
+) -> Session:
+    """A fresh session for a test; only what matters to the test needs saying."""
+    return create_session(
+        municipality=municipality,
+        country=country,
+        size=size,
+        date=date,
+        fields=fields,
+        language=language,
+        directory=directory,
+        previous=previous,
+    )

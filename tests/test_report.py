@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from helpers import chromium
+from helpers import chromium, new_session
 from matplotlib import image
 from playwright.sync_api import Browser, Page, Route
 from pypdf import PdfReader
@@ -19,7 +19,7 @@ from wholecomm_kit.cli import cli
 from wholecomm_kit.demo import create_demo
 from wholecomm_kit.exceptions import KitError
 from wholecomm_kit.report import NoBrowserError, find_browser, make_report
-from wholecomm_kit.session import Session, create_session
+from wholecomm_kit.session import Session
 from wholecomm_kit.store import SessionStore
 
 AXE = Path(__file__).resolve().parent.parent / "node_modules" / "axe-core" / "axe.min.js"
@@ -120,15 +120,7 @@ def test_the_pdf_is_a4_with_pages_and_the_municipality(demo_report: tuple[Sessio
 
 @pytest.mark.browser
 def test_a_script_in_a_comment_is_shown_as_text_and_never_runs(tmp_path: Path, browser: Browser) -> None:
-    session = create_session(
-        municipality="Neustadt <i>am<i> See",
-        country="DE",
-        size="rural",
-        date="2025-06-12",
-        fields="governance",
-        language="en",
-        directory=tmp_path,
-    )
+    session = new_session(tmp_path, "Neustadt <i>am<i> See", fields="governance")
     store = SessionStore.open(session)
     attack = "<script>alert(1)</script>"
     store.record_response(
@@ -158,15 +150,7 @@ def test_a_script_in_a_comment_is_shown_as_text_and_never_runs(tmp_path: Path, b
 @pytest.mark.browser
 @pytest.mark.parametrize("fields", ["health", "governance,housing"])
 def test_an_empty_session_gives_a_valid_handout_that_says_so(tmp_path: Path, fields: str, browser: Browser) -> None:
-    session = create_session(
-        municipality="Leerdorf",
-        country="AT",
-        size="rural",
-        date="2025-01-09",
-        fields=fields,
-        language="de",
-        directory=tmp_path,
-    )
+    session = new_session(tmp_path, "Leerdorf", country="AT", date="2025-01-09", fields=fields, language="de")
     result = make_report(session.path)
     assert result.html is not None
     assert result.pdf is not None
@@ -178,23 +162,14 @@ def test_an_empty_session_gives_a_valid_handout_that_says_so(tmp_path: Path, fie
 
 
 def test_english_and_comparison_with_a_previous_session(tmp_path: Path) -> None:
-    first = create_session(
-        municipality="Zweistadt",
-        country="DE",
-        size="small_town",
-        date="2024-05-01",
-        fields="governance",
-        language="de",
-        directory=tmp_path,
-    )
-    second = create_session(
-        municipality="Zweistadt",
-        country="DE",
+    first = new_session(tmp_path, "Zweistadt", size="small_town", date="2024-05-01", fields="governance", language="de")
+    second = new_session(
+        tmp_path,
+        "Zweistadt",
         size="small_town",
         date="2025-05-01",
         fields="governance",
         language="de",
-        directory=tmp_path,
         previous=first.path,
     )
     for session, rating in ((first, 1), (second, 3)):
@@ -211,15 +186,7 @@ def test_english_and_comparison_with_a_previous_session(tmp_path: Path) -> None:
 def test_no_browser_still_writes_the_html_and_says_how_to_get_a_pdf(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    session = create_session(
-        municipality="Ohnepdf",
-        country="DE",
-        size="rural",
-        date="2025-01-09",
-        fields="health",
-        language="de",
-        directory=tmp_path,
-    )
+    session = new_session(tmp_path, "Ohnepdf", date="2025-01-09", language="de")
     monkeypatch.setenv("PATH", str(tmp_path / "empty"))
     monkeypatch.delenv("WHOLECOMM_BROWSER", raising=False)
     with pytest.raises(NoBrowserError, match="apt-get install chromium"):
@@ -243,24 +210,8 @@ def test_a_missing_or_broken_session_is_a_clear_error(tmp_path: Path) -> None:
 
 
 def test_a_previous_session_of_another_town_is_refused(tmp_path: Path) -> None:
-    one = create_session(
-        municipality="Adorf",
-        country="DE",
-        size="rural",
-        date="2024-01-09",
-        fields="health",
-        language="de",
-        directory=tmp_path,
-    )
-    other = create_session(
-        municipality="Bdorf",
-        country="DE",
-        size="rural",
-        date="2025-01-09",
-        fields="health",
-        language="de",
-        directory=tmp_path,
-    )
+    one = new_session(tmp_path, "Adorf", date="2024-01-09", language="de")
+    other = new_session(tmp_path, "Bdorf", date="2025-01-09", language="de")
     with pytest.raises(KitError, match="same municipality"):
         make_report(other.path, previous=one.path, formats=("html",))
     assert not (other.path / "report" / "handout.ipynb").exists()

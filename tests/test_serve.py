@@ -17,12 +17,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from helpers import chromium
+from helpers import chromium, new_session
 from playwright.sync_api import Browser, Page, expect
 
 from wholecomm_kit.catalog import load_catalog
 from wholecomm_kit.serve import plan_server
-from wholecomm_kit.session import Session, create_session
+from wholecomm_kit.session import Session
 from wholecomm_kit.store import SessionStore
 
 AXE = Path(__file__).resolve().parent.parent / "node_modules" / "axe-core" / "axe.min.js"
@@ -71,15 +71,7 @@ class Server:
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
-    session = create_session(
-        municipality="Klickdorf",
-        country="DE",
-        size="rural",
-        date="2025-06-12",
-        fields="governance,health",
-        language="de",
-        directory=tmp_path_factory.mktemp("serve"),
-    )
+    session = new_session(tmp_path_factory.mktemp("serve"), "Klickdorf", fields="governance,health", language="de")
     port = free_port()
     process = subprocess.Popen(
         [sys.executable, "-m", "wholecomm_kit", "serve", str(session.path), "--port", str(port), "--token", TOKEN],
@@ -223,15 +215,7 @@ def test_the_checklist_page_has_no_serious_accessibility_violations(browser: Bro
 
 
 def test_the_join_url_and_qr_code(tmp_path: Path) -> None:
-    session = create_session(
-        municipality="Qrdorf",
-        country="DE",
-        size="rural",
-        date="2025-06-12",
-        fields="health",
-        language="en",
-        directory=tmp_path,
-    )
+    session = new_session(tmp_path, "Qrdorf")
     plan = plan_server(session.path, port=9123, token="abcdef12")
     assert plan.join_url == "http://127.0.0.1:9123/?token=abcdef12"
     assert plan.bind == "127.0.0.1"
@@ -244,15 +228,7 @@ def test_the_join_url_and_qr_code(tmp_path: Path) -> None:
 
 
 def test_jupyterlab_runs_a_prepared_checklist_and_the_click_lands_in_the_csv(browser: Browser, tmp_path: Path) -> None:
-    session = create_session(
-        municipality="Labdorf",
-        country="DE",
-        size="rural",
-        date="2025-06-12",
-        fields="health",
-        language="de",
-        directory=tmp_path,
-    )
+    session = new_session(tmp_path, "Labdorf", language="de")
     subprocess.run([sys.executable, "-m", "wholecomm_kit", "prepare", str(session.path)], check=True)
     port = free_port()
     env = {**os.environ, "JUPYTER_CONFIG_DIR": str(tmp_path / "jupyter-config")}
@@ -296,15 +272,7 @@ def test_jupyterlab_runs_a_prepared_checklist_and_the_click_lands_in_the_csv(bro
 def test_a_busy_port_is_refused_before_the_qr_code_is_written(tmp_path: Path) -> None:
     from wholecomm_kit.serve import ServeError
 
-    session = create_session(
-        municipality="Portdorf",
-        country="DE",
-        size="rural",
-        date="2025-06-12",
-        fields="health",
-        language="en",
-        directory=tmp_path,
-    )
+    session = new_session(tmp_path, "Portdorf")
     with socket.socket() as taken:
         taken.bind(("127.0.0.1", 0))
         taken.listen()
@@ -317,15 +285,7 @@ def test_a_busy_port_is_refused_before_the_qr_code_is_written(tmp_path: Path) ->
 def test_the_network_join_url_names_an_address_other_devices_can_reach(tmp_path: Path) -> None:
     from wholecomm_kit.serve import lan_address
 
-    session = create_session(
-        municipality="Netzdorf",
-        country="DE",
-        size="rural",
-        date="2025-06-12",
-        fields="health",
-        language="en",
-        directory=tmp_path,
-    )
+    session = new_session(tmp_path, "Netzdorf")
     plan = plan_server(session.path, network=True, port=free_port())
     assert plan.join_url.startswith(f"http://{lan_address()}:")
     listed = subprocess.run(["hostname", "-I"], capture_output=True, text=True, check=False)  # Linux
@@ -337,15 +297,7 @@ def test_the_network_join_url_names_an_address_other_devices_can_reach(tmp_path:
 def test_serve_keeps_checklists_prepared_in_facilitator_mode(tmp_path: Path) -> None:
     from wholecomm_kit.notebooks import prepare_checklists
 
-    session = create_session(
-        municipality="Modusdorf",
-        country="DE",
-        size="rural",
-        date="2025-06-12",
-        fields="health",
-        language="en",
-        directory=tmp_path,
-    )
+    session = new_session(tmp_path, "Modusdorf")
     [path] = prepare_checklists(session, mode="facilitator")
     before = path.read_bytes()
     plan_server(session.path, port=free_port())

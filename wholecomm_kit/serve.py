@@ -20,6 +20,7 @@ DEFAULT_PORT = 8866
 TOKEN_ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"  # no 0/o, 1/l/i: easy to type from the projector
 CULL_IDLE_SECONDS = 30 * 60
 CULL_INTERVAL_SECONDS = 60
+IOPUB_TIMEOUT_SECONDS = 120
 
 
 class ServeError(KitError):
@@ -82,6 +83,9 @@ class ServePlan:
             f"--MappingKernelManager.cull_idle_timeout={CULL_IDLE_SECONDS}",
             f"--MappingKernelManager.cull_interval={CULL_INTERVAL_SECONDS}",
             "--MappingKernelManager.cull_connected=False",
+            # when many participants join at once the kernels start slowly; Voilà's default of a few seconds
+            # for a cell's output then drops the checklist and leaves a blank page
+            f"--NotebookClient.iopub_timeout={IOPUB_TIMEOUT_SECONDS}",
         ]
 
 
