@@ -7,6 +7,7 @@ import shutil
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 from click.testing import CliRunner
@@ -42,43 +43,40 @@ def test_enums_come_from_the_catalogue(catalog: Catalog) -> None:
     assert [r["path"] for r in package["resources"]] == ["responses.csv", "challenges.csv", "actions.csv"]
 
 
-@pytest.mark.slow
-def test_the_frictionless_validator_accepts_the_demo_session(demo_dir: Path, tmp_path: Path) -> None:
+def frictionless_validate(demo_dir: Path, tmp_path: Path, *, break_first_row: bool = False) -> dict[str, Any]:
+    """Run the real `frictionless validate` on a copy of the demo with the committed datapackage.json beside it."""
     copy = tmp_path / "session"
     shutil.copytree(demo_dir, copy)
     shutil.copy(REPO / "data" / "schema" / "datapackage.json", copy / "datapackage.json")
-    frictionless = Path(sys.executable).parent / "frictionless"
+    if break_first_row:
+        responses = copy / "responses.csv"
+        lines = responses.read_bytes().split(b"\r\n")
+        cells = lines[1].split(b",")
+        cells[6] = b"maybe"  # the response column
+        lines[1] = b",".join(cells)
+        responses.write_bytes(b"\r\n".join(lines))
     result = subprocess.run(
-        [str(frictionless), "validate", "--json", str(copy / "datapackage.json")],
+        [str(Path(sys.executable).parent / "frictionless"), "validate", "--json", str(copy / "datapackage.json")],
         capture_output=True,
         text=True,
         check=False,
         cwd=copy,
     )
-    report = json.loads(result.stdout)
-    assert report["valid"] is True, result.stdout[:2000]
+    report: dict[str, Any] = json.loads(result.stdout)
+    return report
+
+
+@pytest.mark.slow
+def test_the_frictionless_validator_accepts_the_demo_session(demo_dir: Path, tmp_path: Path) -> None:
+    report = frictionless_validate(demo_dir, tmp_path)
+    assert report["valid"] is True, json.dumps(report)[:2000]
     assert {task["name"] for task in report["tasks"]} == {"responses", "challenges", "actions"}
     assert sum(task["stats"]["rows"] for task in report["tasks"]) > 1500
 
 
 @pytest.mark.slow
 def test_the_frictionless_validator_catches_a_broken_row(demo_dir: Path, tmp_path: Path) -> None:
-    copy = tmp_path / "session"
-    shutil.copytree(demo_dir, copy)
-    shutil.copy(REPO / "data" / "schema" / "datapackage.json", copy / "datapackage.json")
-    responses = copy / "responses.csv"
-    lines = responses.read_bytes().split(b"\r\n")
-    lines[1] = lines[1].replace(b",rated,", b",maybe,", 1)
-    responses.write_bytes(b"\r\n".join(lines))
-    frictionless = Path(sys.executable).parent / "frictionless"
-    result = subprocess.run(
-        [str(frictionless), "validate", "--json", str(copy / "datapackage.json")],
-        capture_output=True,
-        text=True,
-        check=False,
-        cwd=copy,
-    )
-    assert json.loads(result.stdout)["valid"] is False
+    assert frictionless_validate(demo_dir, tmp_path, break_first_row=True)["valid"] is False
 
 
 @pytest.mark.slow
