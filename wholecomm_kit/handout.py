@@ -66,8 +66,10 @@ def _table(caption: str, headers: Sequence[tuple[str, bool]], rows: Iterable[Seq
 
 
 def _figure(chart: charts.Chart) -> str:
+    # CSS pixels are 1/96 inch: at this size the chart's type prints at its designed point size.
+    width, height = (round(side * 96 / charts.HANDOUT.dpi) for side in (chart.width, chart.height))
     return (
-        f'<figure><img src="{chart.data_uri()}" alt="{escape(chart.alt)}">'
+        f'<figure><img src="{chart.data_uri()}" alt="{escape(chart.alt)}" width="{width}" height="{height}">'
         f"<figcaption>{escape(chart.title)}</figcaption></figure>"
     )
 
