@@ -22,6 +22,9 @@ import yaml
 from .exceptions import CatalogError
 from .resources import data_dir
 
+# libyaml's loader where PyYAML was built with it (its wheels are): the same result, ten times faster.
+SafeLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
 LANGUAGES: tuple[str, ...] = ("de", "en")
 _K = TypeVar("_K")
 FIELD_IDS: tuple[str, ...] = ("governance", "employment", "education", "health", "housing")
@@ -346,7 +349,7 @@ _LANGUAGE_NAMES = {"de": "German (de)", "en": "English (en)"}
 def _load_yaml(path: Path) -> Mapping[str, Any]:
     try:
         with path.open(encoding="utf-8") as stream:
-            data = yaml.safe_load(stream)
+            data = yaml.load(stream, Loader=SafeLoader)
     except FileNotFoundError as exc:
         raise CatalogError(f"{path}: the catalogue file is missing") from exc
     except (yaml.YAMLError, UnicodeDecodeError) as exc:

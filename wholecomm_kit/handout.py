@@ -16,18 +16,26 @@ from pathlib import Path
 
 import pandas as pd
 
-from . import charts
 from .analysis import DEFAULT_MIN_GROUP_SIZE, OTHER_GROUPS, Analysis, analyse, top_priorities
 from .catalog import Catalog, Field, Practice, load_catalog
+from .prerender import ChartDir
+from .rendered import Chart
 from .session import load_session
 from .texts import t
 
+ChartJob = tuple[str, str, tuple[object, ...]]
+"""A chart of the handout: its name, the drawing function of :mod:`charts`, and the arguments."""
 
-@dataclass(frozen=True)
+
+@dataclass(frozen=True, repr=False)
 class Fragment:
     """A piece of HTML that Jupyter shows as rich output."""
 
     html: str
+
+    def __repr__(self) -> str:
+        # The plain-text form Jupyter stores beside the HTML: short, so the notebook holds the HTML once.
+        return f"<handout section, {len(self.html)} characters of HTML>"
 
     def _repr_html_(self) -> str:
         return self.html
@@ -65,9 +73,8 @@ def _table(caption: str, headers: Sequence[tuple[str, bool]], rows: Iterable[Seq
     )
 
 
-def _figure(chart: charts.Chart) -> str:
-    # CSS pixels are 1/96 inch: at this size the chart's type prints at its designed point size.
-    width, height = (round(side * 96 / charts.HANDOUT.dpi) for side in (chart.width, chart.height))
+def _figure(chart: Chart) -> str:
+    width, height = chart.css_size
     return (
         f'<figure><img src="{chart.data_uri()}" alt="{escape(chart.alt)}" width="{width}" height="{height}">'
         f"<figcaption>{escape(chart.title)}</figcaption></figure>"
@@ -85,6 +92,8 @@ class Handout:
     analysis: Analysis
     catalog: Catalog
     language: str
+    chart_dir: ChartDir | None = None
+    """Where a helper process may already have drawn some charts (see :mod:`prerender`)."""
 
     @classmethod
     def load(
@@ -93,12 +102,35 @@ class Handout:
         language: str | None = None,
         previous: str | Path | None = None,
         min_group_size: int = DEFAULT_MIN_GROUP_SIZE,
+        chart_dir: str | Path | None = None,
     ) -> Handout:
         catalog = load_catalog()
         session = load_session(session_dir, catalog)
         before = load_session(previous, catalog) if previous else None
         result = analyse(session, before, min_group_size, catalog=catalog)
-        return cls(result, catalog, language or session.language)
+        return cls(result, catalog, language or session.language, ChartDir(chart_dir) if chart_dir else None)
+
+    def chart_jobs(self) -> list[ChartJob]:
+        """Every chart the handout shows, in the order of the handout, as (name, function, arguments)."""
+        analysis, catalog, lang = self.analysis, self.catalog, self.language
+        jobs: list[ChartJob] = [("field_index", "field_index_overview", (analysis.fields, catalog, lang))]
+        if not analysis.groups.table.empty:
+            jobs.append(("stakeholder_groups", "stakeholder_groups", (analysis.groups, catalog, lang)))
+        if analysis.comparison is not None and analysis.previous is not None:
+            jobs.append(("change", "change_since_last", (analysis.comparison, catalog, lang)))
+        summary = analysis.summary
+        for field_id in analysis.session.fields:
+            if int(summary.loc[summary["field_id"] == field_id, "n_answers"].sum()):
+                jobs.append((f"answers/{field_id}", "answer_distribution", (summary, field_id, catalog, lang)))
+                jobs.append((f"priorities/{field_id}", "priority_vs_rating", (summary, field_id, catalog, lang)))
+        return jobs
+
+    def _chart(self, name: str) -> str:
+        """The named chart as a figure, taken from the helper's folder or drawn here."""
+        _, function, args = next(job for job in self.chart_jobs() if job[0] == name)
+        if self.chart_dir is not None:
+            return _figure(self.chart_dir.chart(name, function, *args))
+        return _figure(draw(function, *args))
 
     def _t(self, key: str, **values: object) -> str:
         return t(f"handout.{key}", self.language, **values)
@@ -156,7 +188,7 @@ class Handout:
         lang = self.language
         parts = [f"<section><h2>{escape(self._t('overview'))}</h2><p>{escape(self._t('overview_intro'))}</p>"]
         fields = self.analysis.fields
-        parts.append(_figure(charts.field_index_overview(fields, self.catalog, lang)))
+        parts.append(self._chart("field_index"))
         rows = [
             (
                 escape(self.catalog.field(str(r["field_id"])).title.get(lang)),
@@ -183,7 +215,7 @@ class Handout:
             parts.append(f"<p>{escape(note)}</p>")
         if groups.table.empty:
             return "".join(parts)
-        parts.append(_figure(charts.stakeholder_groups(groups, self.catalog, lang)))
+        parts.append(self._chart("stakeholder_groups"))
         table = groups.table
         names = list(dict.fromkeys(table["stakeholder_group"].tolist()))
         headers = [(self._t("field"), False)] + [(self._group_label(g), True) for g in names]
@@ -209,7 +241,7 @@ class Handout:
             return ""
         lang = self.language
         parts = [f"<h3>{escape(self._t('change_heading', date=previous.date.isoformat()))}</h3>"]
-        parts.append(_figure(charts.change_since_last(comparison, self.catalog, lang)))
+        parts.append(self._chart("change"))
         rows = [
             (
                 escape(self.catalog.field(str(r["field_id"])).title.get(lang)),
@@ -277,7 +309,7 @@ class Handout:
                 )
                 + "</span></p>"
             )
-            parts.append(_figure(charts.answer_distribution(summary, field_id, self.catalog, lang)))
+            parts.append(self._chart(f"answers/{field_id}"))
             rated = mine.dropna(subset=["mean"])
             strengths = rated[rated["mean"] >= 2.0].sort_values("mean", ascending=False, kind="stable").head(3)
             gaps = rated[rated["mean"] < 1.5].sort_values("mean", kind="stable").head(3)
@@ -290,7 +322,7 @@ class Handout:
             gap_rows = mine[mine["information_gap"]]
             parts.append(self._standards_block("information_gaps", gap_rows, [("share_dont_know", "share_dont_know")]))
             parts.append(self._priorities_html(mine))
-            parts.append(_figure(charts.priority_vs_rating(summary, field_id, self.catalog, lang)))
+            parts.append(self._chart(f"priorities/{field_id}"))
         parts.append(self._challenges_html(field))
         parts.append(self._practices_html(field, mine))
         parts.append(self._comments_html(field_id))
@@ -431,3 +463,12 @@ def _signed(value: float, language: str, digits: int = 0) -> str:
         return t("handout.not_available", language)
     text = number(value, language, digits)
     return text if value < 0 or text.startswith("-") else f"+{text}"
+
+
+def draw(function: str, *args: object) -> Chart:
+    """Call a drawing function of :mod:`charts`, which is imported (with matplotlib) only now."""
+    from . import charts
+
+    result = getattr(charts, function)(*args)
+    assert isinstance(result, Chart)
+    return result

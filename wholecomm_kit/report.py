@@ -18,6 +18,7 @@ from typing import Any
 
 from .catalog import LANGUAGES
 from .exceptions import KitError
+from .prerender import Helper
 from .resources import notebooks_dir, templates_dir
 from .session import load_session
 from .texts import t
@@ -95,7 +96,13 @@ def find_browser(explicit: str | Path | None = None) -> Path:
 
 
 def run_handout_notebook(
-    session_dir: Path, output: Path, *, language: str, previous: Path | None, notebook: Path | None = None
+    session_dir: Path,
+    output: Path,
+    *,
+    language: str,
+    previous: Path | None,
+    notebook: Path | None = None,
+    chart_dir: Path | None = None,
 ) -> Any:
     """Execute the handout notebook with papermill and return the executed notebook node."""
     import papermill
@@ -106,6 +113,8 @@ def run_handout_notebook(
         "language": language,
         "previous_session_dir": str(previous) if previous else "",
     }
+    if chart_dir is not None:
+        parameters["chart_dir"] = str(chart_dir)
     try:
         return papermill.execute_notebook(
             str(notebook or notebooks_dir() / "handout.ipynb"),
@@ -150,13 +159,13 @@ class PdfPrinter:
     it. The thread also keeps Playwright's sync API away from any running asyncio loop (Jupyter, tests).
     """
 
-    def __init__(self, browser: Path, footer: str) -> None:
+    def __init__(self, browser: Path, footer: str, start_after: threading.Event | None = None) -> None:
         from concurrent.futures import ThreadPoolExecutor
 
         self._ready = threading.Event()
         self._job: tuple[Path, Path] | None = None
         self._pool = ThreadPoolExecutor(max_workers=1)
-        self._result = self._pool.submit(self._run, browser, footer)
+        self._result = self._pool.submit(self._run, browser, footer, start_after)
 
     def print(self, html: Path, pdf: Path) -> Path:
         self._job = (html, pdf)
@@ -172,7 +181,14 @@ class PdfPrinter:
         self._ready.set()
         self._pool.shutdown(wait=True)
 
-    def _run(self, browser: Path, footer: str) -> Path | None:
+    def _run(self, browser: Path, footer: str, start_after: threading.Event | None) -> Path | None:
+        if start_after is not None:
+            # While the chart helper keeps both cores busy, starting the browser would only slow it down.
+            while not start_after.wait(0.05):
+                if self._ready.is_set():  # the HTML is ready already, or the report was cancelled
+                    break
+        if self._ready.is_set() and self._job is None:
+            return None
         from playwright.sync_api import Error as PlaywrightError
         from playwright.sync_api import sync_playwright
 
@@ -254,10 +270,13 @@ def make_report(
     steps = 1 + len(formats)
     result = ReportResult(notebook=out / "handout.ipynb")
     (out / "handout.pdf").unlink(missing_ok=True)  # never leave a PDF that no longer matches the HTML
+    # The kit's own handout: a helper process starts drawing its charts before the kernel is up.
+    helper = Helper(out, session.path, language, previous_dir) if notebook is None else None
     printer: PdfPrinter | None = None
     if "pdf" in formats:
         try:
-            printer = PdfPrinter(find_browser(browser), html_lib.escape(f"{session.municipality} · {session.date}"))
+            footer = html_lib.escape(f"{session.municipality} · {session.date}")
+            printer = PdfPrinter(find_browser(browser), footer, helper.finished if helper else None)
         except NoBrowserError as exc:
             result.warnings.append(str(exc))
     try:
@@ -268,6 +287,7 @@ def make_report(
             language=language,
             previous=Path(previous_dir) if previous_dir else None,
             notebook=Path(notebook).resolve() if notebook else None,
+            chart_dir=helper.path if helper else None,
         )
         title = f"{t('handout.title', language)} – {session.municipality} – {session.date.isoformat()}"
         html = out / "handout.html"
@@ -277,6 +297,9 @@ def make_report(
         if printer is not None:
             printer.cancel()
         raise
+    finally:
+        if helper is not None:
+            helper.close()
     if printer is not None:
         progress(f"[3/{steps}] Printing {out / 'handout.pdf'} …")
         result.pdf = printer.print(html, out / "handout.pdf")

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import yaml
 
-from .catalog import LANGUAGES, Text
+from .catalog import LANGUAGES, SafeLoader, Text
 from .exceptions import CatalogError
 from .resources import data_dir
 
@@ -32,7 +32,7 @@ def all_texts() -> dict[str, Text]:
     """Every interface text, checked for both languages and matching placeholders."""
     texts: dict[str, Text] = {}
     for path in sorted(texts_dir().glob("*.yaml")):
-        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        data = yaml.load(path.read_text(encoding="utf-8"), Loader=SafeLoader) or {}
         if not isinstance(data, dict):
             raise CatalogError(f"{path}: expected entries of the form  key: {{de: …, en: …}}")
         for key, value in data.items():
