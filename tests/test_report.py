@@ -75,6 +75,15 @@ def test_the_report_keeps_the_executed_notebook_and_writes_html_and_pdf(
     assert pdf == session.path / "report" / "handout.pdf"
 
 
+def test_the_chart_helper_was_used_and_its_scratch_folder_is_gone(demo_report: tuple[Session, Path, Path]) -> None:
+    """report hands the helper's folder to the notebook, and removes it afterwards."""
+    session = demo_report[0]
+    notebook = json.loads((session.path / "report" / "handout.ipynb").read_text(encoding="utf-8"))
+    injected = next(c for c in notebook["cells"] if "injected-parameters" in c["metadata"].get("tags", []))
+    assert "chart_dir = " in "".join(injected["source"])
+    assert list((session.path / "report").glob(".charts-*")) == []
+
+
 def test_the_html_has_no_code_and_no_reference_to_another_host(demo_report: tuple[Session, Path, Path]) -> None:
     text = demo_report[1].read_text(encoding="utf-8")
     for code in ("Handout.load", "import ", 'class="jp-InputArea', "jp-CodeMirrorEditor", "session_dir ="):
@@ -215,3 +224,23 @@ def test_a_previous_session_of_another_town_is_refused(tmp_path: Path) -> None:
     with pytest.raises(KitError, match="same municipality"):
         make_report(other.path, previous=one.path, formats=("html",))
     assert not (other.path / "report" / "handout.ipynb").exists()
+
+
+def test_an_own_notebook_runs_without_the_chart_helper(tmp_path: Path) -> None:
+    """--notebook: the helper only ever draws for the kit's handout, and the own notebook gets no chart_dir."""
+    import nbformat
+
+    session = new_session(tmp_path, fields="health")
+    own = nbformat.v4.new_notebook()
+    own.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    own.cells = [
+        nbformat.v4.new_code_cell('session_dir = ""\nlanguage = "de"', metadata={"tags": ["parameters"]}),
+        nbformat.v4.new_markdown_cell("Own notebook"),
+    ]
+    path = tmp_path / "own.ipynb"
+    nbformat.write(own, path)
+    result = make_report(session.path, formats=("html",), notebook=path)
+    executed = json.loads(result.notebook.read_text(encoding="utf-8"))
+    injected = next(c for c in executed["cells"] if "injected-parameters" in c["metadata"].get("tags", []))
+    assert "chart_dir" not in "".join(injected["source"])
+    assert list((session.path / "report").glob(".charts-*")) == []

@@ -124,6 +124,8 @@ def run_handout_notebook(
             cwd=str(session_dir),
             progress_bar=False,
             log_output=False,
+            # The executed notebook is saved before the kernel stops: nothing is lost by not waiting for it.
+            shutdown_kernel="immediate",
         )
     except PapermillExecutionError as exc:
         raise ReportError(
