@@ -208,9 +208,53 @@ answer_rows = st.lists(
 def test_imported_rows_read_back_exactly(session: Session, tmp_path: Path, rows: list[dict[str, str]]) -> None:
     store = SessionStore.open(session)
     already = len(store.responses())
-    file = write_csv(tmp_path / "h.csv", [row(**r) for r in rows])
+    respondent = f"R-H{already:05d}"  # a new respondent per example: nothing repeats an earlier example's answer
+    file = write_csv(tmp_path / "h.csv", [row(**r, respondent_id=respondent) for r in rows])
     import_responses(session, file)
     back = store.responses()[already:]
     assert [(a.standard_id, str(a.rating), a.priority, a.comment) for a in back] == [
         (r["standard_id"], r["rating"], r["priority"], r["comment"]) for r in rows
     ]
+
+
+def test_importing_the_same_file_again_adds_nothing_and_says_so(session: Session, tmp_path: Path) -> None:
+    """Paper forms typed in once: a second import must not bring back answers changed in between."""
+    file = write_csv(tmp_path / "paper.csv", [row(), row(standard_id="GOV-1-2", rating="1")])
+    assert import_responses(session, file).imported == 2
+    store = SessionStore.open(session)
+    store.record_response(
+        respondent_id="R-PAP1", stakeholder_group="civil_society", standard_id="GOV-1-1", response="rated", rating=3
+    )
+    second = import_responses(session, file)
+    assert second.imported == 0
+    assert second.repeated == [2, 3]
+    current = {a.standard_id: a.rating for a in store.current_responses()}
+    assert current["GOV-1-1"] == 3  # the later change stands
+    assert len(store.responses()) == 3
+
+
+def test_a_file_with_new_and_repeated_rows_adds_only_the_new_ones(session: Session, tmp_path: Path) -> None:
+    import_responses(session, write_csv(tmp_path / "first.csv", [row()]))
+    result = import_responses(session, write_csv(tmp_path / "second.csv", [row(), row(standard_id="GOV-1-2")]))
+    assert (result.imported, result.repeated) == (1, [2])
+
+
+def test_again_adds_repeated_rows_on_purpose(session: Session, tmp_path: Path) -> None:
+    file = write_csv(tmp_path / "paper.csv", [row()])
+    import_responses(session, file)
+    result = import_responses(session, file, again=True)
+    assert (result.imported, result.repeated) == (1, [])
+    assert len(SessionStore.open(session).responses()) == 2
+
+
+def test_the_cli_names_the_repeated_lines_and_the_way_round(session: Session, tmp_path: Path) -> None:
+    file = write_csv(tmp_path / "paper.csv", [row()])
+    runner = CliRunner()
+    assert runner.invoke(cli, ["import", str(session.path), str(file)]).exit_code == 0
+    second = runner.invoke(cli, ["import", str(session.path), str(file)])
+    assert second.exit_code == 0
+    assert "Imported 0 answer(s)" in second.output
+    assert "line(s) 2 of" in second.output
+    assert "--again" in second.output
+    third = runner.invoke(cli, ["import", str(session.path), str(file), "--again"])
+    assert "Imported 1 answer(s)" in third.output

@@ -141,20 +141,28 @@ def new_session_command(
 @click.argument("session_dir", type=click.Path(path_type=Path))
 @click.argument("csv_file", type=click.Path(path_type=Path))
 @click.option("--lenient", is_flag=True, help="Import the good rows and list every rejected one.")
+@click.option("--again", is_flag=True, help="Also add rows that repeat an answer already in the session.")
 @_friendly_errors
-def import_command(session_dir: Path, csv_file: Path, lenient: bool) -> None:
+def import_command(session_dir: Path, csv_file: Path, lenient: bool, again: bool) -> None:
     """Add answers from a CSV file (columns as in responses.csv; session_id and recorded_at may be left out)."""
     from .importer import import_responses
     from .session import load_session
 
     try:
-        result = import_responses(load_session(session_dir), csv_file, lenient=lenient)
+        result = import_responses(load_session(session_dir), csv_file, lenient=lenient, again=again)
     except InputError:
         click.echo("Nothing was imported.", err=True)
         raise
     click.echo(f"Imported {result.imported} answer(s) into {session_dir}.")
     if result.blank_lines:
         click.echo(f"Skipped {result.blank_lines} empty line(s).")
+    if result.repeated:
+        lines = ", ".join(str(line) for line in result.repeated)
+        click.echo(
+            f"Not added again: {len(result.repeated)} answer(s) already in the session (line(s) {lines} of "
+            f"{csv_file}). Was this file imported before? Use --again to add them anyway.",
+            err=True,
+        )
     if result.rejected:
         click.echo(f"Rejected {len(result.rejected)} row(s):", err=True)
         for problem in result.rejected:

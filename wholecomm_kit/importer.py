@@ -3,6 +3,11 @@
 Strict by default: one bad row and nothing is written, with every problem
 listed by file, line and column. ``lenient`` imports the good rows and returns
 every rejected one, so no row is ever dropped without a word.
+
+A row that repeats an answer already in the session (same respondent, standard and
+answer; the time aside) is not added again, and its line is reported: importing a file
+twice would otherwise bring back answers that were changed after the first import.
+``again`` adds such rows all the same.
 """
 
 from __future__ import annotations
@@ -23,6 +28,8 @@ class ImportResult:
     imported: int = 0
     rejected: list[Problem] = field(default_factory=list)
     blank_lines: int = 0
+    repeated: list[int] = field(default_factory=list)
+    """Lines not added because the session already holds that very answer."""
 
 
 def _check_header(path: Path, header: list[str], first_line: str) -> list[str]:
@@ -60,7 +67,12 @@ def _check_header(path: Path, header: list[str], first_line: str) -> list[str]:
     return names
 
 
-def import_responses(session: Session, path: Path, *, lenient: bool = False) -> ImportResult:
+def _answer(response: Response) -> tuple[object, ...]:
+    """What a row says, without when it was recorded."""
+    return tuple(getattr(response, c) for c in Response.COLUMNS if c not in OPTIONAL_COLUMNS)
+
+
+def import_responses(session: Session, path: Path, *, lenient: bool = False, again: bool = False) -> ImportResult:
     """Check every row of ``path``, then append the good ones to the session in one atomic write."""
     store = SessionStore.open(session)
     try:
@@ -76,6 +88,7 @@ def import_responses(session: Session, path: Path, *, lenient: bool = False) -> 
     now = utc_now()
     result = ImportResult()
     good: list[Response] = []
+    lines: list[int] = []
     for line, cells in rows:
         if not cells or all(not c.strip() for c in cells):
             result.blank_lines += 1
@@ -97,8 +110,14 @@ def import_responses(session: Session, path: Path, *, lenient: bool = False) -> 
             continue
         assert isinstance(record, Response)
         good.append(record)
+        lines.append(line)
     if result.rejected and not lenient:
         raise InputError(result.rejected)
+    if not again and good:
+        known = {_answer(r) for r in store.responses()}
+        kept = [(line, r) for line, r in zip(lines, good, strict=True) if _answer(r) not in known]
+        result.repeated = [line for line, r in zip(lines, good, strict=True) if _answer(r) in known]
+        good = [r for _, r in kept]
     if good:
         append_records(store.path(RESPONSES), RESPONSES, [to_row(r) for r in good])
     result.imported = len(good)
