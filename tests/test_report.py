@@ -228,17 +228,25 @@ def test_a_previous_session_of_another_town_is_refused(tmp_path: Path) -> None:
 
 def test_an_own_notebook_runs_without_the_chart_helper(tmp_path: Path) -> None:
     """--notebook: the helper only ever draws for the kit's handout, and the own notebook gets no chart_dir."""
-    import nbformat
-
     session = new_session(tmp_path, fields="health")
-    own = nbformat.v4.new_notebook()
-    own.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
-    own.cells = [
-        nbformat.v4.new_code_cell('session_dir = ""\nlanguage = "de"', metadata={"tags": ["parameters"]}),
-        nbformat.v4.new_markdown_cell("Own notebook"),
-    ]
+    own = {
+        "nbformat": 4,
+        "nbformat_minor": 5,
+        "metadata": {"kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}},
+        "cells": [
+            {
+                "cell_type": "code",
+                "id": "p",
+                "metadata": {"tags": ["parameters"]},
+                "execution_count": None,
+                "outputs": [],
+                "source": 'session_dir = ""\nlanguage = "de"',
+            },
+            {"cell_type": "markdown", "id": "m", "metadata": {}, "source": "Own notebook"},
+        ],
+    }
     path = tmp_path / "own.ipynb"
-    nbformat.write(own, path)
+    path.write_text(json.dumps(own), encoding="utf-8")
     result = make_report(session.path, formats=("html",), notebook=path)
     executed = json.loads(result.notebook.read_text(encoding="utf-8"))
     injected = next(c for c in executed["cells"] if "injected-parameters" in c["metadata"].get("tags", []))
