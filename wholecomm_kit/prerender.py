@@ -33,6 +33,8 @@ if TYPE_CHECKING:
 CLAIM_TIMEOUT = 120.0
 """Seconds to wait for a chart another process claimed before drawing it here after all."""
 _POLL = 0.01
+IDLE = "idle"
+"""Created in the folder by the first drawer that finds no chart left to claim."""
 
 
 def fingerprint(value: object) -> bytes:
@@ -157,6 +159,8 @@ class Helper:
         self.path = Path(tempfile.mkdtemp(prefix=".charts-", dir=parent))
         self.finished = threading.Event()
         """Set when the helper has ended: every chart is drawn (or it failed and the notebook draws the rest)."""
+        self.nearly_done = threading.Event()
+        """Set when one of its drawers has run out of charts to claim (so a core is free), or when it has ended."""
         self._rmtree = shutil.rmtree
         command = [sys.executable, "-m", __name__, str(self.path), str(session), language, str(previous or "")]
         try:
@@ -170,12 +174,20 @@ class Helper:
         except OSError:  # no helper: the notebook draws every chart itself
             self._process = None
             self.finished.set()
+            self.nearly_done.set()
         else:
             # Reaped as soon as it ends, so a crashed helper is seen as gone and its claims are taken over.
             threading.Thread(target=self._reap, args=(self._process,), daemon=True).start()
 
     def _reap(self, process: subprocess.Popen[bytes]) -> None:
-        process.wait()
+        while True:
+            try:
+                process.wait(timeout=_POLL * 2)
+                break
+            except subprocess.TimeoutExpired:
+                if not self.nearly_done.is_set() and (self.path / IDLE).exists():
+                    self.nearly_done.set()
+        self.nearly_done.set()
         self.finished.set()
 
     def close(self) -> None:
@@ -226,6 +238,8 @@ def _draw_all(folder: ChartDir, jobs: Sequence[tuple[str, str, tuple[object, ...
     """Every drawer goes through the charts in the handout's order, drawing those nobody has claimed yet."""
     for name, function, args in jobs:
         folder.draw_unclaimed(name, function, *args)
+    with contextlib.suppress(OSError):
+        (folder.path / IDLE).touch()
 
 
 if __name__ == "__main__":

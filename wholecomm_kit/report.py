@@ -185,7 +185,7 @@ class PdfPrinter:
 
     def _run(self, browser: Path, footer: str, start_after: threading.Event | None) -> Path | None:
         if start_after is not None:
-            # While the chart helper keeps both cores busy, starting the browser would only slow it down.
+            # While the chart helper keeps every core busy, starting the browser would only slow it down.
             while not start_after.wait(0.05):
                 if self._ready.is_set():  # the HTML is ready already, or the report was cancelled
                     break
@@ -278,7 +278,7 @@ def make_report(
     if "pdf" in formats:
         try:
             footer = html_lib.escape(f"{session.municipality} · {session.date}")
-            printer = PdfPrinter(find_browser(browser), footer, helper.finished if helper else None)
+            printer = PdfPrinter(find_browser(browser), footer, helper.nearly_done if helper else None)
         except NoBrowserError as exc:
             result.warnings.append(str(exc))
     try:
