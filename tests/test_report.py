@@ -192,6 +192,23 @@ def test_english_and_comparison_with_a_previous_session(tmp_path: Path) -> None:
     assert re.search(r"Governance\s+33\s+100\s+\+67", text)
 
 
+def test_a_previous_session_named_relative_to_where_the_command_runs_is_found(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`report NEW --previous OLD` with relative paths: the notebook runs elsewhere, but must find OLD."""
+    first = new_session(tmp_path, "Dreistadt", date="2024-05-01", fields="governance")
+    second = new_session(tmp_path, "Dreistadt", date="2025-05-01", fields="governance")
+    for session, rating in ((first, 0), (second, 3)):
+        SessionStore.open(session).record_response(
+            respondent_id="R-A", stakeholder_group="politics", standard_id="GOV-1-1", response="rated", rating=rating
+        )
+    monkeypatch.chdir(tmp_path)
+    run = CliRunner().invoke(cli, ["report", second.path.name, "--previous", first.path.name, "--format", "html"])
+    assert run.exit_code == 0, run.output
+    text = re.sub(r"<[^>]+>", " ", (second.path / "report" / "handout.html").read_text(encoding="utf-8"))
+    assert re.search(r"Governance\s+0\s+100\s+\+100", text)
+
+
 def test_no_browser_still_writes_the_html_and_says_how_to_get_a_pdf(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -1,10 +1,11 @@
 """Drawing the handout's charts in a helper process while the notebook's kernel starts.
 
 Charts are most of the handout's work, and a notebook kernel draws on one core. ``report``
-therefore starts this module as a helper process the moment it starts: the helper draws the
-handout's charts from the last one backwards while the kernel is still starting, and the notebook
-draws from the first one forwards. Whoever comes first to a chart claims it (an exclusively
-created file), so no chart is drawn twice. A chart is stored under a key computed from exactly
+therefore starts this module as a helper process the moment it starts: it forks one drawer per
+core, and the drawers go through the handout's charts in order while the kernel is still
+starting. Whoever comes first to a chart claims it (an exclusively created file), so no chart is
+drawn twice; the notebook takes the charts as they are finished and draws only those nobody has
+claimed. A chart is stored under a key computed from exactly
 the data it shows, so the notebook only ever takes a chart that matches its own tables: if the
 session changed in between, or the helper failed, the notebook simply draws the chart itself.
 """
@@ -33,6 +34,8 @@ if TYPE_CHECKING:
 CLAIM_TIMEOUT = 120.0
 """Seconds to wait for a chart another process claimed before drawing it here after all."""
 _POLL = 0.01
+EMPTY_CLAIM_GRACE = 2.0
+"""Seconds after which a claim without a process id counts as abandoned."""
 IDLE = "idle"
 """Created in the folder by the first drawer that finds no chart left to claim."""
 
@@ -42,24 +45,26 @@ def fingerprint(value: object) -> bytes:
     import pandas as pd
 
     if isinstance(value, Catalog):
-        return f"catalog:{value.version}:{','.join(value.languages)}".encode()
+        return _framed("catalog", f"{value.version}:{','.join(value.languages)}".encode())
     if isinstance(value, pd.DataFrame | pd.Series):
-        return b"frame:" + value.to_csv().encode()
+        return _framed("frame", value.to_csv().encode())
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return b"record:" + b"|".join(fingerprint(getattr(value, f.name)) for f in dataclasses.fields(value))
+        parts = (fingerprint(getattr(value, f.name)) for f in dataclasses.fields(value))
+        return _framed(f"record {type(value).__name__}", b"".join(parts))
     if isinstance(value, tuple | list):
-        return b"seq:" + b"|".join(fingerprint(v) for v in value)
+        return _framed("seq", b"".join(fingerprint(v) for v in value))
     if value is None or isinstance(value, str | int | float | bool):
-        return f"{type(value).__name__}:{value!r}".encode()
+        return _framed(type(value).__name__, repr(value).encode())
     raise TypeError(f"cannot fingerprint {type(value).__name__}")
 
 
+def _framed(kind: str, payload: bytes) -> bytes:
+    """Kind and length before the payload, so that no two different values give the same bytes."""
+    return f"{kind}:{len(payload)}:".encode() + payload
+
+
 def chart_key(name: str, args: Sequence[object]) -> str:
-    digest = hashlib.sha256(f"{name}|".encode())
-    for arg in args:
-        digest.update(fingerprint(arg))
-        digest.update(b"\x00")
-    return digest.hexdigest()[:32]
+    return hashlib.sha256(_framed(name, fingerprint(list(args)))).hexdigest()[:32]
 
 
 class ChartDir:
@@ -104,7 +109,11 @@ class ChartDir:
             return draw(function, *args)
         with os.fdopen(handle, "w") as out:
             out.write(str(os.getpid()))
-        chart = draw(function, *args)
+        try:
+            chart = draw(function, *args)
+        except BaseException:  # nobody must wait for a chart that will never come
+            (self.path / f"{key}.claim").unlink(missing_ok=True)
+            raise
         self._store(key, chart)
         return chart
 
@@ -134,10 +143,11 @@ class ChartDir:
 def _claimer_gone(claim: Path) -> bool:
     try:
         text = claim.read_text(encoding="ascii").strip()
+        age = time.time() - claim.stat().st_mtime
     except OSError:
         return False
     if not text:
-        return False  # just created; its owner is writing its process id
+        return age > EMPTY_CLAIM_GRACE  # just created and its owner is writing its process id, or it died doing so
     try:
         os.kill(int(text), 0)
     except ProcessLookupError:
@@ -192,8 +202,9 @@ class Helper:
 
     def close(self) -> None:
         if self._process is not None:
-            with contextlib.suppress(ProcessLookupError, PermissionError):
-                os.killpg(self._process.pid, signal.SIGKILL)
+            if self._process.poll() is None:  # once it has ended, its process id may belong to someone else
+                with contextlib.suppress(ProcessLookupError, PermissionError):
+                    os.killpg(self._process.pid, signal.SIGKILL)
             self._process.wait()
         self._rmtree(self.path, ignore_errors=True)
 

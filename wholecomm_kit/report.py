@@ -257,7 +257,8 @@ def make_report(
     unknown = [f for f in formats if f not in FORMATS]
     if unknown or not formats:
         raise ReportError(f"Unknown format(s) {', '.join(unknown) or '(none)'}. Choose from: {', '.join(FORMATS)}.")
-    previous_dir = previous or session.previous
+    # Absolute, because the notebook runs in the session folder and the helper in this one.
+    previous_dir = Path(previous).resolve() if previous else session.previous
     if previous_dir is not None:
         before = load_session(previous_dir)  # a broken previous session is reported before any work starts
         if before.municipality.casefold() != session.municipality.casefold():
