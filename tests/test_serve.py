@@ -21,7 +21,7 @@ from helpers import chromium, new_session
 from playwright.sync_api import Browser, Page, expect
 
 from wholecomm_kit.catalog import load_catalog
-from wholecomm_kit.serve import plan_server
+from wholecomm_kit.serve import plan_server, start_page
 from wholecomm_kit.session import Session
 from wholecomm_kit.store import SessionStore
 
@@ -212,6 +212,43 @@ def test_the_checklist_page_has_no_serious_accessibility_violations(browser: Bro
     serious = [v for v in result["violations"] if v["impact"] in ("serious", "critical")]
     assert serious == [], json.dumps(serious, indent=1)[:4000]
     page.context.close()
+
+
+def test_the_join_url_opens_a_start_page_with_the_fields_in_both_languages(browser: Browser, server: Server) -> None:
+    """Participants see their town and the fields by name (not file names), and one tap opens a checklist."""
+    page = browser.new_context().new_page()
+    page.goto(f"{server.base}/?token={TOKEN}")
+    catalog = load_catalog()
+    expect(page.locator("h1")).to_have_text("Whole-COMM-Workshop: Klickdorf")
+    text = page.inner_text("main")
+    for field in ("governance", "health"):
+        assert catalog.field(field).title.get("de") in text
+        assert catalog.field(field).title.get("en") in text
+    assert ".ipynb" not in text
+    assert "Voilà" not in text
+    page.add_script_tag(path=str(AXE))
+    result = page.evaluate("async () => await axe.run(document, {resultTypes: ['violations']})")
+    serious = [v for v in result["violations"] if v["impact"] in ("serious", "critical")]
+    assert serious == [], json.dumps(serious, indent=1)[:4000]
+    page.get_by_role("link", name=re.compile(catalog.field("health").title.get("de"))).click()
+    page.wait_for_selector(".wck-checklist", timeout=120_000)
+    expect(page.locator(".wck-checklist")).to_contain_text(catalog.field("health").title.get("de"))
+    page.context.close()
+
+
+def test_the_start_page_shows_user_text_as_text_and_keeps_the_token_in_its_links(tmp_path: Path) -> None:
+    """The municipality is typed by a facilitator: neither HTML nor Voilà's Jinja may read anything into it."""
+    import html as html_lib
+
+    import jinja2
+
+    session = new_session(tmp_path, "Klein{{ 7*7 }}<b onclick=x>dorf", fields="governance,health")
+    page = jinja2.Template(start_page(session)).render(base_url="/base/", query="token=abc")
+    assert "<b onclick" not in page
+    assert "Klein{{ 7*7 }}<b onclick=x>dorf" in html_lib.unescape(page)
+    assert 'href="/base/voila/render/governance.ipynb?token=abc"' in page
+    assert 'href="/base/voila/render/health.ipynb?token=abc"' in page
+    assert '<html lang="en">' in page  # the session's language first
 
 
 def test_the_join_url_and_qr_code(tmp_path: Path) -> None:

@@ -8,13 +8,19 @@ Answers are saved on every change, so stopping the server (Ctrl-C) loses nothing
 
 from __future__ import annotations
 
+import html
+import json
+import os
 import secrets
 import socket
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
+from .catalog import LANGUAGES, Catalog, load_catalog
 from .exceptions import KitError
 from .session import Session, load_session
+from .texts import t
 
 DEFAULT_PORT = 8866
 TOKEN_ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"  # no 0/o, 1/l/i: easy to type from the projector
@@ -73,6 +79,8 @@ class ServePlan:
     def voila_argv(self) -> list[str]:
         return [
             str(self.root),
+            f"--template={TEMPLATE}",
+            "--VoilaConfiguration.classic_tree=True",  # the start page is a server-side template: no script needed
             "--no-browser",
             f"--Voila.ip={self.bind}",
             f"--port={self.port}",
@@ -129,4 +137,87 @@ def run_server(plan: ServePlan) -> None:
     """Run Voilà in this process until Ctrl-C."""
     from voila.app import Voila
 
-    Voila.launch_instance(argv=plan.voila_argv())
+    with tempfile.TemporaryDirectory(prefix="wholecomm-voila-") as scratch:
+        # Voilà finds templates on the Jupyter data path; the start page is written for this session.
+        templates = write_start_page(plan.session, Path(scratch))
+        before = os.environ.get("JUPYTER_PATH")
+        os.environ["JUPYTER_PATH"] = os.pathsep.join(p for p in (str(templates), before) if p)
+        Voila.launch_instance(argv=plan.voila_argv())
+
+
+TEMPLATE = "wholecomm"
+
+
+def _literal(text: str) -> str:
+    """Text for the page: HTML-escaped, with braces as entities so Voilà's Jinja sees no template code in it."""
+    return html.escape(text).replace("{", "&#123;").replace("}", "&#125;")
+
+
+def start_page(session: Session, catalog: Catalog | None = None) -> str:
+    """The page the join URL opens: the session's fields by name, in its language and the other one.
+
+    A Jinja template for Voilà, which fills in ``base_url`` and ``query`` (the access token).
+    """
+    catalog = catalog or load_catalog()
+    first = session.language
+    languages = [first, *(lang for lang in LANGUAGES if lang != first)]
+    heading = "".join(
+        f'<h1 lang="{lang}">{_literal(t("start.title", lang, municipality=session.municipality))}</h1>'
+        if lang == first
+        else f'<p class="other" lang="{lang}">{_literal(t("start.title", lang, municipality=session.municipality))}</p>'
+        for lang in languages
+    )
+    hints = "".join(
+        f'<p lang="{lang}"{"" if lang == first else " class=other"}>'
+        f"{_literal(t('start.choose', lang))} {_literal(t('start.wait', lang))}</p>"
+        for lang in languages
+    )
+    items = []
+    for field_id in session.fields:
+        field = catalog.field(field_id)
+        names = "".join(
+            f'<span lang="{lang}" class="{"name" if lang == first else "other"}">'
+            f"{_literal(field.title.get(lang))}</span>"
+            for lang in languages
+        )
+        items.append(f'<li><a href="{{{{ base_url }}}}voila/render/{field_id}.ipynb?{{{{ query }}}}">{names}</a></li>')
+    label = " / ".join(_literal(t("start.fields", lang)) for lang in languages)
+    return f"""<!DOCTYPE html>
+<html lang="{first}">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>{_literal(t("start.title", first, municipality=session.municipality))}</title>
+<style>
+body {{ font-family: "DejaVu Sans", "Liberation Sans", Arial, sans-serif; color: #1a1a1a; background: #fff;
+  margin: 0; line-height: 1.45; }}
+main {{ max-width: 40rem; margin: 0 auto; padding: 1.2rem; }}
+h1 {{ font-size: 1.6rem; color: #00507a; margin: .4rem 0 .2rem; }}
+.other {{ display: block; color: #4a4a4a; }}
+ul {{ list-style: none; padding: 0; }}
+li a {{ display: block; border: 2px solid #00507a; border-radius: .5rem; padding: .9rem 1rem; margin: .8rem 0;
+  color: #1a1a1a; text-decoration: none; }}
+li a:hover, li a:focus {{ background: #eef3f7; outline: 3px solid #00507a; }}
+.name {{ display: block; font-size: 1.25rem; font-weight: bold; color: #00507a; }}
+</style>
+</head>
+<body>
+<main>
+{heading}
+{hints}
+<nav aria-label="{label}"><ul>
+{"".join(items)}
+</ul></nav>
+</main>
+</body>
+</html>
+"""
+
+
+def write_start_page(session: Session, folder: Path) -> Path:
+    """A Voilà template (on top of its own "lab" one) whose file list is the start page; returns ``folder``."""
+    template = folder / "voila" / "templates" / TEMPLATE
+    template.mkdir(parents=True, exist_ok=True)
+    (template / "conf.json").write_text(json.dumps({"base_template": "lab"}), encoding="utf-8")
+    (template / "tree.html").write_text(start_page(session), encoding="utf-8")
+    return folder
