@@ -22,7 +22,7 @@ from helpers import new_session
 from wholecomm_kit import handout as handout_module
 from wholecomm_kit.catalog import Catalog
 from wholecomm_kit.handout import ChartJob, Handout
-from wholecomm_kit.prerender import ChartDir, Helper, chart_key, fingerprint
+from wholecomm_kit.prerender import ChartDir, Helper, chart_key, drawers, fingerprint
 from wholecomm_kit.rendered import Chart
 from wholecomm_kit.session import SESSION_FILE, Session
 from wholecomm_kit.store import SessionStore
@@ -519,3 +519,13 @@ def test_a_helper_that_fails_ends_and_says_it_has_finished(tmp_path: Path) -> No
     finally:
         helper.close()
     assert not helper.path.exists()
+
+
+def test_one_drawer_per_core_at_most_four_and_one_where_forking_is_unsafe(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Enough drawers to use the machine, never more than the charts could keep busy, none forked on macOS."""
+    monkeypatch.setattr(os, "sched_getaffinity", lambda _: set(range(2)), raising=False)
+    assert drawers() == 2
+    monkeypatch.setattr(os, "sched_getaffinity", lambda _: set(range(16)), raising=False)
+    assert drawers() == 4
+    monkeypatch.setattr(sys, "platform", "darwin")
+    assert drawers() == 1

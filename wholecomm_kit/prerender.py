@@ -210,8 +210,12 @@ class Helper:
 
 
 def drawers() -> int:
-    """How many processes draw: one per core (at most four), and one where processes cannot fork."""
-    if not hasattr(os, "fork"):
+    """How many processes draw: one per core (at most four), and one where forking is unsafe or impossible.
+
+    macOS: system libraries may hang in a process forked after they started threads (Python's own
+    multiprocessing stopped forking there for this reason).
+    """
+    if not hasattr(os, "fork") or sys.platform == "darwin":
         return 1
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
     return max(1, min(cores, 4))
