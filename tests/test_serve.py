@@ -236,6 +236,34 @@ def test_the_join_url_opens_a_start_page_with_the_fields_in_both_languages(brows
     page.context.close()
 
 
+def test_a_checklist_that_loses_its_connection_says_so_at_once(browser: Browser, tmp_path: Path) -> None:
+    """Laptop asleep, Wi-Fi gone, server stopped: the participant must learn that nothing is saved any more."""
+    session = new_session(tmp_path, "Funkloch", fields="health", language="de")
+    port = free_port()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "wholecomm_kit", "serve", str(session.path), "--port", str(port), "--token", TOKEN],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        wait_for_http(base + "/", process)
+        page = open_checklist(browser, Server(session, base, process), "health")
+        start(page)
+        notice = page.locator("#wck-connection")
+        expect(notice).to_have_count(1)
+        expect(notice).to_be_hidden()  # connected: no notice
+        stop(process)
+        expect(notice).to_be_visible(timeout=30_000)
+        expect(notice).to_contain_text("wird nicht gespeichert")
+        expect(notice).to_contain_text("is not saved")
+        expect(notice.get_by_role("button")).to_be_visible()
+        page.context.close()
+    finally:
+        if process.poll() is None:
+            stop(process)
+
+
 def test_the_start_page_shows_user_text_as_text_and_keeps_the_token_in_its_links(tmp_path: Path) -> None:
     """The municipality is typed by a facilitator: neither HTML nor Voilà's Jinja may read anything into it."""
     import html as html_lib

@@ -138,8 +138,8 @@ def run_server(plan: ServePlan) -> None:
     from voila.app import Voila
 
     with tempfile.TemporaryDirectory(prefix="wholecomm-voila-") as scratch:
-        # Voilà finds templates on the Jupyter data path; the start page is written for this session.
-        templates = write_start_page(plan.session, Path(scratch))
+        # Voilà finds templates on the Jupyter data path; the kit's pages are written for this session.
+        templates = write_templates(plan.session, Path(scratch))
         before = os.environ.get("JUPYTER_PATH")
         os.environ["JUPYTER_PATH"] = os.pathsep.join(p for p in (str(templates), before) if p)
         Voila.launch_instance(argv=plan.voila_argv())
@@ -162,14 +162,14 @@ def start_page(session: Session, catalog: Catalog | None = None) -> str:
     first = session.language
     languages = [first, *(lang for lang in LANGUAGES if lang != first)]
     heading = "".join(
-        f'<h1 lang="{lang}">{_literal(t("start.title", lang, municipality=session.municipality))}</h1>'
+        f'<h1 lang="{lang}">{_literal(t("app.title", lang, municipality=session.municipality))}</h1>'
         if lang == first
-        else f'<p class="other" lang="{lang}">{_literal(t("start.title", lang, municipality=session.municipality))}</p>'
+        else f'<p class="other" lang="{lang}">{_literal(t("app.title", lang, municipality=session.municipality))}</p>'
         for lang in languages
     )
     hints = "".join(
         f'<p lang="{lang}"{"" if lang == first else " class=other"}>'
-        f"{_literal(t('start.choose', lang))} {_literal(t('start.wait', lang))}</p>"
+        f"{_literal(t('app.choose', lang))} {_literal(t('app.wait', lang))}</p>"
         for lang in languages
     )
     items = []
@@ -181,13 +181,13 @@ def start_page(session: Session, catalog: Catalog | None = None) -> str:
             for lang in languages
         )
         items.append(f'<li><a href="{{{{ base_url }}}}voila/render/{field_id}.ipynb?{{{{ query }}}}">{names}</a></li>')
-    label = " / ".join(_literal(t("start.fields", lang)) for lang in languages)
+    label = " / ".join(_literal(t("app.fields", lang)) for lang in languages)
     return f"""<!DOCTYPE html>
 <html lang="{first}">
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
-<title>{_literal(t("start.title", first, municipality=session.municipality))}</title>
+<title>{_literal(t("app.title", first, municipality=session.municipality))}</title>
 <style>
 body {{ font-family: "DejaVu Sans", "Liberation Sans", Arial, sans-serif; color: #1a1a1a; background: #fff;
   margin: 0; line-height: 1.45; }}
@@ -214,10 +214,65 @@ li a:hover, li a:focus {{ background: #eef3f7; outline: 3px solid #00507a; }}
 """
 
 
-def write_start_page(session: Session, folder: Path) -> Path:
-    """A Voilà template (on top of its own "lab" one) whose file list is the start page; returns ``folder``."""
+_WATCH_SCRIPT = """
+(function () {
+  "use strict";
+  // Voila talks to the participant's kernel through a websocket. When every kernel socket has closed
+  // (laptop asleep, Wi-Fi gone, server stopped), answers can no longer be saved: say so, loudly.
+  var Native = window.WebSocket;
+  var open = 0, seen = false, timer = null;
+  function show(lost) {
+    var box = document.getElementById("wck-connection");
+    if (box) { box.hidden = !lost; }
+  }
+  function update() {
+    clearTimeout(timer);
+    if (open > 0) { show(false); return; }
+    if (seen) { timer = setTimeout(function () { show(open === 0); }, 3000); }
+  }
+  function Watched(url, protocols) {
+    var socket = protocols === undefined ? new Native(url) : new Native(url, protocols);
+    if (String(url).indexOf("/api/kernels/") !== -1) {
+      var wasOpen = false;
+      socket.addEventListener("open", function () { wasOpen = true; open += 1; seen = true; update(); });
+      socket.addEventListener("close", function () { if (wasOpen) { open -= 1; update(); } });
+    }
+    return socket;
+  }
+  Watched.prototype = Native.prototype;
+  ["CONNECTING", "OPEN", "CLOSING", "CLOSED"].forEach(function (k) { Watched[k] = Native[k]; });
+  window.WebSocket = Watched;
+})();
+"""
+
+
+def checklist_page(session: Session) -> str:
+    """Voilà's own notebook page plus a notice that appears as soon as the page loses its kernel."""
+    first = session.language
+    languages = [first, *(lang for lang in LANGUAGES if lang != first)]
+    message = " ".join(f'<span lang="{lang}">{_literal(t("app.connection_lost", lang))}</span>' for lang in languages)
+    reload = " / ".join(_literal(t("app.reload", lang)) for lang in languages)
+    return (
+        '{%- extends "lab/index.html.j2" -%}\n'
+        "{%- block html_head_js -%}\n{{ super() }}\n"
+        f"<script>{_WATCH_SCRIPT}</script>\n"
+        "<style>#wck-connection { position: fixed; top: 0; left: 0; right: 0; z-index: 10000; margin: 0;"
+        " padding: .8rem 1rem; background: #7a0000; color: #fff; font-size: 1.05rem; line-height: 1.4; }"
+        " #wck-connection[hidden] { display: none; } #wck-connection span { display: block; }"
+        " #wck-connection button { margin-top: .5rem; font-size: 1rem; padding: .3rem .8rem; }</style>\n"
+        "{%- endblock html_head_js -%}\n"
+        "{%- block body_footer -%}\n{{ super() }}\n"
+        f'<div id="wck-connection" role="alert" hidden>{message}'
+        f'<button type="button" onclick="window.location.reload()">{reload}</button></div>\n'
+        "{%- endblock body_footer -%}\n"
+    )
+
+
+def write_templates(session: Session, folder: Path) -> Path:
+    """A Voilà template on top of its own "lab" one: the start page and the checklist page; returns ``folder``."""
     template = folder / "voila" / "templates" / TEMPLATE
     template.mkdir(parents=True, exist_ok=True)
     (template / "conf.json").write_text(json.dumps({"base_template": "lab"}), encoding="utf-8")
     (template / "tree.html").write_text(start_page(session), encoding="utf-8")
+    (template / "index.html.j2").write_text(checklist_page(session), encoding="utf-8")
     return folder
