@@ -5,6 +5,11 @@ served by the same `wholecomm-kit serve` in the same run:
   time from page request to an interactive page      target <= 1.5x the empty notebook's
   memory (RSS) of one participant's kernel           target <= 50 MB above an empty kernel
   20 participants opening the checklist at once     time until all are interactive (reported)
+  the same 20 pages, server side only                 time until every page holds its rendered output
+
+The browser crowd runs 20 Chromiums on the same machine as the server, which participants' own
+devices never do; the server-side crowd asks for the 20 pages over plain HTTP at once, which is
+what the facilitator's laptop has to do when 20 phones join (a page counts when its output arrived).
 """
 
 from __future__ import annotations
@@ -72,6 +77,22 @@ async def open_page(browser: Browser, base: str, notebook: str) -> float:
     return elapsed
 
 
+def fetch_rendered(base: str, notebook: str) -> bool:
+    """Ask for a rendered page as a browser would; True when the notebook's output is in it."""
+    url = f"{base}/voila/render/{notebook}.ipynb?token={TOKEN}"
+    with urllib.request.urlopen(url, timeout=900) as response:
+        body = response.read().decode("utf-8", errors="replace")
+    return "application/vnd.jupyter.widget-view+json" in body
+
+
+async def together_server_side(base: str, notebook: str, crowd: int) -> tuple[float, int]:
+    start = time.perf_counter()
+    results = await asyncio.gather(
+        *(asyncio.to_thread(fetch_rendered, base, notebook) for _ in range(crowd)), return_exceptions=True
+    )
+    return time.perf_counter() - start, sum(1 for r in results if r is True)
+
+
 async def together(browsers: list[Browser], base: str, notebook: str) -> tuple[float, int]:
     """Open the notebook in every browser at once: time until the last is done, and how many became interactive."""
     start = time.perf_counter()
@@ -116,6 +137,9 @@ async def measure(base: str, repeat: int, crowd: int) -> list[Row]:
         crowd_empty, empty_ok = await together(crowd_browsers, base, "empty_voila")
         for crowd_browser in crowd_browsers:
             await crowd_browser.close()
+        # after the browsers (whose kernels Voilà then shuts down): these pages' kernels stay until culled
+        server_time, server_ok = await together_server_side(base, "governance", crowd)
+        server_empty, server_empty_ok = await together_server_side(base, "empty_voila", crowd)
     checklist, empty = median(times["governance"]), median(times["empty_voila"])
     return [
         Row("governance checklist interactive", checklist, "empty notebook", empty, "s", 1.5),
@@ -126,6 +150,14 @@ async def measure(base: str, repeat: int, crowd: int) -> list[Row]:
             crowd_time,
             f"{crowd} empty notebooks ({empty_ok}/{crowd})",
             crowd_empty,
+            "s",
+            None,
+        ),
+        Row(
+            f"{crowd} pages at once, server side ({server_ok}/{crowd} complete)",
+            server_time,
+            f"{crowd} empty notebooks ({server_empty_ok}/{crowd})",
+            server_empty,
             "s",
             None,
         ),
