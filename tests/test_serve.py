@@ -69,9 +69,8 @@ class Server:
     process: subprocess.Popen[bytes]
 
 
-@pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
-    session = new_session(tmp_path_factory.mktemp("serve"), "Klickdorf", fields="governance,health", language="de")
+def start_server(session: Session) -> Server:
+    """`wholecomm-kit serve` on a free port, as a facilitator starts it, once it answers."""
     port = free_port()
     process = subprocess.Popen(
         [sys.executable, "-m", "wholecomm_kit", "serve", str(session.path), "--port", str(port), "--token", TOKEN],
@@ -79,9 +78,20 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
         stderr=subprocess.STDOUT,
     )
     base = f"http://127.0.0.1:{port}"
-    wait_for_http(base + "/", process)
-    yield Server(session, base, process)
-    output = stop(process)
+    try:
+        wait_for_http(base + "/", process)
+    except BaseException:
+        stop(process)
+        raise
+    return Server(session, base, process)
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    session = new_session(tmp_path_factory.mktemp("serve"), "Klickdorf", fields="governance,health", language="de")
+    running = start_server(session)
+    yield running
+    output = stop(running.process)
     assert "Server stopped" in output, output[-2000:]
 
 
@@ -238,17 +248,10 @@ def test_the_join_url_opens_a_start_page_with_the_fields_in_both_languages(brows
 
 def test_a_checklist_that_loses_its_connection_says_so_at_once(browser: Browser, tmp_path: Path) -> None:
     """Laptop asleep, Wi-Fi gone, server stopped: the participant must learn that nothing is saved any more."""
-    session = new_session(tmp_path, "Funkloch", fields="health", language="de")
-    port = free_port()
-    process = subprocess.Popen(
-        [sys.executable, "-m", "wholecomm_kit", "serve", str(session.path), "--port", str(port), "--token", TOKEN],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-    )
-    base = f"http://127.0.0.1:{port}"
+    running = start_server(new_session(tmp_path, "Funkloch", fields="health", language="de"))
+    process = running.process
     try:
-        wait_for_http(base + "/", process)
-        page = open_checklist(browser, Server(session, base, process), "health")
+        page = open_checklist(browser, running, "health")
         start(page)
         notice = page.locator("#wck-connection")
         expect(notice).to_have_count(1)

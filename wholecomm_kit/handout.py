@@ -8,6 +8,7 @@ actions, responsible persons) passes through :func:`html.escape`.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -112,6 +113,10 @@ class Handout:
 
     def chart_jobs(self) -> list[ChartJob]:
         """Every chart the handout shows, in the order of the handout, as (name, function, arguments)."""
+        return list(self._jobs.values())
+
+    @functools.cached_property
+    def _jobs(self) -> dict[str, ChartJob]:
         analysis, catalog, lang = self.analysis, self.catalog, self.language
         jobs: list[ChartJob] = [("field_index", "field_index_overview", (analysis.fields, catalog, lang))]
         if not analysis.groups.table.empty:
@@ -123,11 +128,11 @@ class Handout:
             if int(summary.loc[summary["field_id"] == field_id, "n_answers"].sum()):
                 jobs.append((f"answers/{field_id}", "answer_distribution", (summary, field_id, catalog, lang)))
                 jobs.append((f"priorities/{field_id}", "priority_vs_rating", (summary, field_id, catalog, lang)))
-        return jobs
+        return {job[0]: job for job in jobs}
 
     def _chart(self, name: str) -> str:
         """The named chart as a figure, taken from the helper's folder or drawn here."""
-        _, function, args = next(job for job in self.chart_jobs() if job[0] == name)
+        _, function, args = self._jobs[name]
         if self.chart_dir is not None:
             return _figure(self.chart_dir.chart(name, function, *args))
         return _figure(draw(function, *args))
