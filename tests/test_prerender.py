@@ -142,6 +142,14 @@ def small(tmp_path: Path) -> Handout:
 
 
 @pytest.fixture
+def folder(tmp_path: Path) -> Path:
+    """An empty chart folder, as report creates one for each run."""
+    path = tmp_path / "charts"
+    path.mkdir()
+    return path
+
+
+@pytest.fixture
 def live_pid() -> Iterator[int]:
     """The process id of a process that runs for the whole test."""
     process = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
@@ -223,10 +231,8 @@ def test_a_value_that_cannot_be_fingerprinted_is_refused() -> None:
 # --- the chart folder ----------------------------------------------------------------------------------
 
 
-def test_a_chart_is_drawn_once_and_then_taken_from_the_folder(small: Handout, tmp_path: Path, draws: Draws) -> None:
+def test_a_chart_is_drawn_once_and_then_taken_from_the_folder(small: Handout, folder: Path, draws: Draws) -> None:
     """The second process (or section) asking for a chart gets the stored one, equal to what was drawn."""
-    folder = tmp_path / "charts"
-    folder.mkdir()
     name, function, args = job(small, "answers/health")
     first = ChartDir(folder).chart(name, function, *args)
     assert draws.calls == [function]
@@ -240,10 +246,8 @@ def test_a_chart_is_drawn_once_and_then_taken_from_the_folder(small: Handout, tm
     assert draws.calls == [function]
 
 
-def test_draw_unclaimed_stores_a_chart_the_notebook_then_takes(small: Handout, tmp_path: Path, draws: Draws) -> None:
+def test_draw_unclaimed_stores_a_chart_the_notebook_then_takes(small: Handout, folder: Path, draws: Draws) -> None:
     """What the helper draws is what the notebook shows, without drawing it again."""
-    folder = tmp_path / "charts"
-    folder.mkdir()
     name, function, args = job(small, "field_index")
     ChartDir(folder).draw_unclaimed(name, function, *args)
     ChartDir(folder).draw_unclaimed(name, function, *args)  # already there: not drawn twice
@@ -252,12 +256,8 @@ def test_draw_unclaimed_stores_a_chart_the_notebook_then_takes(small: Handout, t
     assert draws.calls == [function]
 
 
-def test_a_chart_claimed_by_a_process_that_has_ended_is_drawn_here(
-    small: Handout, tmp_path: Path, draws: Draws
-) -> None:
+def test_a_chart_claimed_by_a_process_that_has_ended_is_drawn_here(small: Handout, folder: Path, draws: Draws) -> None:
     """A helper that crashed mid-chart must not make the notebook wait for the whole timeout."""
-    folder = tmp_path / "charts"
-    folder.mkdir()
     name, function, args = job(small, "field_index")
     (folder / f"{chart_key(name, args)}.claim").write_text(str(finished_pid()), encoding="ascii")
     started = time.monotonic()
@@ -268,11 +268,9 @@ def test_a_chart_claimed_by_a_process_that_has_ended_is_drawn_here(
 
 
 def test_a_chart_claimed_by_a_live_process_is_waited_for_then_drawn_here(
-    small: Handout, tmp_path: Path, draws: Draws, live_pid: int
+    small: Handout, folder: Path, draws: Draws, live_pid: int
 ) -> None:
     """A helper that is alive but never finishes the chart delays the notebook only by the timeout."""
-    folder = tmp_path / "charts"
-    folder.mkdir()
     name, function, args = job(small, "field_index")
     (folder / f"{chart_key(name, args)}.claim").write_text(str(live_pid), encoding="ascii")
     started = time.monotonic()
@@ -282,12 +280,8 @@ def test_a_chart_claimed_by_a_live_process_is_waited_for_then_drawn_here(
     assert draws.calls == [function]
 
 
-def test_a_chart_another_thread_is_drawing_is_waited_for_and_taken(
-    small: Handout, tmp_path: Path, draws: Draws
-) -> None:
+def test_a_chart_another_thread_is_drawing_is_waited_for_and_taken(small: Handout, folder: Path, draws: Draws) -> None:
     """Whoever claimed a chart first draws it; the other side takes the result instead of drawing it too."""
-    folder = tmp_path / "charts"
-    folder.mkdir()
     name, function, args = job(small, "field_index")
     claimed = threading.Event()
 
@@ -310,10 +304,8 @@ def test_a_chart_another_thread_is_drawing_is_waited_for_and_taken(
     assert draws.calls == [function]  # drawn by the thread only
 
 
-def test_a_failed_drawing_gives_up_its_claim(small: Handout, tmp_path: Path, draws: Draws) -> None:
+def test_a_failed_drawing_gives_up_its_claim(small: Handout, folder: Path, draws: Draws) -> None:
     """An interrupted or failing drawing must not leave a claim that the next call then waits on."""
-    folder = tmp_path / "charts"
-    folder.mkdir()
     name, function, args = job(small, "field_index")
 
     def interrupted(_: str) -> None:
@@ -330,11 +322,9 @@ def test_a_failed_drawing_gives_up_its_claim(small: Handout, tmp_path: Path, dra
 
 
 def test_a_claim_left_without_a_process_id_is_taken_over_after_a_grace_period(
-    small: Handout, tmp_path: Path, draws: Draws
+    small: Handout, folder: Path, draws: Draws
 ) -> None:
     """A drawer killed between creating its claim and writing its id must not stall the notebook."""
-    folder = tmp_path / "charts"
-    folder.mkdir()
     name, function, args = job(small, "field_index")
     claim = folder / f"{chart_key(name, args)}.claim"
     claim.touch()
@@ -364,10 +354,8 @@ def test_a_missing_folder_still_gives_the_right_chart(small: Handout, tmp_path: 
     assert draws.calls == [function, function]
 
 
-def test_a_handout_with_a_chart_folder_shows_the_same_as_one_without(small: Handout, tmp_path: Path) -> None:
+def test_a_handout_with_a_chart_folder_shows_the_same_as_one_without(small: Handout, folder: Path) -> None:
     """Taking charts from a folder is an optimisation only: the handout must not change by it."""
-    folder = tmp_path / "charts"
-    folder.mkdir()
     session_dir = small.analysis.session.path
     with_folder = Handout.load(session_dir, "de", chart_dir=folder)
     assert everything(with_folder) == everything(small)
@@ -375,11 +363,9 @@ def test_a_handout_with_a_chart_folder_shows_the_same_as_one_without(small: Hand
     assert everything(Handout.load(session_dir, "de", chart_dir=folder)) == everything(small)
 
 
-def test_changed_answers_are_not_shown_with_a_stale_chart(tmp_path: Path, draws: Draws) -> None:
+def test_changed_answers_are_not_shown_with_a_stale_chart(tmp_path: Path, folder: Path, draws: Draws) -> None:
     """A chart stored for the old answers must not be shown after someone changed an answer."""
     session = answered_session(tmp_path / "w")
-    folder = tmp_path / "charts"
-    folder.mkdir()
     old = Handout.load(session.path, "de", chart_dir=folder)
     before = old.fields().html
     assert draws.calls  # drawn and stored

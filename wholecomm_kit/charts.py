@@ -25,7 +25,6 @@ from __future__ import annotations
 import functools
 import io
 import math
-import struct
 import textwrap
 import unicodedata
 from collections.abc import Sequence
@@ -403,11 +402,6 @@ def _legend(ax: Axes, style: Style, handles: Sequence[Patch | Line2D], columns: 
     )
 
 
-def _png_size(png: bytes) -> tuple[int, int]:
-    width, height = struct.unpack(">II", png[16:24])
-    return int(width), int(height)
-
-
 def _render(figure: Figure, title: str, alt: str, *, empty: bool = False) -> Chart:
     for text in figure.findobj(Text):
         if isinstance(text, Text):
@@ -423,9 +417,8 @@ def _render(figure: Figure, title: str, alt: str, *, empty: bool = False) -> Cha
     palette = image.convert("RGB").quantize(colors=256, method=Image.Quantize.FASTOCTREE)
     buffer = io.BytesIO()
     palette.save(buffer, format="PNG")
-    png = buffer.getvalue()
-    width, height = _png_size(png)
-    return Chart(png=png, alt=alt, title=title, width=width, height=height, empty=empty, dpi=figure.dpi)
+    width, height = palette.size
+    return Chart(png=buffer.getvalue(), alt=alt, title=title, width=width, height=height, empty=empty, dpi=figure.dpi)
 
 
 def _no_data(style: Style, title: str, reason: str, language: str) -> Chart:

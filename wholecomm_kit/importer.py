@@ -115,9 +115,13 @@ def import_responses(session: Session, path: Path, *, lenient: bool = False, aga
         raise InputError(result.rejected)
     if not again and good:
         known = {_answer(r) for r in store.responses()}
-        kept = [(line, r) for line, r in zip(lines, good, strict=True) if _answer(r) not in known]
-        result.repeated = [line for line, r in zip(lines, good, strict=True) if _answer(r) in known]
-        good = [r for _, r in kept]
+        new = []
+        for line, record in zip(lines, good, strict=True):
+            if _answer(record) in known:
+                result.repeated.append(line)
+            else:
+                new.append(record)
+        good = new
     if good:
         append_records(store.path(RESPONSES), RESPONSES, [to_row(r) for r in good])
     result.imported = len(good)

@@ -5,9 +5,9 @@ therefore starts this module as a helper process the moment it starts: it forks 
 core, and the drawers go through the handout's charts in order while the kernel is still
 starting. Whoever comes first to a chart claims it (an exclusively created file), so no chart is
 drawn twice; the notebook takes the charts as they are finished and draws only those nobody has
-claimed. A chart is stored under a key computed from exactly
-the data it shows, so the notebook only ever takes a chart that matches its own tables: if the
-session changed in between, or the helper failed, the notebook simply draws the chart itself.
+claimed. A chart is stored under a key computed from exactly the data it shows, so the notebook
+only ever takes a chart that matches its own tables: if the session changed in between, or the
+helper failed, the notebook simply draws the chart itself.
 """
 
 from __future__ import annotations
@@ -17,9 +17,11 @@ import dataclasses
 import hashlib
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from collections.abc import Sequence
@@ -163,15 +165,11 @@ class Helper:
     def __init__(
         self, parent: Path, session: Path, language: str, previous: Path | None, min_group_size: int | None = None
     ) -> None:
-        import shutil
-        import tempfile
-
         self.path = Path(tempfile.mkdtemp(prefix=".charts-", dir=parent))
         self.finished = threading.Event()
         """Set when the helper has ended: every chart is drawn (or it failed and the notebook draws the rest)."""
         self.nearly_done = threading.Event()
         """Set when one of its drawers has run out of charts to claim (so a core is free), or when it has ended."""
-        self._rmtree = shutil.rmtree
         command = [sys.executable, "-m", __name__, str(self.path), str(session), language, str(previous or "")]
         try:
             self._process: subprocess.Popen[bytes] | None = subprocess.Popen(
@@ -206,7 +204,7 @@ class Helper:
                 with contextlib.suppress(ProcessLookupError, PermissionError):
                     os.killpg(self._process.pid, signal.SIGKILL)
             self._process.wait()
-        self._rmtree(self.path, ignore_errors=True)
+        shutil.rmtree(self.path, ignore_errors=True)
 
 
 def drawers() -> int:
@@ -231,10 +229,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     handout = Handout.load(session, language, previous or None, int(min_group_size or DEFAULT_MIN_GROUP_SIZE))
     folder = ChartDir(chart_dir)
     jobs = handout.chart_jobs()
-    if drawers() > 1:
+    count = drawers()
+    if count > 1:
         signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # children leave no zombies, so a crashed one is seen as gone
     children = []
-    for _ in range(drawers() - 1):
+    for _ in range(count - 1):
         child = os.fork()
         if child == 0:  # pragma: no cover (runs in the forked process)
             try:
