@@ -93,6 +93,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     yield running
     output = stop(running.process)
     assert "Server stopped" in output, output[-2000:]
+    assert "without encryption" not in output  # the participants' kernels talk to Voilà encrypted
 
 
 @pytest.fixture(scope="module")

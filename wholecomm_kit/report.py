@@ -108,6 +108,8 @@ def run_handout_notebook(
     import papermill
     from papermill.exceptions import PapermillExecutionError
 
+    from .kernels import papermill_options
+
     parameters = {
         "session_dir": str(session_dir),
         "language": language,
@@ -126,6 +128,7 @@ def run_handout_notebook(
             log_output=False,
             # The executed notebook is saved before the kernel stops: nothing is lost by not waiting for it.
             shutdown_kernel="immediate",
+            **papermill_options(),
         )
     except PapermillExecutionError as exc:
         raise ReportError(

@@ -77,6 +77,8 @@ class ServePlan:
     qr_path: Path
 
     def voila_argv(self) -> list[str]:
+        from .kernels import voila_options
+
         return [
             str(self.root),
             f"--template={TEMPLATE}",
@@ -94,6 +96,7 @@ class ServePlan:
             # when many participants join at once the kernels start slowly; Voilà's default of a few seconds
             # for a cell's output then drops the checklist and leaves a blank page
             f"--NotebookClient.iopub_timeout={IOPUB_TIMEOUT_SECONDS}",
+            *voila_options(),
         ]
 
 
