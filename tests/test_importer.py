@@ -10,6 +10,7 @@ import pytest
 from click.testing import CliRunner
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from openpyxl import Workbook
 
 from wholecomm_kit.cli import cli
 from wholecomm_kit.exceptions import InputError
@@ -33,9 +34,11 @@ GOOD = {
 }
 
 
-def write_csv(path: Path, rows: list[dict[str, str]], columns: list[str] | None = None) -> Path:
+def write_csv(
+    path: Path, rows: list[dict[str, str]], columns: list[str] | None = None, *, delimiter: str = ","
+) -> Path:
     buffer = io.StringIO(newline="")
-    writer = csv.DictWriter(buffer, fieldnames=columns or COLUMNS, lineterminator="\r\n")
+    writer = csv.DictWriter(buffer, fieldnames=columns or COLUMNS, lineterminator="\r\n", delimiter=delimiter)
     writer.writeheader()
     writer.writerows(rows)
     path.write_bytes(buffer.getvalue().encode("utf-8"))
@@ -116,12 +119,26 @@ def test_missing_and_extra_columns_are_named(session: Session, tmp_path: Path) -
     assert found == {(1, "priority", "this column is missing"), (1, "name", "unknown column")}
 
 
-def test_a_semicolon_spreadsheet_export_gets_its_own_explanation(session: Session, tmp_path: Path) -> None:
-    file = tmp_path / "excel.csv"
-    file.write_bytes((";".join(COLUMNS) + "\r\n" + ";".join(GOOD.values()) + "\r\n").encode("utf-8"))
-    with pytest.raises(InputError, match=r"separated by semicolons.*CSV UTF-8") as caught:
+@pytest.mark.parametrize("delimiter", [";", "\t"])
+def test_semicolons_and_tabs_as_spreadsheets_save_them_are_read_too(
+    session: Session, tmp_path: Path, delimiter: str
+) -> None:
+    """German Excel saves even "CSV UTF-8" with semicolons; comments may hold either separator."""
+    file = write_csv(
+        tmp_path / "excel.csv",
+        [row(comment="Gut; aber, teuer"), row(standard_id="GOV-1-2", comment="tab\there")],
+        delimiter=delimiter,
+    )
+    assert import_responses(session, file).imported == 2
+    assert [a.comment for a in SessionStore.open(session).responses()] == ["Gut; aber, teuer", "tab\there"]
+
+
+def test_a_bad_value_in_a_semicolon_file_names_its_column(session: Session, tmp_path: Path) -> None:
+    file = write_csv(tmp_path / "excel.csv", [row(), row(rating="5")], delimiter=";")
+    with pytest.raises(InputError) as caught:
         import_responses(session, file)
-    assert caught.value.problems[0].line == 1
+    [problem] = caught.value.problems
+    assert (problem.line, problem.column) == (3, "rating")
 
 
 def test_a_file_that_is_not_utf8_names_the_line_and_column(session: Session, tmp_path: Path) -> None:
@@ -129,6 +146,18 @@ def test_a_file_that_is_not_utf8_names_the_line_and_column(session: Session, tmp
     text = ",".join(COLUMNS) + "\r\n" + ",".join(row(comment="Grüße").values()) + "\r\n"
     file.write_bytes(text.encode("latin-1"))
     with pytest.raises(InputError, match="not UTF-8") as caught:
+        import_responses(session, file)
+    [problem] = caught.value.problems
+    assert (problem.line, problem.column) == (2, "comment")
+
+
+def test_a_semicolon_file_that_is_not_utf8_names_the_column_and_the_german_menu(
+    session: Session, tmp_path: Path
+) -> None:
+    file = tmp_path / "excel.csv"
+    text = ";".join(COLUMNS) + "\r\n" + ";".join(row(comment="Grüße").values()) + "\r\n"
+    file.write_bytes(text.encode("cp1252"))
+    with pytest.raises(InputError, match="durch Trennzeichen getrennt") as caught:
         import_responses(session, file)
     [problem] = caught.value.problems
     assert (problem.line, problem.column) == (2, "comment")
@@ -258,3 +287,90 @@ def test_the_cli_names_the_repeated_lines_and_the_way_round(session: Session, tm
     assert "--again" in second.output
     third = runner.invoke(cli, ["import", str(session.path), str(file), "--again"])
     assert "Imported 1 answer(s)" in third.output
+
+
+# --- Excel workbooks -----------------------------------------------------------------------------------
+
+
+def write_xlsx(path: Path, rows: list[dict[str, str]], columns: list[str] | None = None) -> Path:
+    """A workbook as a facilitator types it: header in row 1, ratings typed as numbers."""
+    book = Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.title = "answers"
+    names = columns or COLUMNS
+    sheet.append(names)
+    for record in rows:
+        sheet.append([int(v) if k == "rating" and isinstance(v, str) and v.isdigit() else v for k, v in record.items()])
+    book.save(path)
+    return path
+
+
+def test_a_workbook_is_imported_with_ratings_typed_as_numbers(session: Session, tmp_path: Path) -> None:
+    file = write_xlsx(
+        tmp_path / "paper.xlsx",
+        [row(comment="zwei\nZeilen"), row(standard_id="GOV-1-2", rating="", response="dont_know", comment="")],
+    )
+    result = import_responses(session, file)
+    assert (result.imported, result.sheet) == (2, "answers")
+    answers = SessionStore.open(session).responses()
+    assert [(a.standard_id, a.rating, a.comment) for a in answers] == [
+        ("GOV-1-1", 2, "zwei\nZeilen"),
+        ("GOV-1-2", None, ""),
+    ]
+
+
+def test_a_bad_cell_in_a_workbook_is_named_by_sheet_row_and_cell(session: Session, tmp_path: Path) -> None:
+    file = write_xlsx(tmp_path / "paper.xlsx", [row(), row(rating="5")])
+    result = CliRunner().invoke(cli, ["import", str(session.path), str(file)])
+    assert result.exit_code == 1
+    rating = f"{chr(ord('A') + COLUMNS.index('rating'))}3"
+    assert f"{file}, sheet 'answers', row 3, column 'rating' (cell {rating}): 5 is out of range" in result.stderr
+    assert SessionStore.open(session).responses() == []
+
+
+def test_a_workbook_saved_with_a_csv_name_is_still_read_as_a_workbook(session: Session, tmp_path: Path) -> None:
+    file = write_xlsx(tmp_path / "paper.csv", [row()])
+    assert import_responses(session, file).imported == 1
+
+
+@pytest.mark.parametrize(("name", "content"), [("old.xls", b"anything"), ("locked.xlsx", b"\xd0\xcf\x11\xe0rest")])
+def test_old_or_locked_workbooks_say_how_to_save_them(
+    session: Session, tmp_path: Path, name: str, content: bytes
+) -> None:
+    file = tmp_path / name
+    file.write_bytes(content)
+    with pytest.raises(InputError, match=r"cannot read\. Save it as 'Excel Workbook \(\.xlsx\)' or as 'CSV UTF-8'"):
+        import_responses(session, file)
+
+
+def test_the_cli_reports_a_workbook_import_by_sheet_and_rows(session: Session, tmp_path: Path) -> None:
+    file = write_xlsx(tmp_path / "paper.xlsx", [row()])
+    runner = CliRunner()
+    first = runner.invoke(cli, ["import", str(session.path), str(file)])
+    assert first.exit_code == 0, first.output
+    assert f"Imported 1 answer(s) from sheet 'answers' of {file}" in first.stdout
+    second = runner.invoke(cli, ["import", str(session.path), str(file)])
+    assert f"(row(s) 2 of sheet 'answers' of {file})" in second.stderr
+
+
+workbook_comments = st.text(
+    st.characters(blacklist_categories=["Cs", "Cc"]) | st.sampled_from("\n\t"), max_size=60
+).filter(lambda text: not text.startswith("="))  # a spreadsheet takes "=…" for a formula
+
+
+@settings(max_examples=40, suppress_health_check=[HealthCheck.function_scoped_fixture], deadline=None)
+@given(rows=answer_rows, comments=st.lists(workbook_comments, min_size=8, max_size=8))
+def test_workbook_rows_read_back_exactly(
+    session: Session, tmp_path: Path, rows: list[dict[str, str]], comments: list[str]
+) -> None:
+    store = SessionStore.open(session)
+    already = len(store.responses())
+    respondent = f"R-X{already:05d}"
+    rows = [{**r, "comment": comment} for r, comment in zip(rows, comments, strict=False)]
+    file = write_xlsx(tmp_path / "h.xlsx", [row(**r, respondent_id=respondent) for r in rows])
+    import_responses(session, file)
+    back = store.responses()[already:]
+    assert [(a.standard_id, str(a.rating), a.priority, a.comment) for a in back] == [
+        (r["standard_id"], r["rating"], r["priority"], r["comment"]) for r in rows
+    ]

@@ -56,7 +56,8 @@ def cli() -> None:
                                             (join URL and QR code; Ctrl-C stops, nothing is lost)
          SESSION/facilitator/live_results.ipynb   live results for the projector
          SESSION/facilitator/action_plan.ipynb    record the agreed actions
-         wholecomm-kit import SESSION F.csv paper forms typed into a spreadsheet
+         wholecomm-kit paper-forms SESSION  printable paper forms and answers.xlsx to type them into
+         wholecomm-kit import SESSION F.xlsx  paper forms typed into a spreadsheet (.xlsx or .csv)
       4. wholecomm-kit report SESSION       the handout (HTML and PDF) afterwards
       wholecomm-kit validate SESSION        check the data at any time
 
@@ -139,28 +140,36 @@ def new_session_command(
 
 @cli.command("import")
 @click.argument("session_dir", type=click.Path(path_type=Path))
-@click.argument("csv_file", type=click.Path(path_type=Path))
+@click.argument("file", type=click.Path(path_type=Path))
 @click.option("--lenient", is_flag=True, help="Import the good rows and list every rejected one.")
 @click.option("--again", is_flag=True, help="Also add rows that repeat an answer already in the session.")
 @_friendly_errors
-def import_command(session_dir: Path, csv_file: Path, lenient: bool, again: bool) -> None:
-    """Add answers from a CSV file (columns as in responses.csv; session_id and recorded_at may be left out)."""
+def import_command(session_dir: Path, file: Path, lenient: bool, again: bool) -> None:
+    """Add answers from a CSV file or an Excel workbook (.xlsx).
+
+    \b
+    Columns as in responses.csv (session_id and recorded_at may be left out).
+    CSV: UTF-8, separated by commas, semicolons or tabs.
+    Workbook: the sheet named 'answers', else the first sheet.
+    """
     from .importer import import_responses
     from .session import load_session
 
     try:
-        result = import_responses(load_session(session_dir), csv_file, lenient=lenient, again=again)
+        result = import_responses(load_session(session_dir), file, lenient=lenient, again=again)
     except InputError:
         click.echo("Nothing was imported.", err=True)
         raise
-    click.echo(f"Imported {result.imported} answer(s) into {session_dir}.")
+    source = f"sheet {result.sheet!r} of {file}" if result.sheet is not None else str(file)
+    lines = "row(s)" if result.sheet is not None else "line(s)"
+    click.echo(f"Imported {result.imported} answer(s) from {source} into {session_dir}.")
     if result.blank_lines:
-        click.echo(f"Skipped {result.blank_lines} empty line(s).")
+        click.echo(f"Skipped {result.blank_lines} empty {lines}.")
     if result.repeated:
-        lines = ", ".join(str(line) for line in result.repeated)
+        numbers = ", ".join(str(line) for line in result.repeated)
         click.echo(
-            f"Not added again: {len(result.repeated)} answer(s) already in the session (line(s) {lines} of "
-            f"{csv_file}). Was this file imported before? Use --again to add them anyway.",
+            f"Not added again: {len(result.repeated)} answer(s) already in the session ({lines} {numbers} of "
+            f"{source}). Was this file imported before? Use --again to add them anyway.",
             err=True,
         )
     if result.rejected:
@@ -222,6 +231,31 @@ def prepare_command(session_dir: Path, mode: str) -> None:
         click.echo(str(path))
     click.echo(how_to_open_checklists(session, paths), err=True)
     click.echo(f"Live results and action plan (facilitator):  jupyter lab {extra[0].parent}", err=True)
+
+
+@cli.command("paper-forms")
+@click.argument("session_dir", type=click.Path(path_type=Path))
+@click.option("--lang", type=click.Choice(LANGUAGES), help="Language of the forms (default: the session's).")
+@click.option("--format", "formats", default="html,pdf", show_default=True, help="html, pdf or both, comma-separated.")
+@click.option("--browser", help=f"Chromium, Chrome or Edge to print the PDFs with (or set {BROWSER_ENV}).")
+@_friendly_errors
+def paper_forms_command(session_dir: Path, lang: str | None, formats: str, browser: str | None) -> None:
+    """Write printable paper forms (one per field) and answers.xlsx into SESSION/paper/ and print the paths.
+
+    Type the filled-in forms into answers.xlsx (one row per answer) and add them with 'import'.
+    """
+    from .paperform import write_paper_forms
+
+    result = write_paper_forms(
+        session_dir,
+        language=lang,
+        formats=tuple(f.strip() for f in formats.split(",") if f.strip()),
+        browser=browser,
+    )
+    for warning in result.warnings:
+        click.echo(f"Warning: {warning}", err=True)
+    for path in (*result.forms, *result.pdfs, result.spreadsheet):
+        click.echo(str(path))
 
 
 @cli.command("serve")

@@ -35,13 +35,21 @@ class Problem:
     line: int | None
     column: str | None
     reason: str
+    sheet: str | None = None
+    """In a spreadsheet workbook: the worksheet; ``line`` is then its row number, as the spreadsheet shows it."""
+    cell: str | None = None
+    """In a spreadsheet workbook: the cell, such as ``E4``."""
 
     def __str__(self) -> str:
         where = str(self.file)
+        if self.sheet is not None:
+            where += f", sheet {self.sheet!r}"
         if self.line is not None:
-            where += f", line {self.line}"
+            where += f", {'row' if self.sheet is not None else 'line'} {self.line}"
         if self.column:
             where += f", column {self.column!r}"
+        if self.cell:
+            where += f" (cell {self.cell})"
         return f"{where}: {self.reason}"
 
 

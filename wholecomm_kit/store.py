@@ -14,7 +14,7 @@ import csv
 import fcntl
 import io
 import os
-from collections.abc import Callable, Hashable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Collection, Hashable, Iterable, Iterator, Sequence
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
@@ -43,9 +43,11 @@ from .records import (
 if TYPE_CHECKING:
     from .session import Session
 
-__all__ = ["TABLES", "SessionStore", "create_empty_table", "decode_csv", "latest", "parse_csv"]
+__all__ = ["TABLES", "SessionStore", "create_empty_table", "decode_csv", "detect_delimiter", "latest", "parse_csv"]
 
 TERMINATOR = "\r\n"
+DELIMITERS = (",", ";", "\t")
+"""The separators a CSV file to import may use, as spreadsheets in different regions save them."""
 T = TypeVar("T")
 
 
@@ -57,14 +59,14 @@ def encode_rows(rows: Iterable[Sequence[str]]) -> bytes:
     return buffer.getvalue().encode("utf-8")
 
 
-def decode_csv(path: Path, data: bytes) -> str:
-    """UTF-8 text of a CSV file, or an error that names the line with the bad byte."""
+def decode_csv(path: Path, data: bytes, columns: Collection[str] = ()) -> str:
+    """UTF-8 text of a CSV file, or an error naming the line (and, knowing ``columns``, the column) of a bad byte."""
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         offset = exc.start
         line = data.count(b"\n", 0, offset) + 1
-        column = _column_at(data, line)
+        column = _column_at(data, line, columns)
         byte = data[offset : offset + 1].hex().upper()
         raise InputError(
             [
@@ -72,19 +74,38 @@ def decode_csv(path: Path, data: bytes) -> str:
                     path,
                     line,
                     column,
-                    f"the file is not UTF-8 text (byte 0x{byte} cannot be read). "
-                    "In your spreadsheet choose 'Save as' → 'CSV UTF-8 (comma delimited)'.",
+                    f"the file is not UTF-8 text (byte 0x{byte} cannot be read). In your spreadsheet choose "
+                    "'Save as' → 'CSV UTF-8' (German Excel: 'CSV UTF-8 (durch Trennzeichen getrennt)'), "
+                    "or import the Excel workbook (.xlsx) itself.",
                 )
             ]
         ) from None
 
 
-def _column_at(data: bytes, line: int) -> str | None:
+def detect_delimiter(text: str, columns: Collection[str]) -> str:
+    """The separator of a CSV file whose header names some of ``columns``: comma, semicolon or tab.
+
+    Spreadsheets save "CSV" with the list separator of the computer's region: semicolons in German
+    or French settings. Column names never hold a separator, so the header tells which one it is.
+    """
+    first = text.lstrip("\ufeff").split("\n", 1)[0].rstrip("\r")
+    known = set(columns)
+    best, score = ",", 0
+    for delimiter in DELIMITERS:
+        cells = next(csv.reader([first], delimiter=delimiter), [])
+        found = sum(cell.strip() in known for cell in cells)
+        if found > score:
+            best, score = delimiter, found
+    return best
+
+
+def _column_at(data: bytes, line: int, columns: Collection[str]) -> str | None:
     """Best-effort name of the column holding the unreadable byte (for the error message)."""
     header: list[str] | None = None
     found = None
+    text = data.decode("utf-8", errors="replace")
     try:
-        for start, cells in parse_csv(Path("-"), data.decode("utf-8", errors="replace")):
+        for start, cells in parse_csv(Path("-"), text, detect_delimiter(text, columns)):
             if header is None:
                 header = cells
             if start > line:
@@ -97,9 +118,9 @@ def _column_at(data: bytes, line: int) -> str | None:
     return found
 
 
-def parse_csv(path: Path, text: str) -> Iterator[tuple[int, list[str]]]:
+def parse_csv(path: Path, text: str, delimiter: str = ",") -> Iterator[tuple[int, list[str]]]:
     """Yield (first line number, cells) for every record, header included."""
-    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
     line = 1
     try:
         for record in reader:

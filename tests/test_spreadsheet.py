@@ -1,0 +1,113 @@
+"""Reading workbooks: every cell as the text a CSV export would hold, every place as the spreadsheet names it."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import zipfile
+from pathlib import Path
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+from openpyxl import Workbook
+
+from wholecomm_kit.exceptions import InputError
+from wholecomm_kit.spreadsheet import cell_text, read_xlsx
+
+
+def workbook(path: Path, rows: dict[int, list[object]], *, title: str = "answers", first: str | None = None) -> Path:
+    """A workbook with ``rows`` (row number → values) on sheet ``title``; ``first`` puts another sheet before it."""
+    book = Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.title = first or title
+    if first is not None:
+        sheet["A1"] = "not this sheet"
+        sheet = book.create_sheet(title)
+    for number, values in rows.items():
+        for column, value in enumerate(values, start=1):
+            sheet.cell(row=number, column=column, value=value)  # type: ignore[call-overload]
+    book.save(path)
+    return path
+
+
+def with_saved_result(path: Path, cell: str, result: str) -> Path:
+    """The workbook as a spreadsheet program saves it: the formula in ``cell`` with its last result."""
+    with zipfile.ZipFile(path) as source:
+        parts = {name: source.read(name) for name in source.namelist()}
+    sheet_xml = parts["xl/worksheets/sheet1.xml"].decode()
+    sheet_xml, count = re.subn(
+        rf'<c r="{cell}"([^>]*)><f>([^<]*)</f><v\s*/?>(</v>)?</c>',
+        rf'<c r="{cell}"\1 t="str"><f>\2</f><v>{result}</v></c>',
+        sheet_xml,
+    )
+    assert count == 1, sheet_xml
+    parts["xl/worksheets/sheet1.xml"] = sheet_xml.encode()
+    with zipfile.ZipFile(path, "w") as target:
+        for name, data in parts.items():
+            target.writestr(name, data)
+    return path
+
+
+@given(st.integers(-(10**9), 10**9))
+def test_whole_numbers_read_as_a_csv_export_writes_them(number: int) -> None:
+    assert cell_text(number) == str(number)
+    assert cell_text(float(number)) == str(number)
+
+
+@given(st.text())
+def test_text_is_kept_as_it_is(text: str) -> None:
+    assert cell_text(text) == text
+
+
+def test_other_values_read_as_plain_text() -> None:
+    assert cell_text(None) == ""
+    assert cell_text(2.5) == "2.5"
+    assert cell_text(True) == "true"
+    assert cell_text(dt.datetime(2025, 6, 12, 10, 15)) == "2025-06-12T10:15:00"
+
+
+def test_rows_are_numbered_as_the_spreadsheet_shows_them(tmp_path: Path) -> None:
+    path = workbook(
+        tmp_path / "a.xlsx",
+        {3: ["respondent_id", "rating"], 4: ["R-1", 2], 6: ["R-2", 3.0], 7: [None, None]},
+    )
+    sheet = read_xlsx(path)
+    # nothing above the header, the empty row 5 kept as a blank line, the empty row 7 at the end left out
+    assert sheet.rows == [(3, ["respondent_id", "rating"]), (4, ["R-1", "2"]), (5, []), (6, ["R-2", "3"])]
+    assert sheet.name == "answers"
+
+
+def test_the_answers_sheet_is_read_wherever_it_is(tmp_path: Path) -> None:
+    path = workbook(tmp_path / "a.xlsx", {1: ["respondent_id"]}, first="Notes")
+    assert read_xlsx(path).rows == [(1, ["respondent_id"])]
+    other = workbook(tmp_path / "b.xlsx", {1: ["respondent_id"]}, title="Tabelle1")
+    assert read_xlsx(other).name == "Tabelle1"
+
+
+def test_empty_cells_at_a_rows_end_are_left_out(tmp_path: Path) -> None:
+    path = workbook(tmp_path / "a.xlsx", {1: ["a", "b", "c"], 2: ["x", None, None], 3: [None, "y", None]})
+    assert read_xlsx(path).rows == [(1, ["a", "b", "c"]), (2, ["x"]), (3, ["", "y"])]
+
+
+def test_a_formula_counts_with_its_saved_result(tmp_path: Path) -> None:
+    path = with_saved_result(workbook(tmp_path / "a.xlsx", {1: ["a", "b"], 2: ["x", "=1+1"]}), "B2", "2")
+    assert read_xlsx(path).rows == [(1, ["a", "b"]), (2, ["x", "2"])]
+
+
+def test_a_formula_without_a_saved_result_is_an_error_never_an_empty_cell(tmp_path: Path) -> None:
+    path = workbook(tmp_path / "a.xlsx", {1: ["a", "b"], 2: ["x", "=1+1"]})
+    with pytest.raises(InputError) as caught:
+        read_xlsx(path)
+    [problem] = caught.value.problems
+    assert (problem.sheet, problem.line, problem.cell) == ("answers", 2, "B2")
+    assert str(problem).startswith(f"{path}, sheet 'answers', row 2 (cell B2): this cell holds a formula")
+
+
+@pytest.mark.parametrize("content", [b"PK\x03\x04 not really a workbook", b"plain text"])
+def test_a_broken_workbook_is_a_clear_error(tmp_path: Path, content: bytes) -> None:
+    path = tmp_path / "broken.xlsx"
+    path.write_bytes(content)
+    with pytest.raises(InputError, match=r"cannot be read as an Excel workbook.*save it again"):
+        read_xlsx(path)

@@ -1,0 +1,131 @@
+"""Reading a table of answers from an Excel workbook (``.xlsx``), cell by cell as text.
+
+Facilitators type paper forms into a spreadsheet. Saving that as CSV is where things go wrong:
+German Excel writes semicolons, plain "CSV" is not UTF-8. Reading the workbook itself avoids both.
+Every cell comes back as the text a CSV export would hold, so one parser checks both kinds of file,
+and every problem names the sheet, the row and the cell as the spreadsheet shows them.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from .exceptions import InputError, Problem
+
+ANSWERS_SHEET = "answers"
+"""The worksheet read when a workbook has one of that name (the kit's template has); else the first."""
+XLSX_SIGNATURE = b"PK\x03\x04"
+"""An ``.xlsx`` file is a ZIP archive: how one is recognised even when it is named ``.csv``."""
+RESAVE = "Open it in your spreadsheet program and save it again as 'Excel Workbook (.xlsx)' or as 'CSV UTF-8'."
+
+
+@dataclass(frozen=True)
+class Sheet:
+    """The rows of one worksheet as text: (row number, cells), header first, trailing empty rows left out."""
+
+    name: str
+    rows: list[tuple[int, list[str]]]
+
+
+def cell_text(value: object) -> str:
+    """What a cell holds, as the text a CSV export would hold (whole numbers without ``.0``)."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, dt.datetime | dt.date | dt.time):
+        return value.isoformat()
+    return str(value)
+
+
+def read_xlsx(path: Path) -> Sheet:
+    """The answers sheet of a workbook; a formula without a saved result is an error, never an empty cell."""
+    from openpyxl import load_workbook
+    from openpyxl.utils.exceptions import InvalidFileException
+
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise InputError([Problem(path, None, None, f"cannot be read: {exc.strerror or exc}")]) from None
+    try:  # from memory: openpyxl would refuse a workbook by its file name (a workbook saved as "x.csv")
+        book = load_workbook(io.BytesIO(data), read_only=True, data_only=False)
+    except (zipfile.BadZipFile, InvalidFileException, KeyError, ValueError, OSError) as exc:
+        reason = f"cannot be read as an Excel workbook ({type(exc).__name__}: {exc}). {RESAVE}"
+        raise InputError([Problem(path, None, None, reason)]) from None
+    try:
+        if not book.worksheets:
+            raise InputError([Problem(path, None, None, f"the workbook has no worksheet. {RESAVE}")])
+        sheet = next((s for s in book.worksheets if s.title == ANSWERS_SHEET), book.worksheets[0])
+        name = sheet.title
+        rows: list[tuple[int, list[str]]] = []
+        formulas: list[tuple[int, int, str]] = []  # position in rows, index in the row, cell reference
+        empty: list[int] = []  # empty rows since the last one with something in it
+        for number, cells in enumerate(sheet.iter_rows(min_row=1), start=1):
+            texts = _trimmed([cell_text(cell.value) for cell in cells])
+            found = [(i, str(c.coordinate)) for i, c in enumerate(cells) if getattr(c, "data_type", None) == "f"]
+            if not texts and not found:
+                empty.append(number)
+                continue
+            if rows:  # empty rows between rows with content count as blank lines; those above the header do not
+                rows.extend((n, []) for n in empty)
+            empty.clear()
+            formulas.extend((len(rows), index, reference) for index, reference in found)
+            rows.append((number, texts))
+    finally:
+        book.close()
+    if formulas:
+        _fill_in_results(path, data, name, rows, formulas)
+        rows = [(number, _trimmed(cells)) for number, cells in rows]
+    return Sheet(name, rows)
+
+
+def _fill_in_results(
+    path: Path, data: bytes, name: str, rows: list[tuple[int, list[str]]], formulas: list[tuple[int, int, str]]
+) -> None:
+    """Replace each formula by the result the spreadsheet program saved with it."""
+    from openpyxl import load_workbook
+
+    book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    try:
+        results = {
+            cell.coordinate: cell.value
+            for line in book[name].iter_rows()
+            for cell in line
+            if hasattr(cell, "coordinate")
+        }
+    finally:
+        book.close()
+    problems = []
+    for position, index, reference in formulas:
+        value = results.get(reference)
+        if value is None:
+            problems.append(
+                Problem(
+                    path,
+                    rows[position][0],
+                    None,
+                    f"this cell holds a formula without a saved result. {RESAVE}",
+                    sheet=name,
+                    cell=reference,
+                )
+            )
+        else:
+            cells = rows[position][1]
+            cells.extend([""] * (index + 1 - len(cells)))
+            cells[index] = cell_text(value)
+    if problems:
+        raise InputError(problems)
+
+
+def _trimmed(cells: list[str]) -> list[str]:
+    """The row without the empty cells at its end (a spreadsheet keeps formatted but empty cells)."""
+    end = len(cells)
+    while end and not cells[end - 1].strip():
+        end -= 1
+    return cells[:end]
