@@ -123,3 +123,8 @@ def test_prepare_also_writes_the_facilitator_notebooks(tmp_path: Path) -> None:
         assert len(injected) == 1
         assert repr(str(session.path)) in injected[0].source or f'"{session.path}"' in injected[0].source
     assert not (session.path / "checklists" / "live_results.ipynb").exists()
+    from nbformat.sign import NotebookNotary
+
+    notary = NotebookNotary()  # type: ignore[no-untyped-call]
+    for path in written:  # signed, so JupyterLab and Voilà do not warn "not trusted" on every opening
+        assert notary.check_signature(nbformat.read(path, as_version=4)), path  # type: ignore[no-untyped-call]

@@ -94,6 +94,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     output = stop(running.process)
     assert "Server stopped" in output, output[-2000:]
     assert "without encryption" not in output  # the participants' kernels talk to Voilà encrypted
+    assert "is not trusted" not in output  # the kit signs the checklists it writes
 
 
 @pytest.fixture(scope="module")

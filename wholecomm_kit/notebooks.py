@@ -8,6 +8,7 @@ can open it in JupyterLab and participants can get it through Voila.
 
 from __future__ import annotations
 
+import contextlib
 from pathlib import Path
 
 from .catalog import LANGUAGES
@@ -33,6 +34,22 @@ FACILITATOR_TEMPLATES = ("live_results.ipynb", "action_plan.ipynb")
 
 def _session(session: Session | Path | str) -> Session:
     return session if isinstance(session, Session) else load_session(session)
+
+
+def _trust(path: Path) -> None:
+    """Sign a notebook the kit wrote, as ``jupyter trust`` does.
+
+    JupyterLab and Voilà warn "Notebook … is not trusted" each time an unsigned notebook is opened,
+    which during a workshop means one warning per participant in the facilitator's terminal.
+    Trust is a convenience: where the signature store cannot be written, the notebook stays unsigned.
+    """
+    import sqlite3
+
+    import nbformat
+    from nbformat.sign import NotebookNotary
+
+    with contextlib.suppress(OSError, sqlite3.Error):  # an unsigned notebook still works; it only warns
+        NotebookNotary().sign(nbformat.read(path, as_version=4))  # type: ignore[no-untyped-call]
 
 
 def checklist_path(session: Session, field_id: str) -> Path:
@@ -75,6 +92,7 @@ def prepare_checklists(session: Session | Path | str, *, language: str | None = 
                 kernel_name="python3",
                 progress_bar=False,
             )
+            _trust(target)
             written.append(target)
     except OSError as exc:
         raise SessionError(f"Cannot write the checklist notebooks into {folder}: {exc.strerror or exc}.") from exc
@@ -116,6 +134,7 @@ def prepare_facilitator_notebooks(session: Session | Path | str, *, language: st
                 kernel_name="python3",
                 progress_bar=False,
             )
+            _trust(folder / name)
             written.append(folder / name)
     except OSError as exc:
         raise SessionError(f"Cannot write the facilitator notebooks into {folder}: {exc.strerror or exc}.") from exc
