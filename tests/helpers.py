@@ -1,4 +1,4 @@
-"""Helpers shared by several test modules: running a widget notebook for real, and a headless Chromium."""
+"""Helpers shared by several test modules: running a widget notebook for real, a headless Chromium, axe-core."""
 
 from __future__ import annotations
 
@@ -9,12 +9,13 @@ from typing import Any
 
 import nbformat
 import papermill
-from playwright.sync_api import Browser, sync_playwright
+from playwright.sync_api import Browser, Page, Route, sync_playwright
 
 from wholecomm_kit.report import CHROMIUM_FLAGS, find_browser
 from wholecomm_kit.session import Session, create_session
 
 WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
+AXE = Path(__file__).resolve().parent.parent / "node_modules" / "axe-core" / "axe.min.js"
 
 
 def read_notebook(path: Path) -> Any:
@@ -84,3 +85,28 @@ def new_session(
         directory=directory,
         previous=previous,
     )
+
+
+def offline_page(browser: Browser, html: Path) -> tuple[Page, list[str]]:
+    """Open a file with every request to another host refused and recorded."""
+    page = browser.new_page()
+    outside: list[str] = []
+
+    def guard(route: Route) -> None:
+        if route.request.url.startswith(("file:", "data:")):
+            route.continue_()
+        else:
+            outside.append(route.request.url)
+            route.abort()
+
+    page.route("**/*", guard)
+    page.goto(html.as_uri(), wait_until="load")
+    return page, outside
+
+
+def axe_violations(page: Page) -> list[dict[str, object]]:
+    """The serious and critical accessibility violations axe-core finds on the page."""
+    assert AXE.exists(), "axe-core is missing: run 'npm ci' (make test does)"
+    page.add_script_tag(path=str(AXE))
+    result = page.evaluate("async () => await axe.run(document, {resultTypes: ['violations']})")
+    return [v for v in result["violations"] if v["impact"] in ("serious", "critical")]

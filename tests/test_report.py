@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from helpers import chromium, new_session
+from helpers import axe_violations, chromium, new_session, offline_page
 from matplotlib import image
-from playwright.sync_api import Browser, Page, Route
+from playwright.sync_api import Browser
 from pypdf import PdfReader
 
 from wholecomm_kit.cli import cli
@@ -22,7 +22,6 @@ from wholecomm_kit.report import NoBrowserError, find_browser, make_report
 from wholecomm_kit.session import Session
 from wholecomm_kit.store import SessionStore
 
-AXE = Path(__file__).resolve().parent.parent / "node_modules" / "axe-core" / "axe.min.js"
 pytestmark = [pytest.mark.slow]
 
 
@@ -40,30 +39,6 @@ def demo_report(tmp_path_factory: pytest.TempPathFactory) -> tuple[Session, Path
     assert result.pdf is not None
     assert result.warnings == []
     return session, result.html, result.pdf
-
-
-def offline_page(browser: Browser, html: Path) -> tuple[Page, list[str]]:
-    """Open a file with every request to another host refused and recorded."""
-    page = browser.new_page()
-    outside: list[str] = []
-
-    def guard(route: Route) -> None:
-        if route.request.url.startswith(("file:", "data:")):
-            route.continue_()
-        else:
-            outside.append(route.request.url)
-            route.abort()
-
-    page.route("**/*", guard)
-    page.goto(html.as_uri(), wait_until="load")
-    return page, outside
-
-
-def axe_violations(page: Page) -> list[dict[str, object]]:
-    assert AXE.exists(), "axe-core is missing: run 'npm ci' (make test does)"
-    page.add_script_tag(path=str(AXE))
-    result = page.evaluate("async () => await axe.run(document, {resultTypes: ['violations']})")
-    return [v for v in result["violations"] if v["impact"] in ("serious", "critical")]
 
 
 def test_the_report_keeps_the_executed_notebook_and_writes_html_and_pdf(

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from helpers import chromium, new_session
+from helpers import axe_violations, chromium, new_session
 from playwright.sync_api import Browser, Page, expect
 
 from wholecomm_kit.catalog import load_catalog
@@ -25,7 +25,6 @@ from wholecomm_kit.serve import plan_server, start_page
 from wholecomm_kit.session import Session
 from wholecomm_kit.store import SessionStore
 
-AXE = Path(__file__).resolve().parent.parent / "node_modules" / "axe-core" / "axe.min.js"
 TOKEN = "testtoken42"
 pytestmark = [pytest.mark.slow, pytest.mark.browser]
 ANSWERS = ["0", "1", "2", "3", "dont_know", "not_applicable"]
@@ -219,9 +218,7 @@ def test_a_wrong_or_missing_token_is_refused(browser: Browser, server: Server, t
 def test_the_checklist_page_has_no_serious_accessibility_violations(browser: Browser, server: Server) -> None:
     page = open_checklist(browser, server)
     start(page)
-    page.add_script_tag(path=str(AXE))
-    result = page.evaluate("async () => await axe.run(document, {resultTypes: ['violations']})")
-    serious = [v for v in result["violations"] if v["impact"] in ("serious", "critical")]
+    serious = axe_violations(page)
     assert serious == [], json.dumps(serious, indent=1)[:4000]
     page.context.close()
 
@@ -238,9 +235,7 @@ def test_the_join_url_opens_a_start_page_with_the_fields_in_both_languages(brows
         assert catalog.field(field).title.get("en") in text
     assert ".ipynb" not in text
     assert "Voilà" not in text
-    page.add_script_tag(path=str(AXE))
-    result = page.evaluate("async () => await axe.run(document, {resultTypes: ['violations']})")
-    serious = [v for v in result["violations"] if v["impact"] in ("serious", "critical")]
+    serious = axe_violations(page)
     assert serious == [], json.dumps(serious, indent=1)[:4000]
     page.get_by_role("link", name=re.compile(catalog.field("health").title.get("de"))).click()
     page.wait_for_selector(".wck-checklist", timeout=120_000)

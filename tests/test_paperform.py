@@ -1,0 +1,311 @@
+"""Paper forms: one printable form per field (HTML and PDF) and the spreadsheet template they are typed into."""
+
+from __future__ import annotations
+
+import html
+import json
+import re
+from collections.abc import Iterator
+from pathlib import Path
+
+import openpyxl
+import pytest
+from click.testing import CliRunner
+from helpers import axe_violations, chromium, new_session, offline_page
+from playwright.sync_api import Browser
+from pypdf import PdfReader
+
+from wholecomm_kit.catalog import Catalog
+from wholecomm_kit.cli import cli
+from wholecomm_kit.exceptions import KitError
+from wholecomm_kit.paperform import IMPORT_COLUMNS, PaperFormError, answers_template, form_html, write_paper_forms
+from wholecomm_kit.records import RESPONSES
+from wholecomm_kit.store import SessionStore
+
+STANDARD_ID = re.compile(r"\b[A-Z]{3}-\d+-\d+\b")
+ATTACK = "<img src=x onerror=alert(1)>Ort"
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    with chromium() as launched:
+        yield launched
+
+
+def visible_text(page: str) -> str:
+    return html.unescape(re.sub(r"<[^>]+>", " ", page))
+
+
+# --- the form ---------------------------------------------------------------------------------
+
+
+def test_every_standard_of_the_field_appears_once_in_catalogue_order(tmp_path: Path, catalog: Catalog) -> None:
+    session = new_session(tmp_path, fields="governance,housing")
+    for field_id in session.fields:
+        page = form_html(session, field_id, "en", catalog)
+        assert STANDARD_ID.findall(page) == [s.id for s in catalog.field(field_id).standards]
+        for group in catalog.field(field_id).groups:
+            assert html.escape(group.title.en) in page
+        for standard in catalog.field(field_id).standards:
+            assert html.escape(standard.text.en) in page
+
+
+def test_the_municipality_is_escaped_and_nothing_comes_from_another_host(tmp_path: Path, catalog: Catalog) -> None:
+    session = new_session(tmp_path, ATTACK)
+    page = form_html(session, "health", "en", catalog)
+    assert "<img" not in page
+    assert html.escape(ATTACK) in page
+    assert ATTACK in visible_text(page)
+    assert "<script" not in page
+    assert not re.search(r"""(src|href)\s*=\s*["']?\s*(https?:)?//""", page)
+    assert not re.search(r"url\(|@import|https?://", page)
+    assert '<html lang="en">' in page
+    assert re.search(r"<title>[^<]+</title>", page)
+
+
+def test_the_form_speaks_the_language_asked_for(tmp_path: Path, catalog: Catalog) -> None:
+    session = new_session(tmp_path, language="de")
+    german = visible_text(form_html(session, "health", "de", catalog))
+    english = visible_text(form_html(session, "health", "en", catalog))
+    for language, text in (("de", german), ("en", english)):
+        assert catalog.field("health").title.get(language) in text
+        for vocabulary in ("ratings", "responses", "priorities", "stakeholder_groups"):
+            for option in getattr(catalog, vocabulary):
+                if getattr(option, "id", None) != "rated":  # a rating is a rating: no label needed
+                    assert option.label.get(language) in text, (language, vocabulary, option)
+    assert "Kennung" in german
+    assert "Weiß nicht" in german
+    assert "Kennung" not in english
+    assert "Don't know" in english
+    assert "no name" not in german
+
+
+def test_the_form_has_accessible_tick_box_tables(tmp_path: Path, catalog: Catalog) -> None:
+    session = new_session(tmp_path, fields="education")
+    page = form_html(session, "education", "de", catalog)
+    field = catalog.field("education")
+    assert page.count("<table>") == len(field.groups)
+    assert page.count('<th scope="row">') == len(field.standards)
+    assert page.count('scope="colgroup"') == 2 * len(field.groups)
+    ticks_per_row = len(catalog.ratings) + len(catalog.responses) - 1 + len(catalog.priorities)
+    assert page.count('<span class="box">') == ticks_per_row * len(field.standards) + len(catalog.stakeholder_groups)
+    for rule in ("break-inside: avoid", "display: table-header-group", "size: A4"):
+        assert rule in page
+
+
+def test_a_field_outside_the_session_or_an_unknown_language_is_refused(tmp_path: Path, catalog: Catalog) -> None:
+    session = new_session(tmp_path, fields="health")
+    with pytest.raises(PaperFormError, match="not assessed"):
+        form_html(session, "housing", "de", catalog)
+    with pytest.raises(PaperFormError, match="Unknown language"):
+        form_html(session, "health", "fr", catalog)
+
+
+@pytest.mark.slow
+@pytest.mark.browser
+def test_in_a_browser_the_municipality_is_text_and_nothing_runs(tmp_path: Path, browser: Browser) -> None:
+    session = new_session(tmp_path, ATTACK)
+    result = write_paper_forms(session.path, formats=("html",))
+    page, outside = offline_page(browser, result.forms[0])
+    dialogs: list[str] = []
+    page.on("dialog", lambda dialog: dialogs.append(dialog.message))
+    page.reload(wait_until="load")
+    assert ATTACK in page.inner_text("body")
+    assert dialogs == []
+    assert outside == []
+    assert page.evaluate("document.querySelectorAll('script, img').length") == 0
+    page.close()
+
+
+@pytest.mark.slow
+@pytest.mark.browser
+@pytest.mark.parametrize("language", ["de", "en"])
+def test_axe_finds_nothing_serious_in_a_form(tmp_path: Path, browser: Browser, language: str) -> None:
+    session = new_session(tmp_path, fields="governance", language=language)
+    result = write_paper_forms(session.path, formats=("html",))
+    page, outside = offline_page(browser, result.forms[0])
+    assert outside == []
+    violations = axe_violations(page)
+    assert violations == [], json.dumps(violations, indent=1)[:3000]
+    page.close()
+
+
+# --- the command ----------------------------------------------------------------------------------
+
+
+@pytest.mark.slow
+@pytest.mark.browser
+def test_the_command_writes_a_form_and_a_pdf_per_field_and_the_spreadsheet(tmp_path: Path) -> None:
+    session = new_session(tmp_path, "Zweifeld", fields="governance,housing")
+    run = CliRunner().invoke(cli, ["paper-forms", str(session.path)])
+    assert run.exit_code == 0, run.output
+    out = session.path / "paper"
+    expected = [
+        out / "governance.html",
+        out / "housing.html",
+        out / "governance.pdf",
+        out / "housing.pdf",
+        out / "answers.xlsx",
+    ]
+    assert run.stdout.splitlines() == [str(p) for p in expected]
+    assert run.stderr == ""
+    assert all(p.is_file() for p in expected)
+    reader = PdfReader(out / "governance.pdf")
+    assert len(reader.pages) >= 1
+    width, height = float(reader.pages[0].mediabox.width), float(reader.pages[0].mediabox.height)
+    assert width == pytest.approx(595.3, abs=1.5)  # A4 is 595 × 842 points
+    assert height == pytest.approx(841.9, abs=1.5)
+    text = "".join(page.extract_text() for page in reader.pages)
+    assert "GOV-1-1" in text
+    assert "Zweifeld" in text
+    assert f"1 / {len(reader.pages)}" in text
+
+
+@pytest.mark.slow
+@pytest.mark.browser
+def test_pdf_only_leaves_no_html_behind(tmp_path: Path) -> None:
+    session = new_session(tmp_path, fields="health")
+    result = write_paper_forms(session.path, formats=("pdf",))
+    assert result.forms == []
+    assert result.pdfs == [session.path / "paper" / "health.pdf"]
+    assert sorted(p.name for p in (session.path / "paper").iterdir()) == ["answers.xlsx", "health.pdf"]
+
+
+def test_format_html_writes_no_pdf_and_lang_overrides_the_session(tmp_path: Path) -> None:
+    session = new_session(tmp_path, fields="health", language="de")
+    run = CliRunner().invoke(cli, ["paper-forms", str(session.path), "--format", "html", "--lang", "en"])
+    assert run.exit_code == 0, run.output
+    paper = session.path / "paper"
+    assert run.stdout.splitlines() == [str(paper / "health.html"), str(paper / "answers.xlsx")]
+    assert not (paper / "health.pdf").exists()
+    assert '<html lang="en">' in (paper / "health.html").read_text(encoding="utf-8")
+
+
+def test_without_a_browser_the_html_is_written_and_the_warning_says_how_to_get_a_pdf(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    session = new_session(tmp_path, fields="health")
+    monkeypatch.setenv("PATH", str(tmp_path / "empty"))
+    monkeypatch.delenv("WHOLECOMM_BROWSER", raising=False)
+    run = CliRunner().invoke(cli, ["paper-forms", str(session.path)])
+    assert run.exit_code == 0, run.output
+    assert "No Chromium-family browser was found" in run.stderr
+    assert "apt-get install chromium" in run.stderr
+    assert "--browser PATH" in run.stderr
+    assert "handout.html" not in run.stderr
+    paper = session.path / "paper"
+    assert (paper / "health.html").exists()
+    assert not (paper / "health.pdf").exists()
+    assert run.stdout.splitlines() == [str(paper / "health.html"), str(paper / "answers.xlsx")]
+
+
+def test_a_missing_session_or_a_bad_format_is_a_clear_error(tmp_path: Path) -> None:
+    with pytest.raises(KitError, match="no such session folder"):
+        write_paper_forms(tmp_path / "nope")
+    run = CliRunner().invoke(cli, ["paper-forms", str(tmp_path / "nope")])
+    assert run.exit_code == 1
+    assert "Error:" in run.stderr
+    assert "no such session folder" in run.stderr
+    assert "Traceback" not in run.output
+    session = new_session(tmp_path)
+    run = CliRunner().invoke(cli, ["paper-forms", str(session.path), "--format", "docx"])
+    assert run.exit_code == 1
+    assert "Unknown format(s) docx" in run.stderr
+    assert not (session.path / "paper").exists()
+
+
+# --- the spreadsheet ------------------------------------------------------------------------------
+
+
+def test_the_spreadsheet_has_the_importers_columns_dropdowns_and_the_standards(
+    tmp_path: Path, catalog: Catalog
+) -> None:
+    session = new_session(tmp_path, fields="governance,housing", language="de")
+    target = answers_template(session, catalog, tmp_path / "answers.xlsx")
+    book = openpyxl.load_workbook(target)
+    assert book.sheetnames == ["answers", "standards"]
+    answers = book["answers"]
+    header = [c.value for c in answers[1]]
+    assert header == list(IMPORT_COLUMNS)
+    assert header == [c for c in RESPONSES.columns if c not in ("session_id", "recorded_at")]
+    assert all(c.font.bold for c in answers[1])
+    assert answers.freeze_panes == "A2"
+    assert answers.max_row == 1  # no answer rows prefilled
+
+    letter = {name: openpyxl.utils.get_column_letter(i) for i, name in enumerate(header, start=1)}
+    validations = {str(v.sqref): v for v in answers.data_validations.dataValidation}
+    expected = {
+        "stakeholder_group": '"' + ",".join(catalog.ids("stakeholder_groups")) + '"',
+        "field_id": '"governance,housing"',
+        "rating": '"0,1,2,3"',
+        "response": '"rated,dont_know,not_applicable"',
+        "priority": '"low,medium,high"',
+        "language": '"de,en"',
+        "catalog_version": f'"{catalog.version}"',
+    }
+    standards = [s for f in ("governance", "housing") for s in catalog.field(f).standards]
+    expected["standard_id"] = f"standards!$B$2:$B${len(standards) + 1}"
+    assert set(validations) == {f"{letter[c]}2:{letter[c]}1000" for c in expected}
+    for column, formula in expected.items():
+        validation = validations[f"{letter[column]}2:{letter[column]}1000"]
+        assert validation.type == "list"
+        assert validation.formula1 == formula, column
+        assert validation.allow_blank
+    assert answers.column_dimensions[letter["respondent_id"]].number_format == "@"
+
+    reference = book["standards"]
+    rows = list(reference.iter_rows(values_only=True))
+    assert rows[0] == ("field_id", "standard_id", "Kurztitel")
+    assert rows[1:] == [(s.field_id, s.id, s.short.de) for s in standards]
+
+
+def test_an_existing_spreadsheet_with_typed_answers_is_kept(tmp_path: Path) -> None:
+    session = new_session(tmp_path, fields="health")
+    first = write_paper_forms(session.path, formats=("html",))
+    book = openpyxl.load_workbook(first.spreadsheet)
+    book["answers"].append(["R-7K3Q", "politics", "health", "HEA-1-1", "2", "rated", "", "", "en", "x"])
+    book.save(first.spreadsheet)
+    second = write_paper_forms(session.path, formats=("html",))
+    assert second.spreadsheet == first.spreadsheet
+    assert any("left as it is" in w for w in second.warnings)
+    assert openpyxl.load_workbook(second.spreadsheet)["answers"]["A2"].value == "R-7K3Q"
+
+
+def test_a_filled_in_template_imports_exactly_what_was_typed(tmp_path: Path, catalog: Catalog) -> None:
+    """The round trip a facilitator makes: forms typed into answers.xlsx, then `wholecomm-kit import`."""
+    session = new_session(tmp_path, fields="governance,housing", language="de")
+    written = write_paper_forms(session.path, formats=("html",))
+    book = openpyxl.load_workbook(written.spreadsheet)
+    version = catalog.version
+    typed: list[list[str | int | None]] = [
+        [
+            "R-7K3Q",
+            "civil_society",
+            "governance",
+            "GOV-1-1",
+            2,
+            "rated",
+            "high",
+            "Seit 2019, nie umgesetzt",
+            "de",
+            version,
+        ],
+        ["R-7K3Q", "civil_society", "housing", "HOU-2-2", None, "not_applicable", None, None, "de", version],
+        ["0012", "politics", "governance", "GOV-1-2", "3", "rated", "low", "=kein Formel", "de", version],
+    ]
+    sheet = book["answers"]
+    for number, values in enumerate(typed, start=2):
+        for column, value in enumerate(values, start=1):
+            cell = sheet.cell(row=number, column=column, value=value)
+            cell.data_type = "s" if isinstance(value, str) else cell.data_type  # typed into text cells, as Excel does
+    book.save(written.spreadsheet)
+
+    result = CliRunner().invoke(cli, ["import", str(session.path), str(written.spreadsheet)])
+    assert result.exit_code == 0, result.output
+    assert "Imported 3 answer(s) from sheet 'answers'" in result.stdout
+    answers = SessionStore.open(session).responses()
+    assert [(a.respondent_id, a.standard_id, a.rating, a.response, a.priority, a.comment) for a in answers] == [
+        ("R-7K3Q", "GOV-1-1", 2, "rated", "high", "Seit 2019, nie umgesetzt"),
+        ("R-7K3Q", "HOU-2-2", None, "not_applicable", "", ""),
+        ("0012", "GOV-1-2", 3, "rated", "low", "=kein Formel"),
+    ]

@@ -1,0 +1,373 @@
+"""Printable paper forms for participants without a device, and the spreadsheet their answers are typed into.
+
+One form per field of the session, as self-contained HTML (nothing is loaded from
+anywhere, so it prints the same offline) and as an A4 PDF printed by Chromium.
+Each standard carries its id (GOV-1-1 …), so typing a form into ``answers.xlsx``
+needs no lookup; the spreadsheet has exactly the importer's columns and offers
+only the values the importer accepts.
+"""
+
+from __future__ import annotations
+
+import html as html_lib
+import os
+import tempfile
+from dataclasses import dataclass
+from html import escape
+from pathlib import Path
+
+from .catalog import LANGUAGES, Catalog, Group, load_catalog
+from .exceptions import KitError
+from .records import RESPONSES
+from .report import NoBrowserError, find_browser, print_pdf
+from .session import Session, load_session
+from .texts import t
+
+FORMATS = ("html", "pdf")
+PAPER_DIR = "paper"
+SPREADSHEET = "answers.xlsx"
+IMPORT_COLUMNS: tuple[str, ...] = tuple(c for c in RESPONSES.columns if c not in ("session_id", "recorded_at"))
+"""The columns a facilitator types; the kit fills in the session and the time when importing."""
+TEMPLATE_ROWS = 1000
+"""Rows 2 … this one offer the dropdowns: enough for a workshop (20 people × 50 standards would need more sheets)."""
+
+_COLUMN_WIDTHS = {
+    "respondent_id": 14,
+    "stakeholder_group": 22,
+    "field_id": 14,
+    "standard_id": 13,
+    "rating": 8,
+    "response": 16,
+    "priority": 10,
+    "comment": 50,
+    "language": 10,
+    "catalog_version": 16,
+}
+
+# Black on white, at least 10 pt, no external resources: prints the same on any machine, without a network.
+_CSS = """
+* { box-sizing: border-box; -webkit-print-color-adjust: exact; print-color-adjust: exact; }
+html { font-size: 10.5pt; }
+body { font-family: "Liberation Sans", Arial, Helvetica, "DejaVu Sans", sans-serif; color: #000; background: #fff;
+  line-height: 1.3; margin: 0; }
+main { max-width: 190mm; margin: 0 auto; padding: 8mm; }
+h1 { font-size: 16pt; margin: 0 0 1mm; }
+h2 { font-size: 12pt; margin: 4mm 0 1.5mm; }
+p { margin: 0 0 1.5mm; }
+.subtitle { margin-bottom: 2mm; }
+.person { border: 1.5pt solid #000; padding: 2.5mm 3mm; margin: 3mm 0; break-inside: avoid; page-break-inside: avoid; }
+.label { font-weight: bold; }
+.write { display: inline-block; width: 60mm; height: 9mm; border: 1pt solid #000; vertical-align: middle;
+  margin: 0 2mm; }
+.box { display: inline-block; width: 4.2mm; height: 4.2mm; border: 1pt solid #000; background: #fff;
+  vertical-align: middle; }
+ul.ticks { list-style: none; padding: 0; margin: 1.5mm 0 0; columns: 2; column-gap: 6mm; }
+ul.ticks li { margin: 0 0 1.2mm; break-inside: avoid; }
+ul.ticks .box { margin-right: 2mm; }
+.how ul { margin: 0 0 1.5mm; padding-left: 5mm; }
+.how li { margin: 0 0 .5mm; }
+table { width: 100%; border-collapse: collapse; table-layout: fixed; margin: 0 0 4mm; font-size: 10pt; }
+caption { text-align: left; font-weight: bold; font-size: 12pt; padding: 3mm 0 1.5mm; break-after: avoid; }
+th, td { border: .75pt solid #000; padding: 1mm 1.2mm; vertical-align: top; text-align: left; overflow-wrap: anywhere; }
+thead th { vertical-align: bottom; font-weight: bold; }
+thead { display: table-header-group; }
+tr { break-inside: avoid; page-break-inside: avoid; }
+/* A group's title and header never end a page without its first standard. */
+tbody tr:first-child { break-before: avoid; page-break-before: avoid; }
+th[scope="row"] { white-space: nowrap; overflow-wrap: normal; }
+th.tick, td.tick { text-align: center; padding-left: 0; padding-right: 0; }
+td.tick .mark { display: block; margin-top: .5mm; }
+.short { display: block; font-weight: bold; }
+col.id { width: 17mm; }
+col.tick { width: 7.5mm; }
+col.other { width: 9.5mm; }
+col.priority { width: 7mm; }
+col.comment { width: 30mm; }
+abbr { text-decoration: none; }
+.thanks { margin-top: 4mm; font-weight: bold; }
+@page { size: A4; margin: 16mm 15mm 18mm; }
+@media print { main { max-width: none; padding: 0; } }
+"""
+
+
+class PaperFormError(KitError):
+    """The paper forms could not be made."""
+
+
+@dataclass
+class PaperForms:
+    """What :func:`write_paper_forms` wrote, and what it could not do."""
+
+    forms: list[Path]
+    pdfs: list[Path]
+    spreadsheet: Path
+    warnings: list[str]
+
+
+def _tick(label: str) -> str:
+    """A printed square with its label beneath, so a row reads without looking up at the header."""
+    return f'<td class="tick"><span class="box"></span><span class="mark">{escape(label)}</span></td>'
+
+
+def _abbr(short: str, full: str) -> str:
+    return f'<abbr title="{escape(full)}">{escape(short)}</abbr>'
+
+
+def _table(group: Group, language: str, catalog: Catalog) -> str:
+    """One table per principle group: row header = standard id, then rating, priority and comment boxes."""
+
+    def tx(key: str) -> str:
+        return t(f"paper.{key}", language)
+
+    others = [r.id for r in catalog.responses if r.id != "rated"]
+    ratings = [str(r.value) for r in catalog.ratings]
+    priorities = list(catalog.ids("priorities"))
+    cols = (
+        '<col class="id"><col class="statement">'
+        f'<colgroup span="{len(ratings) + len(others)}">'
+        + "".join('<col class="tick">' for _ in ratings)
+        + "".join('<col class="other">' for _ in others)
+        + "</colgroup>"
+        f'<colgroup span="{len(priorities)}">'
+        + "".join('<col class="priority">' for _ in priorities)
+        + '</colgroup><col class="comment">'
+    )
+    first = (
+        f'<th scope="col" rowspan="2">{escape(tx("column_id"))}</th>'
+        f'<th scope="col" rowspan="2">{escape(tx("column_standard"))}</th>'
+        f'<th scope="colgroup" colspan="{len(ratings) + len(others)}">{escape(tx("column_rating"))}</th>'
+        f'<th scope="colgroup" colspan="{len(priorities)}">{escape(tx("column_priority"))}</th>'
+        f'<th scope="col" rowspan="2">{escape(tx("column_comment"))}</th>'
+    )
+    second = (
+        "".join(f'<th scope="col" class="tick">{_abbr(v, catalog.label("ratings", v, language))}</th>' for v in ratings)
+        + "".join(
+            f'<th scope="col" class="tick">{_abbr(tx(f"abbr_{r}"), catalog.label("responses", r, language))}</th>'
+            for r in others
+        )
+        + "".join(
+            f'<th scope="col" class="tick">{_abbr(tx(f"abbr_{p}"), catalog.label("priorities", p, language))}</th>'
+            for p in priorities
+        )
+    )
+    rows = "".join(
+        "<tr>"
+        f'<th scope="row">{escape(s.id)}</th>'
+        f'<td><span class="short">{escape(s.short.get(language))}</span>{escape(s.text.get(language))}</td>'
+        + "".join(_tick(v) for v in ratings)
+        + "".join(_tick(tx(f"abbr_{r}")) for r in others)
+        + "".join(_tick(tx(f"abbr_{p}")) for p in priorities)
+        + "<td></td></tr>"
+        for s in group.standards
+    )
+    caption = f"{group.number}. {group.title.get(language)}"
+    return (
+        f"<table><caption>{escape(caption)}</caption>{cols}"
+        f"<thead><tr>{first}</tr><tr>{second}</tr></thead><tbody>{rows}</tbody></table>"
+    )
+
+
+def _check_field(session: Session, field_id: str) -> None:
+    if field_id not in session.fields:
+        raise PaperFormError(
+            f"The field {field_id!r} is not assessed in session {session.session_id} "
+            f"(it assesses {', '.join(session.fields)})."
+        )
+
+
+def _check_language(language: str) -> None:
+    if language not in LANGUAGES:
+        raise PaperFormError(f"Unknown language {language!r}. Choose from: {', '.join(LANGUAGES)}.")
+
+
+def form_html(session: Session, field_id: str, language: str, catalog: Catalog) -> str:
+    """The complete form of one field as one HTML document; every user text is escaped."""
+    _check_field(session, field_id)
+    _check_language(language)
+    field = catalog.field(field_id)
+
+    def tx(key: str, **values: object) -> str:
+        return escape(t(f"paper.{key}", language, **values))
+
+    title = t("paper.title", language, field=field.title.get(language))
+    groups = "".join(
+        f'<li><span class="box"></span>{escape(o.label.get(language))}</li>' for o in catalog.stakeholder_groups
+    )
+    scale = "".join(f"<li>{r.value} = {escape(r.label.get(language))}</li>" for r in catalog.ratings)
+    levels = ", ".join(
+        f"{t(f'paper.abbr_{p}', language)} = {catalog.label('priorities', p, language)}"
+        for p in catalog.ids("priorities")
+    )
+    others = "".join(
+        f"<li>{tx(f'how_{r}', abbr=t(f'paper.abbr_{r}', language), label=catalog.label('responses', r, language))}</li>"
+        for r in ("dont_know", "not_applicable")
+    )
+    how = f"{others}<li>{tx('how_priority', levels=levels)}</li><li>{tx('how_comment')}</li><li>{tx('how_skip')}</li>"
+    tables = "".join(_table(group, language, catalog) for group in field.groups)
+    page_title = f"{title} – {session.municipality} – {session.date.isoformat()}"
+    return f"""<!DOCTYPE html>
+<html lang="{language}">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>{escape(page_title)}</title>
+<style>{_CSS}</style>
+</head>
+<body>
+<main>
+<h1>{escape(title)}</h1>
+<p class="subtitle">{tx("subtitle")}</p>
+<p><span class="label">{tx("municipality")}:</span> {escape(session.municipality)} ·
+<span class="label">{tx("date")}:</span> {session.date.isoformat()}</p>
+<section class="person">
+<p><span class="label">{tx("id_label")}:</span><span class="write"></span></p>
+<p>{tx("id_help")}</p>
+<p class="label">{tx("group_label")}</p>
+<ul class="ticks">{groups}</ul>
+</section>
+<section class="how">
+<h2>{tx("how_heading")}</h2>
+<p>{tx("how_rating")}</p>
+<ul>{scale}</ul>
+<ul>{how}</ul>
+</section>
+{tables}
+<p class="thanks">{tx("thanks")}</p>
+</main>
+</body>
+</html>
+"""
+
+
+def answers_template(session: Session, catalog: Catalog, target: Path) -> Path:
+    """Write the typing template: the importer's columns, dropdowns of the allowed values, a list of standards.
+
+    Every column is formatted as text, so an id such as ``0012`` keeps its zeros and a comment that starts
+    with ``=`` stays a comment instead of becoming a formula.
+    """
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+    from openpyxl.utils import get_column_letter
+    from openpyxl.worksheet.datavalidation import DataValidation
+
+    language = session.language
+    standards = [s for f in session.fields for s in catalog.field(f).standards]
+    book = Workbook()
+    answers = book.active
+    assert answers is not None
+    answers.title = "answers"
+    answers.append(list(IMPORT_COLUMNS))
+    bold = Font(bold=True)
+    for cell in answers[1]:
+        cell.font = bold
+    answers.freeze_panes = "A2"
+    letters = {name: get_column_letter(i) for i, name in enumerate(IMPORT_COLUMNS, start=1)}
+    for name, letter in letters.items():
+        answers.column_dimensions[letter].width = _COLUMN_WIDTHS.get(name, 14)
+        answers.column_dimensions[letter].number_format = "@"
+
+    reference = book.create_sheet("standards")
+    reference.append(["field_id", "standard_id", t("paper.sheet_short", language)])
+    for cell in reference[1]:
+        cell.font = bold
+    reference.freeze_panes = "A2"
+    for s in standards:
+        reference.append([s.field_id, s.id, s.short.get(language)])
+    for letter, width in (("A", 14), ("B", 13), ("C", 60)):
+        reference.column_dimensions[letter].width = width
+
+    def inline(values: list[str]) -> str:
+        return '"' + ",".join(values) + '"'
+
+    lists = {
+        "stakeholder_group": inline(list(catalog.ids("stakeholder_groups"))),
+        "field_id": inline(list(session.fields)),
+        "standard_id": f"standards!$B$2:$B${len(standards) + 1}",
+        "rating": inline([str(r.value) for r in catalog.ratings]),
+        "response": inline(list(catalog.ids("responses"))),
+        "priority": inline(list(catalog.ids("priorities"))),
+        "language": inline(list(LANGUAGES)),
+        "catalog_version": inline([catalog.version]),
+    }
+    for name, formula in lists.items():
+        validation = DataValidation(
+            type="list",
+            formula1=formula,
+            allow_blank=True,
+            showErrorMessage=True,
+            errorTitle=t("paper.sheet_error_title", language),
+            error=t("paper.sheet_error", language),
+        )
+        validation.add(f"{letters[name]}2:{letters[name]}{TEMPLATE_ROWS}")
+        answers.add_data_validation(validation)
+
+    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
+    os.close(fd)
+    try:
+        book.save(tmp)
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, target)  # never half a workbook, even if the kit is stopped while saving
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return target
+
+
+def write_paper_forms(
+    session_dir: Path,
+    *,
+    language: str | None = None,
+    formats: tuple[str, ...] = FORMATS,
+    browser: str | Path | None = None,
+) -> PaperForms:
+    """Write SESSION/paper/: one form per field (HTML and/or PDF) and answers.xlsx.
+
+    The HTML is written even when no browser can print the PDF. An existing answers.xlsx is kept, because
+    it may already hold typed answers.
+    """
+    catalog = load_catalog()
+    session = load_session(session_dir, catalog)
+    language = language or session.language
+    _check_language(language)
+    unknown = [f for f in formats if f not in FORMATS]
+    if unknown or not formats:
+        raise PaperFormError(f"Unknown format(s) {', '.join(unknown) or '(none)'}. Choose from: {', '.join(FORMATS)}.")
+    out = session.path / PAPER_DIR
+    try:
+        out.mkdir(exist_ok=True)
+    except OSError as exc:
+        raise PaperFormError(f"Cannot create the folder {out}: {exc.strerror}.") from exc
+    result = PaperForms(forms=[], pdfs=[], spreadsheet=out / SPREADSHEET, warnings=[])
+
+    chromium: Path | None = None
+    if "pdf" in formats:
+        try:
+            chromium = find_browser(browser)
+        except NoBrowserError as exc:
+            # find_browser's advice names the handout; here the HTML to print is the form.
+            result.warnings.append(str(exc).replace("handout.html", "a form's HTML file"))
+
+    for field_id in session.fields:
+        html_path = out / f"{field_id}.html"
+        pdf_path = out / f"{field_id}.pdf"
+        pdf_path.unlink(missing_ok=True)  # never leave a PDF that no longer matches its HTML
+        html_path.write_text(form_html(session, field_id, language, catalog), encoding="utf-8")
+        if chromium is not None:
+            title = catalog.field(field_id).title.get(language)
+            footer = html_lib.escape(
+                t("paper.footer", language, field=title, municipality=session.municipality, date=session.date)
+            )
+            result.pdfs.append(print_pdf(html_path, pdf_path, browser=chromium, footer=footer))
+        if "html" in formats or chromium is None:
+            result.forms.append(html_path)
+        else:
+            html_path.unlink()  # only the PDF was asked for; the HTML was its source
+
+    if result.spreadsheet.exists():
+        result.warnings.append(
+            f"{result.spreadsheet} exists already and was left as it is, because it may hold typed answers. "
+            "Rename or delete it to get a fresh template."
+        )
+    else:
+        answers_template(session, catalog, result.spreadsheet)
+    return result
