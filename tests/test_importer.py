@@ -10,12 +10,12 @@ import pytest
 from click.testing import CliRunner
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from openpyxl import Workbook
+from openpyxl import Workbook, load_workbook
 
 from wholecomm_kit.cli import cli
 from wholecomm_kit.exceptions import InputError
-from wholecomm_kit.importer import import_responses
-from wholecomm_kit.records import RESPONSES
+from wholecomm_kit.importer import ImportResult, import_file
+from wholecomm_kit.records import CHALLENGES, RESPONSES
 from wholecomm_kit.session import Session
 from wholecomm_kit.store import SessionStore
 
@@ -43,6 +43,13 @@ def write_csv(
     writer.writerows(rows)
     path.write_bytes(buffer.getvalue().encode("utf-8"))
     return path
+
+
+def import_responses(session: Session, path: Path, **options: bool) -> ImportResult:
+    """Import a file of ratings; its one result."""
+    [result] = import_file(session, path, **options)
+    assert result.table == "responses"
+    return result
 
 
 def row(**changes: str) -> dict[str, str]:
@@ -374,3 +381,75 @@ def test_workbook_rows_read_back_exactly(
     assert [(a.standard_id, str(a.rating), a.priority, a.comment) for a in back] == [
         (r["standard_id"], r["rating"], r["priority"], r["comment"]) for r in rows
     ]
+
+
+# --- key challenges ------------------------------------------------------------------------------------
+
+CHALLENGE_COLUMNS = [c for c in CHALLENGES.columns if c not in ("session_id", "recorded_at")]
+
+
+def challenge(**changes: str) -> dict[str, str]:
+    return {
+        "respondent_id": "R-PAP1",
+        "stakeholder_group": "civil_society",
+        "challenge_id": "GOV-C1",
+        "applies": "yes",
+        **changes,
+    }
+
+
+def test_a_csv_of_key_challenge_answers_goes_into_challenges_csv(session: Session, tmp_path: Path) -> None:
+    file = write_csv(
+        tmp_path / "c.csv", [challenge(), challenge(challenge_id="HOU-C1", applies="unsure")], CHALLENGE_COLUMNS
+    )
+    [result] = import_file(session, file)
+    assert (result.table, result.imported) == ("challenges", 2)
+    store = SessionStore.open(session)
+    assert [(a.challenge_id, a.applies) for a in store.challenge_answers()] == [("GOV-C1", "yes"), ("HOU-C1", "unsure")]
+    assert store.responses() == []
+
+
+def both_sheets(path: Path, answers: list[dict[str, str]], challenges: list[dict[str, str]]) -> Path:
+    """A workbook like the paper-forms template: ratings on 'answers', key challenges on 'challenges'."""
+    write_xlsx(path, answers)
+    book = load_workbook(path)
+    sheet = book.create_sheet("challenges")
+    sheet.append(CHALLENGE_COLUMNS)
+    for record in challenges:
+        sheet.append(list(record.values()))
+    book.save(path)
+    return path
+
+
+def test_a_workbook_with_ratings_and_key_challenges_imports_both(session: Session, tmp_path: Path) -> None:
+    file = both_sheets(tmp_path / "answers.xlsx", [row()], [challenge(), challenge(challenge_id="GOV-C2")])
+    result = CliRunner().invoke(cli, ["import", str(session.path), str(file)])
+    assert result.exit_code == 0, result.output
+    assert f"Imported 1 answer(s) from sheet 'answers' of {file}" in result.stdout
+    assert f"Imported 2 key challenge answer(s) from sheet 'challenges' of {file}" in result.stdout
+    store = SessionStore.open(session)
+    assert (len(store.responses()), len(store.challenge_answers())) == (1, 2)
+
+
+def test_a_bad_key_challenge_row_keeps_the_good_ratings_out_too(session: Session, tmp_path: Path) -> None:
+    file = both_sheets(tmp_path / "answers.xlsx", [row()], [challenge(), challenge(challenge_id="EDU-C1")])
+    with pytest.raises(InputError) as caught:
+        import_file(session, file)
+    [problem] = caught.value.problems
+    assert (problem.sheet, problem.line, problem.column, problem.cell) == ("challenges", 3, "challenge_id", "C3")
+    assert "not assessed here" in problem.reason
+    store = SessionStore.open(session)
+    assert (store.responses(), store.challenge_answers()) == ([], [])
+
+
+def test_an_untouched_challenges_sheet_is_not_reported(session: Session, tmp_path: Path) -> None:
+    file = both_sheets(tmp_path / "answers.xlsx", [row()], [])
+    assert [(r.table, r.imported) for r in import_file(session, file)] == [("responses", 1)]
+
+
+def test_key_challenge_answers_imported_twice_are_not_added_again(session: Session, tmp_path: Path) -> None:
+    file = both_sheets(tmp_path / "answers.xlsx", [row()], [challenge()])
+    import_file(session, file)
+    again = import_file(session, file)
+    assert [(r.table, r.imported, r.repeated) for r in again] == [("responses", 0, [2]), ("challenges", 0, [2])]
+    assert len(SessionStore.open(session).challenge_answers()) == 1

@@ -73,7 +73,7 @@ def test_rows_are_numbered_as_the_spreadsheet_shows_them(tmp_path: Path) -> None
         tmp_path / "a.xlsx",
         {3: ["respondent_id", "rating"], 4: ["R-1", 2], 6: ["R-2", 3.0], 7: [None, None]},
     )
-    sheet = read_xlsx(path)
+    [sheet] = read_xlsx(path)
     # nothing above the header, the empty row 5 kept as a blank line, the empty row 7 at the end left out
     assert sheet.rows == [(3, ["respondent_id", "rating"]), (4, ["R-1", "2"]), (5, []), (6, ["R-2", "3"])]
     assert sheet.name == "answers"
@@ -81,19 +81,19 @@ def test_rows_are_numbered_as_the_spreadsheet_shows_them(tmp_path: Path) -> None
 
 def test_the_answers_sheet_is_read_wherever_it_is(tmp_path: Path) -> None:
     path = workbook(tmp_path / "a.xlsx", {1: ["respondent_id"]}, first="Notes")
-    assert read_xlsx(path).rows == [(1, ["respondent_id"])]
+    assert [sheet.rows for sheet in read_xlsx(path)] == [[(1, ["respondent_id"])]]
     other = workbook(tmp_path / "b.xlsx", {1: ["respondent_id"]}, title="Tabelle1")
-    assert read_xlsx(other).name == "Tabelle1"
+    assert [sheet.name for sheet in read_xlsx(other)] == ["Tabelle1"]
 
 
 def test_empty_cells_at_a_rows_end_are_left_out(tmp_path: Path) -> None:
     path = workbook(tmp_path / "a.xlsx", {1: ["a", "b", "c"], 2: ["x", None, None], 3: [None, "y", None]})
-    assert read_xlsx(path).rows == [(1, ["a", "b", "c"]), (2, ["x"]), (3, ["", "y"])]
+    assert read_xlsx(path)[0].rows == [(1, ["a", "b", "c"]), (2, ["x"]), (3, ["", "y"])]
 
 
 def test_a_formula_counts_with_its_saved_result(tmp_path: Path) -> None:
     path = with_saved_result(workbook(tmp_path / "a.xlsx", {1: ["a", "b"], 2: ["x", "=1+1"]}), "B2", "2")
-    assert read_xlsx(path).rows == [(1, ["a", "b"]), (2, ["x", "2"])]
+    assert read_xlsx(path)[0].rows == [(1, ["a", "b"]), (2, ["x", "2"])]
 
 
 def test_a_formula_without_a_saved_result_is_an_error_never_an_empty_cell(tmp_path: Path) -> None:
@@ -111,3 +111,27 @@ def test_a_broken_workbook_is_a_clear_error(tmp_path: Path, content: bytes) -> N
     path.write_bytes(content)
     with pytest.raises(InputError, match=r"cannot be read as an Excel workbook.*save it again"):
         read_xlsx(path)
+
+
+def test_the_challenges_sheet_is_read_after_the_answers_sheet(tmp_path: Path) -> None:
+    book = Workbook()
+    first = book.active
+    assert first is not None
+    first.title = "challenges"
+    first.append(["challenge_id"])
+    first.append(["GOV-C1"])
+    notes = book.create_sheet("notes")
+    notes.append(["ignored"])
+    answers = book.create_sheet("answers")
+    answers.append(["standard_id"])
+    path = tmp_path / "both.xlsx"
+    book.save(path)
+    assert [(sheet.name, sheet.rows) for sheet in read_xlsx(path)] == [
+        ("answers", [(1, ["standard_id"])]),
+        ("challenges", [(1, ["challenge_id"]), (2, ["GOV-C1"])]),
+    ]
+
+
+def test_a_workbook_whose_only_sheet_is_challenges_is_read_once(tmp_path: Path) -> None:
+    path = workbook(tmp_path / "c.xlsx", {1: ["challenge_id"]}, title="challenges")
+    assert [sheet.name for sheet in read_xlsx(path)] == ["challenges"]

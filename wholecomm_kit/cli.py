@@ -148,34 +148,38 @@ def import_command(session_dir: Path, file: Path, lenient: bool, again: bool) ->
     """Add answers from a CSV file or an Excel workbook (.xlsx).
 
     \b
-    Columns as in responses.csv (session_id and recorded_at may be left out).
+    Ratings: columns as in responses.csv; key challenges: as in challenges.csv
+    (session_id and recorded_at may be left out in both).
     CSV: UTF-8, separated by commas, semicolons or tabs.
-    Workbook: the sheet named 'answers', else the first sheet.
+    Workbook: the sheet 'answers' (else the first sheet) and the sheet 'challenges',
+    as in SESSION/paper/answers.xlsx from paper-forms.
     """
-    from .importer import import_responses
+    from .importer import import_file
     from .session import load_session
 
     try:
-        result = import_responses(load_session(session_dir), file, lenient=lenient, again=again)
+        results = import_file(load_session(session_dir), file, lenient=lenient, again=again)
     except InputError:
         click.echo("Nothing was imported.", err=True)
         raise
-    source = f"sheet {result.sheet!r} of {file}" if result.sheet is not None else str(file)
-    lines = "row(s)" if result.sheet is not None else "line(s)"
-    click.echo(f"Imported {result.imported} answer(s) from {source} into {session_dir}.")
-    if result.blank_lines:
-        click.echo(f"Skipped {result.blank_lines} empty {lines}.")
-    if result.repeated:
-        numbers = ", ".join(str(line) for line in result.repeated)
-        click.echo(
-            f"Not added again: {len(result.repeated)} answer(s) already in the session ({lines} {numbers} of "
-            f"{source}). Was this file imported before? Use --again to add them anyway.",
-            err=True,
-        )
-    if result.rejected:
-        click.echo(f"Rejected {len(result.rejected)} row(s):", err=True)
-        for problem in result.rejected:
-            click.echo(f"  {problem}", err=True)
+    for result in results:
+        source = f"sheet {result.sheet!r} of {file}" if result.sheet is not None else str(file)
+        lines = "row(s)" if result.sheet is not None else "line(s)"
+        what = "key challenge answer(s)" if result.table == "challenges" else "answer(s)"
+        click.echo(f"Imported {result.imported} {what} from {source} into {session_dir}.")
+        if result.blank_lines:
+            click.echo(f"Skipped {result.blank_lines} empty {lines} of {source}.")
+        if result.repeated:
+            numbers = ", ".join(str(line) for line in result.repeated)
+            click.echo(
+                f"Not added again: {len(result.repeated)} {what} already in the session ({lines} {numbers} of "
+                f"{source}). Was this file imported before? Use --again to add them anyway.",
+                err=True,
+            )
+        if result.rejected:
+            click.echo(f"Rejected {len(result.rejected)} row(s) of {source}:", err=True)
+            for problem in result.rejected:
+                click.echo(f"  {problem}", err=True)
 
 
 @cli.command("validate")

@@ -13,11 +13,14 @@ import io
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from .exceptions import InputError, Problem
 
 ANSWERS_SHEET = "answers"
-"""The worksheet read when a workbook has one of that name (the kit's template has); else the first."""
+"""The worksheet of ratings when a workbook has one of that name (the kit's template has); else the first."""
+CHALLENGES_SHEET = "challenges"
+"""The worksheet of key-challenge answers, read as well when a workbook has one of that name."""
 XLSX_SIGNATURE = b"PK\x03\x04"
 """An ``.xlsx`` file is a ZIP archive: how one is recognised even when it is named ``.csv``."""
 RESAVE = "Open it in your spreadsheet program and save it again as 'Excel Workbook (.xlsx)' or as 'CSV UTF-8'."
@@ -44,8 +47,11 @@ def cell_text(value: object) -> str:
     return str(value)
 
 
-def read_xlsx(path: Path) -> Sheet:
-    """The answers sheet of a workbook; a formula without a saved result is an error, never an empty cell."""
+def read_xlsx(path: Path) -> list[Sheet]:
+    """The sheets to import: ``answers`` (else the first sheet), then ``challenges`` if the workbook has one.
+
+    A formula counts with the result saved with it; one without a saved result is an error, never an empty cell.
+    """
     from openpyxl import load_workbook
     from openpyxl.utils.exceptions import InvalidFileException
 
@@ -61,28 +67,39 @@ def read_xlsx(path: Path) -> Sheet:
     try:
         if not book.worksheets:
             raise InputError([Problem(path, None, None, f"the workbook has no worksheet. {RESAVE}")])
-        sheet = next((s for s in book.worksheets if s.title == ANSWERS_SHEET), book.worksheets[0])
-        name = sheet.title
-        rows: list[tuple[int, list[str]]] = []
-        formulas: list[tuple[int, int, str]] = []  # position in rows, index in the row, cell reference
-        empty: list[int] = []  # empty rows since the last one with something in it
-        for number, cells in enumerate(sheet.iter_rows(min_row=1), start=1):
-            texts = _trimmed([cell_text(cell.value) for cell in cells])
-            found = [(i, str(c.coordinate)) for i, c in enumerate(cells) if getattr(c, "data_type", None) == "f"]
-            if not texts and not found:
-                empty.append(number)
-                continue
-            if rows:  # empty rows between rows with content count as blank lines; those above the header do not
-                rows.extend((n, []) for n in empty)
-            empty.clear()
-            formulas.extend((len(rows), index, reference) for index, reference in found)
-            rows.append((number, texts))
+        by_name = {sheet.title: sheet for sheet in book.worksheets}
+        chosen = [by_name.get(ANSWERS_SHEET, book.worksheets[0])]
+        if CHALLENGES_SHEET in by_name and by_name[CHALLENGES_SHEET] is not chosen[0]:
+            chosen.append(by_name[CHALLENGES_SHEET])
+        read = [(sheet.title, *_rows(sheet)) for sheet in chosen]
     finally:
         book.close()
-    if formulas:
-        _fill_in_results(path, data, name, rows, formulas)
-        rows = [(number, _trimmed(cells)) for number, cells in rows]
-    return Sheet(name, rows)
+    sheets = []
+    for name, rows, formulas in read:
+        if formulas:
+            _fill_in_results(path, data, name, rows, formulas)
+            rows = [(number, _trimmed(cells)) for number, cells in rows]
+        sheets.append(Sheet(name, rows))
+    return sheets
+
+
+def _rows(sheet: Any) -> tuple[list[tuple[int, list[str]]], list[tuple[int, int, str]]]:
+    """The rows with something in them as text, and where the formulas are (position in rows, index, cell)."""
+    rows: list[tuple[int, list[str]]] = []
+    formulas: list[tuple[int, int, str]] = []
+    empty: list[int] = []  # empty rows since the last one with something in it
+    for number, cells in enumerate(sheet.iter_rows(min_row=1), start=1):
+        texts = _trimmed([cell_text(cell.value) for cell in cells])
+        found = [(i, str(c.coordinate)) for i, c in enumerate(cells) if getattr(c, "data_type", None) == "f"]
+        if not texts and not found:
+            empty.append(number)
+            continue
+        if rows:  # empty rows between rows with content count as blank lines; those above the header do not
+            rows.extend((n, []) for n in empty)
+        empty.clear()
+        formulas.extend((len(rows), index, reference) for index, reference in found)
+        rows.append((number, texts))
+    return rows, formulas
 
 
 def _fill_in_results(
