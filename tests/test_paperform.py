@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import html
 import json
 import re
@@ -15,14 +16,23 @@ from helpers import axe_violations, chromium, new_session, offline_page
 from playwright.sync_api import Browser
 from pypdf import PdfReader
 
-from wholecomm_kit.catalog import Catalog
+from wholecomm_kit.catalog import Catalog, Text
 from wholecomm_kit.cli import cli
 from wholecomm_kit.exceptions import KitError
-from wholecomm_kit.paperform import IMPORT_COLUMNS, PaperFormError, answers_template, form_html, write_paper_forms
-from wholecomm_kit.records import RESPONSES
+from wholecomm_kit.paperform import (
+    CHALLENGE_COLUMNS,
+    IMPORT_COLUMNS,
+    PaperFormError,
+    answers_template,
+    form_html,
+    write_paper_forms,
+)
+from wholecomm_kit.records import CHALLENGES, RESPONSES
 from wholecomm_kit.store import SessionStore
+from wholecomm_kit.texts import t
 
 STANDARD_ID = re.compile(r"\b[A-Z]{3}-\d+-\d+\b")
+CHALLENGE_ID = re.compile(r"\b[A-Z]{3}-C\d+\b")
 ATTACK = "<img src=x onerror=alert(1)>Ort"
 
 
@@ -34,6 +44,12 @@ def browser() -> Iterator[Browser]:
 
 def visible_text(page: str) -> str:
     return html.unescape(re.sub(r"<[^>]+>", " ", page))
+
+
+def without_challenges(catalog: Catalog, *field_ids: str) -> Catalog:
+    """The catalogue as if these fields had no key challenges (every field of the toolbox has some)."""
+    fields = tuple(dataclasses.replace(f, challenges=()) if f.id in field_ids else f for f in catalog.fields)
+    return dataclasses.replace(catalog, fields=fields)
 
 
 # --- the form ---------------------------------------------------------------------------------
@@ -48,6 +64,60 @@ def test_every_standard_of_the_field_appears_once_in_catalogue_order(tmp_path: P
             assert html.escape(group.title.en) in page
         for standard in catalog.field(field_id).standards:
             assert html.escape(standard.text.en) in page
+
+
+@pytest.mark.parametrize("language", ["de", "en"])
+def test_every_challenge_of_the_field_appears_once_after_the_standards_with_a_tick_box_per_answer(
+    tmp_path: Path, catalog: Catalog, language: str
+) -> None:
+    session = new_session(tmp_path, fields=",".join(catalog.field_ids), language=language)
+    labels = [catalog.label("challenge_answers", a, language) for a in catalog.ids("challenge_answers")]
+    assert len(labels) == 3
+    for field in catalog.fields:
+        assert field.challenges, field.id
+        page = form_html(session, field.id, language, catalog)
+        assert CHALLENGE_ID.findall(page) == [c.id for c in field.challenges]
+        # Where the app's checklist asks them: after the last standard, before the thanks.
+        section = page.index('<section class="challenges">')
+        assert page.rindex(field.standards[-1].id) < section < page.index('class="thanks"')
+        assert html.escape(t("paper.challenges_heading", language)) in page[section:]
+        assert html.escape(t("paper.challenges_help", language)) in page[section:]
+        for challenge in field.challenges:
+            row = re.search(rf'<tr><th scope="row">{challenge.id}</th>(.*?)</tr>', page)
+            assert row is not None, challenge.id
+            ticks = "".join(
+                f'<td class="tick"><span class="box"></span><span class="mark">{html.escape(label)}</span></td>'
+                for label in labels
+            )
+            assert row.group(1) == f"<td>{html.escape(challenge.text.get(language))}</td>{ticks}"
+        header = re.search(r'<table aria-labelledby="challenges-heading">.*?<thead>(.*?)</thead>', page)
+        assert header is not None
+        assert [html.unescape(h) for h in re.findall(r'<th scope="col"[^>]*>([^<]*)</th>', header.group(1))] == [
+            t("paper.column_id", language),
+            t("paper.column_challenge", language),
+            *labels,
+        ]
+
+
+def test_a_field_without_challenges_gets_no_challenge_section(tmp_path: Path, catalog: Catalog) -> None:
+    session = new_session(tmp_path, fields="health")
+    page = form_html(session, "health", "en", without_challenges(catalog, "health"))
+    assert CHALLENGE_ID.findall(page) == []
+    assert '<section class="challenges">' not in page
+    assert "challenges-heading" not in page
+    assert t("paper.challenges_heading", "en") not in page
+    assert page.count('<th scope="row">') == len(catalog.field("health").standards)
+
+
+def test_the_challenges_are_escaped(tmp_path: Path, catalog: Catalog) -> None:
+    session = new_session(tmp_path, fields="health")
+    field = catalog.field("health")
+    first = dataclasses.replace(field.challenges[0], text=Text(de=ATTACK, en=ATTACK))
+    hostile = dataclasses.replace(field, challenges=(first, *field.challenges[1:]))
+    changed = dataclasses.replace(catalog, fields=tuple(hostile if f.id == "health" else f for f in catalog.fields))
+    page = form_html(session, "health", "en", changed)
+    assert "<img" not in page
+    assert f"<td>{html.escape(ATTACK)}</td>" in page
 
 
 def test_the_municipality_is_escaped_and_nothing_comes_from_another_host(tmp_path: Path, catalog: Catalog) -> None:
@@ -69,7 +139,7 @@ def test_the_form_speaks_the_language_asked_for(tmp_path: Path, catalog: Catalog
     english = visible_text(form_html(session, "health", "en", catalog))
     for language, text in (("de", german), ("en", english)):
         assert catalog.field("health").title.get(language) in text
-        for vocabulary in ("ratings", "responses", "priorities", "stakeholder_groups"):
+        for vocabulary in ("ratings", "responses", "priorities", "stakeholder_groups", "challenge_answers"):
             for option in getattr(catalog, vocabulary):
                 if getattr(option, "id", None) != "rated":  # a rating is a rating: no label needed
                     assert option.label.get(language) in text, (language, vocabulary, option)
@@ -85,10 +155,16 @@ def test_the_form_has_accessible_tick_box_tables(tmp_path: Path, catalog: Catalo
     page = form_html(session, "education", "de", catalog)
     field = catalog.field("education")
     assert page.count("<table>") == len(field.groups)
-    assert page.count('<th scope="row">') == len(field.standards)
+    assert page.count('<table aria-labelledby="challenges-heading">') == 1
+    assert page.count('id="challenges-heading"') == 1
+    assert page.count('<th scope="row">') == len(field.standards) + len(field.challenges)
     assert page.count('scope="colgroup"') == 2 * len(field.groups)
     ticks_per_row = len(catalog.ratings) + len(catalog.responses) - 1 + len(catalog.priorities)
-    assert page.count('<span class="box">') == ticks_per_row * len(field.standards) + len(catalog.stakeholder_groups)
+    assert page.count('<span class="box">') == (
+        ticks_per_row * len(field.standards)
+        + len(catalog.challenge_answers) * len(field.challenges)
+        + len(catalog.stakeholder_groups)
+    )
     for rule in ("break-inside: avoid", "display: table-header-group", "size: A4"):
         assert rule in page
 
@@ -120,11 +196,14 @@ def test_in_a_browser_the_municipality_is_text_and_nothing_runs(tmp_path: Path, 
 @pytest.mark.slow
 @pytest.mark.browser
 @pytest.mark.parametrize("language", ["de", "en"])
-def test_axe_finds_nothing_serious_in_a_form(tmp_path: Path, browser: Browser, language: str) -> None:
+def test_axe_finds_nothing_serious_in_a_form(tmp_path: Path, browser: Browser, catalog: Catalog, language: str) -> None:
     session = new_session(tmp_path, fields="governance", language=language)
     result = write_paper_forms(session.path, formats=("html",))
     page, outside = offline_page(browser, result.forms[0])
     assert outside == []
+    challenges = len(catalog.field("governance").challenges)
+    assert challenges > 0
+    assert page.locator(".challenges table tbody th[scope=row]").count() == challenges  # they are checked too
     violations = axe_violations(page)
     assert violations == [], json.dumps(violations, indent=1)[:3000]
     page.close()
@@ -223,7 +302,7 @@ def test_the_spreadsheet_has_the_importers_columns_dropdowns_and_the_standards(
     session = new_session(tmp_path, fields="governance,housing", language="de")
     target = answers_template(session, catalog, tmp_path / "answers.xlsx")
     book = openpyxl.load_workbook(target)
-    assert book.sheetnames == ["answers", "standards"]
+    assert book.sheetnames == ["answers", "challenges", "standards", "challenge_list"]
     answers = book["answers"]
     header = [c.value for c in answers[1]]
     assert header == list(IMPORT_COLUMNS)
@@ -257,6 +336,57 @@ def test_the_spreadsheet_has_the_importers_columns_dropdowns_and_the_standards(
     rows = list(reference.iter_rows(values_only=True))
     assert rows[0] == ("field_id", "standard_id", "Kurztitel")
     assert rows[1:] == [(s.field_id, s.id, s.short.de) for s in standards]
+
+
+def test_the_spreadsheet_has_a_challenges_sheet_with_dropdowns_and_the_list_of_challenges(
+    tmp_path: Path, catalog: Catalog
+) -> None:
+    session = new_session(tmp_path, fields="governance,housing", language="de")
+    target = answers_template(session, catalog, tmp_path / "answers.xlsx")
+    book = openpyxl.load_workbook(target)
+    assert book.sheetnames == ["answers", "challenges", "standards", "challenge_list"]
+    sheet = book["challenges"]
+    header = [c.value for c in sheet[1]]
+    assert header == list(CHALLENGE_COLUMNS)
+    assert header == [c for c in CHALLENGES.columns if c not in ("session_id", "recorded_at")]
+    assert all(c.font.bold for c in sheet[1])
+    assert sheet.freeze_panes == "A2"
+    assert sheet.max_row == 1
+    letter = {name: openpyxl.utils.get_column_letter(i) for i, name in enumerate(header, start=1)}
+    assert all(sheet.column_dimensions[letter[c]].number_format == "@" for c in header)
+
+    challenges = [c for f in ("governance", "housing") for c in catalog.field(f).challenges]
+    expected = {
+        "stakeholder_group": '"' + ",".join(catalog.ids("stakeholder_groups")) + '"',
+        "challenge_id": f"challenge_list!$B$2:$B${len(challenges) + 1}",
+        "applies": '"yes,no,unsure"',
+    }
+    assert expected["applies"] == '"' + ",".join(catalog.ids("challenge_answers")) + '"'
+    validations = {str(v.sqref): v for v in sheet.data_validations.dataValidation}
+    assert set(validations) == {f"{letter[c]}2:{letter[c]}1000" for c in expected}
+    for column, formula in expected.items():
+        validation = validations[f"{letter[column]}2:{letter[column]}1000"]
+        assert validation.type == "list"
+        assert validation.formula1 == formula, column
+        assert validation.allow_blank
+        assert validation.showErrorMessage
+
+    rows = list(book["challenge_list"].iter_rows(values_only=True))
+    assert rows[0] == ("field_id", "challenge_id", "Herausforderung")
+    assert rows[1:] == [(c.field_id, c.id, c.text.de) for c in challenges]
+    assert book["challenge_list"].freeze_panes == "A2"
+
+
+def test_without_any_challenges_the_challenge_sheets_have_their_header_only(tmp_path: Path, catalog: Catalog) -> None:
+    session = new_session(tmp_path, fields="health", language="en")
+    target = answers_template(session, without_challenges(catalog, "health"), tmp_path / "answers.xlsx")
+    book = openpyxl.load_workbook(target)
+    assert book.sheetnames == ["answers", "challenges", "standards", "challenge_list"]
+    assert [c.value for c in book["challenges"][1]] == list(CHALLENGE_COLUMNS)
+    assert book["challenges"].max_row == 1
+    assert list(book["challenge_list"].iter_rows(values_only=True)) == [("field_id", "challenge_id", "Challenge")]
+    formulas = {v.formula1 for v in book["challenges"].data_validations.dataValidation}
+    assert "challenge_list!$B$2:$B$2" in formulas  # one empty cell: no challenge id can be chosen
 
 
 def test_an_existing_spreadsheet_with_typed_answers_is_kept(tmp_path: Path) -> None:
@@ -298,6 +428,8 @@ def test_a_filled_in_template_imports_exactly_what_was_typed(tmp_path: Path, cat
         for column, value in enumerate(values, start=1):
             cell = sheet.cell(row=number, column=column, value=value)
             cell.data_type = "s" if isinstance(value, str) else cell.data_type  # typed into text cells, as Excel does
+    book["challenges"].append(["R-7K3Q", "civil_society", "GOV-C1", "yes"])
+    book["challenges"].append(["0012", "politics", "HOU-C2", "unsure"])
     book.save(written.spreadsheet)
 
     result = CliRunner().invoke(cli, ["import", str(session.path), str(written.spreadsheet)])
@@ -308,4 +440,10 @@ def test_a_filled_in_template_imports_exactly_what_was_typed(tmp_path: Path, cat
         ("R-7K3Q", "GOV-1-1", 2, "rated", "high", "Seit 2019, nie umgesetzt"),
         ("R-7K3Q", "HOU-2-2", None, "not_applicable", "", ""),
         ("0012", "GOV-1-2", 3, "rated", "low", "=kein Formel"),
+    ]
+    assert "Imported 2 key challenge answer(s) from sheet 'challenges'" in result.stdout
+    challenges = SessionStore.open(session).challenge_answers()
+    assert [(a.respondent_id, a.challenge_id, a.applies) for a in challenges] == [
+        ("R-7K3Q", "GOV-C1", "yes"),
+        ("0012", "HOU-C2", "unsure"),
     ]

@@ -2,9 +2,9 @@
 
 One form per field of the session, as self-contained HTML (nothing is loaded from
 anywhere, so it prints the same offline) and as an A4 PDF printed by Chromium.
-Each standard carries its id (GOV-1-1 …), so typing a form into ``answers.xlsx``
-needs no lookup; the spreadsheet has exactly the importer's columns and offers
-only the values the importer accepts.
+Each standard carries its id (GOV-1-1 …) and each key challenge its own (GOV-C1 …),
+so typing a form into ``answers.xlsx`` needs no lookup; the spreadsheet's sheets
+have exactly the importer's columns and offer only the values the importer accepts.
 """
 
 from __future__ import annotations
@@ -16,9 +16,9 @@ from dataclasses import dataclass
 from html import escape
 from pathlib import Path
 
-from .catalog import LANGUAGES, Catalog, Group, load_catalog
+from .catalog import LANGUAGES, Catalog, Field, Group, load_catalog
 from .exceptions import KitError
-from .records import RESPONSES
+from .records import CHALLENGES, RESPONSES
 from .report import NoBrowserError, find_browser, print_pdf
 from .session import Session, load_session
 from .texts import t
@@ -28,6 +28,8 @@ PAPER_DIR = "paper"
 SPREADSHEET = "answers.xlsx"
 IMPORT_COLUMNS: tuple[str, ...] = tuple(c for c in RESPONSES.columns if c not in ("session_id", "recorded_at"))
 """The columns a facilitator types; the kit fills in the session and the time when importing."""
+CHALLENGE_COLUMNS: tuple[str, ...] = tuple(c for c in CHALLENGES.columns if c not in ("session_id", "recorded_at"))
+"""The same for the answers to the key challenges, on the sheet ``challenges``."""
 TEMPLATE_ROWS = 1000
 """Rows 2 … this one offer the dropdowns: enough for a workshop (20 people × 50 standards would need more sheets)."""
 
@@ -36,6 +38,8 @@ _COLUMN_WIDTHS = {
     "stakeholder_group": 22,
     "field_id": 14,
     "standard_id": 13,
+    "challenge_id": 13,
+    "applies": 10,
     "rating": 8,
     "response": 16,
     "priority": 10,
@@ -83,8 +87,11 @@ col.tick { width: 7.5mm; }
 col.other { width: 9.5mm; }
 col.priority { width: 7mm; }
 col.comment { width: 30mm; }
+col.answer { width: 19mm; }
+/* The challenges' heading and instruction never end a page without the table. */
+.challenges h2, .challenges p { break-after: avoid; page-break-after: avoid; }
 abbr { text-decoration: none; }
-.thanks { margin-top: 4mm; font-weight: bold; }
+.thanks { margin-top: 4mm; font-weight: bold; break-before: avoid; page-break-before: avoid; }
 @page { size: A4; margin: 16mm 15mm 18mm; }
 @media print { main { max-width: none; padding: 0; } }
 """
@@ -167,6 +174,37 @@ def _table(group: Group, language: str, catalog: Catalog) -> str:
     )
 
 
+def _challenges(field: Field, language: str, catalog: Catalog) -> str:
+    """The field's key challenges, as the app asks them: row header = challenge id, one tick box per answer.
+
+    The answers' labels are short enough to print in full, so they need no abbreviations. No challenges, no
+    section.
+    """
+    if not field.challenges:
+        return ""
+
+    def tx(key: str) -> str:
+        return escape(t(f"paper.{key}", language))
+
+    answers = [catalog.label("challenge_answers", a, language) for a in catalog.ids("challenge_answers")]
+    cols = '<col class="id"><col class="statement">' + "".join('<col class="answer">' for _ in answers)
+    header = f'<th scope="col">{tx("column_id")}</th><th scope="col">{tx("column_challenge")}</th>' + "".join(
+        f'<th scope="col" class="tick">{escape(label)}</th>' for label in answers
+    )
+    rows = "".join(
+        f'<tr><th scope="row">{escape(c.id)}</th><td>{escape(c.text.get(language))}</td>'
+        + "".join(_tick(label) for label in answers)
+        + "</tr>"
+        for c in field.challenges
+    )
+    return (
+        '<section class="challenges">'
+        f'<h2 id="challenges-heading">{tx("challenges_heading")}</h2><p>{tx("challenges_help")}</p>'
+        f'<table aria-labelledby="challenges-heading">{cols}<thead><tr>{header}</tr></thead>'
+        f"<tbody>{rows}</tbody></table></section>"
+    )
+
+
 def _check_field(session: Session, field_id: str) -> None:
     if field_id not in session.fields:
         raise PaperFormError(
@@ -181,7 +219,10 @@ def _check_language(language: str) -> None:
 
 
 def form_html(session: Session, field_id: str, language: str, catalog: Catalog) -> str:
-    """The complete form of one field as one HTML document; every user text is escaped."""
+    """The complete form of one field as one HTML document; every user text is escaped.
+
+    The key challenges come after the standards, where the app's checklist asks them.
+    """
     _check_field(session, field_id)
     _check_language(language)
     field = catalog.field(field_id)
@@ -204,6 +245,7 @@ def form_html(session: Session, field_id: str, language: str, catalog: Catalog) 
     )
     how = f"{others}<li>{tx('how_priority', levels=levels)}</li><li>{tx('how_comment')}</li><li>{tx('how_skip')}</li>"
     tables = "".join(_table(group, language, catalog) for group in field.groups)
+    challenges = _challenges(field, language, catalog)
     page_title = f"{title} – {session.municipality} – {session.date.isoformat()}"
     return f"""<!DOCTYPE html>
 <html lang="{language}">
@@ -232,6 +274,7 @@ def form_html(session: Session, field_id: str, language: str, catalog: Catalog) 
 <ul>{how}</ul>
 </section>
 {tables}
+{challenges}
 <p class="thanks">{tx("thanks")}</p>
 </main>
 </body>
@@ -240,66 +283,104 @@ def form_html(session: Session, field_id: str, language: str, catalog: Catalog) 
 
 
 def answers_template(session: Session, catalog: Catalog, target: Path) -> Path:
-    """Write the typing template: the importer's columns, dropdowns of the allowed values, a list of standards.
+    """Write the typing template: the importer's columns, dropdowns of the allowed values, the lists of ids.
 
-    Every column is formatted as text, so an id such as ``0012`` keeps its zeros and a comment that starts
-    with ``=`` stays a comment instead of becoming a formula.
+    Sheets, in this order: ``answers`` (the standards' ratings, :data:`IMPORT_COLUMNS`), ``challenges`` (the
+    key challenges, :data:`CHALLENGE_COLUMNS`), and the references their dropdowns draw on, ``standards`` and
+    ``challenge_list``. Every data column is formatted as text, so an id such as ``0012`` keeps its zeros and
+    a comment that starts with ``=`` stays a comment instead of becoming a formula.
     """
     from openpyxl import Workbook
     from openpyxl.styles import Font
     from openpyxl.utils import get_column_letter
     from openpyxl.worksheet.datavalidation import DataValidation
+    from openpyxl.worksheet.worksheet import Worksheet
 
     language = session.language
     standards = [s for f in session.fields for s in catalog.field(f).standards]
-    book = Workbook()
-    answers = book.active
-    assert answers is not None
-    answers.title = "answers"
-    answers.append(list(IMPORT_COLUMNS))
+    challenges = [c for f in session.fields for c in catalog.field(f).challenges]
     bold = Font(bold=True)
-    for cell in answers[1]:
-        cell.font = bold
-    answers.freeze_panes = "A2"
-    letters = {name: get_column_letter(i) for i, name in enumerate(IMPORT_COLUMNS, start=1)}
-    for name, letter in letters.items():
-        answers.column_dimensions[letter].width = _COLUMN_WIDTHS.get(name, 14)
-        answers.column_dimensions[letter].number_format = "@"
 
-    reference = book.create_sheet("standards")
-    reference.append(["field_id", "standard_id", t("paper.sheet_short", language)])
-    for cell in reference[1]:
-        cell.font = bold
-    reference.freeze_panes = "A2"
-    for s in standards:
-        reference.append([s.field_id, s.id, s.short.get(language)])
-    for letter, width in (("A", 14), ("B", 13), ("C", 60)):
-        reference.column_dimensions[letter].width = width
+    def header(sheet: Worksheet, names: list[str]) -> None:
+        sheet.append(names)
+        for cell in sheet[1]:
+            cell.font = bold
+        sheet.freeze_panes = "A2"
 
     def inline(values: list[str]) -> str:
         return '"' + ",".join(values) + '"'
 
-    lists = {
-        "stakeholder_group": inline(list(catalog.ids("stakeholder_groups"))),
-        "field_id": inline(list(session.fields)),
-        "standard_id": f"standards!$B$2:$B${len(standards) + 1}",
-        "rating": inline([str(r.value) for r in catalog.ratings]),
-        "response": inline(list(catalog.ids("responses"))),
-        "priority": inline(list(catalog.ids("priorities"))),
-        "language": inline(list(LANGUAGES)),
-        "catalog_version": inline([catalog.version]),
-    }
-    for name, formula in lists.items():
-        validation = DataValidation(
-            type="list",
-            formula1=formula,
-            allow_blank=True,
-            showErrorMessage=True,
-            errorTitle=t("paper.sheet_error_title", language),
-            error=t("paper.sheet_error", language),
-        )
-        validation.add(f"{letters[name]}2:{letters[name]}{TEMPLATE_ROWS}")
-        answers.add_data_validation(validation)
+    def data_sheet(sheet: Worksheet, columns: tuple[str, ...], lists: dict[str, str]) -> None:
+        header(sheet, list(columns))
+        letters = {name: get_column_letter(i) for i, name in enumerate(columns, start=1)}
+        for name, letter in letters.items():
+            sheet.column_dimensions[letter].width = _COLUMN_WIDTHS.get(name, 14)
+            sheet.column_dimensions[letter].number_format = "@"
+        for name, formula in lists.items():
+            validation = DataValidation(
+                type="list",
+                formula1=formula,
+                allow_blank=True,
+                showErrorMessage=True,
+                errorTitle=t("paper.sheet_error_title", language),
+                error=t("paper.sheet_error", language),
+            )
+            validation.add(f"{letters[name]}2:{letters[name]}{TEMPLATE_ROWS}")
+            sheet.add_data_validation(validation)
+
+    def reference_sheet(name: str, columns: list[str], rows: list[list[str]], widths: tuple[int, ...]) -> None:
+        sheet = book.create_sheet(name)
+        header(sheet, columns)
+        for row in rows:
+            sheet.append(row)
+        for i, width in enumerate(widths, start=1):
+            sheet.column_dimensions[get_column_letter(i)].width = width
+
+    def id_range(sheet: str, count: int) -> str:
+        # At least one (empty) row: a list of nothing accepts nothing, and B2:B1 would mean B1:B2, the header.
+        return f"{sheet}!$B$2:$B${max(count, 1) + 1}"
+
+    groups = inline(list(catalog.ids("stakeholder_groups")))
+    book = Workbook()
+    answers = book.active
+    assert answers is not None
+    answers.title = "answers"
+    data_sheet(
+        answers,
+        IMPORT_COLUMNS,
+        {
+            "stakeholder_group": groups,
+            "field_id": inline(list(session.fields)),
+            "standard_id": id_range("standards", len(standards)),
+            "rating": inline([str(r.value) for r in catalog.ratings]),
+            "response": inline(list(catalog.ids("responses"))),
+            "priority": inline(list(catalog.ids("priorities"))),
+            "language": inline(list(LANGUAGES)),
+            "catalog_version": inline([catalog.version]),
+        },
+    )
+    data_sheet(
+        book.create_sheet("challenges"),
+        CHALLENGE_COLUMNS,
+        {
+            "stakeholder_group": groups,
+            "challenge_id": id_range("challenge_list", len(challenges)),
+            "applies": inline(list(catalog.ids("challenge_answers"))),
+        },
+    )
+    reference_sheet(
+        "standards",
+        ["field_id", "standard_id", t("paper.sheet_short", language)],
+        [[s.field_id, s.id, s.short.get(language)] for s in standards],
+        (14, 13, 60),
+    )
+    # The catalogue has no short form of a challenge: its text, which is one sentence.
+    reference_sheet(
+        "challenge_list",
+        ["field_id", "challenge_id", t("paper.sheet_challenge", language)],
+        [[c.field_id, c.id, c.text.get(language)] for c in challenges],
+        (14, 13, 100),
+    )
 
     fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
     os.close(fd)
