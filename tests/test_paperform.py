@@ -27,7 +27,7 @@ from wholecomm_kit.paperform import (
     form_html,
     write_paper_forms,
 )
-from wholecomm_kit.records import CHALLENGES, RESPONSES
+from wholecomm_kit.records import CHALLENGES, ID_ALPHABET, RESPONDENT_ID, RESPONSES
 from wholecomm_kit.store import SessionStore
 from wholecomm_kit.texts import t
 
@@ -224,6 +224,8 @@ def test_the_command_writes_a_form_and_a_pdf_per_field_and_the_spreadsheet(tmp_p
         out / "housing.html",
         out / "governance.pdf",
         out / "housing.pdf",
+        out / "id-cards.html",
+        out / "id-cards.pdf",
         out / "answers.xlsx",
     ]
     assert run.stdout.splitlines() == [str(p) for p in expected]
@@ -247,7 +249,13 @@ def test_pdf_only_leaves_no_html_behind(tmp_path: Path) -> None:
     result = write_paper_forms(session.path, formats=("pdf",))
     assert result.forms == []
     assert result.pdfs == [session.path / "paper" / "health.pdf"]
-    assert sorted(p.name for p in (session.path / "paper").iterdir()) == ["answers.xlsx", "health.pdf"]
+    assert result.cards == [session.path / "paper" / "id-cards.pdf"]
+    assert sorted(p.name for p in (session.path / "paper").iterdir()) == [
+        "answers.xlsx",
+        "health.pdf",
+        "id-cards.pdf",
+        "issued-ids.txt",
+    ]
 
 
 def test_format_html_writes_no_pdf_and_lang_overrides_the_session(tmp_path: Path) -> None:
@@ -255,7 +263,7 @@ def test_format_html_writes_no_pdf_and_lang_overrides_the_session(tmp_path: Path
     run = CliRunner().invoke(cli, ["paper-forms", str(session.path), "--format", "html", "--lang", "en"])
     assert run.exit_code == 0, run.output
     paper = session.path / "paper"
-    assert run.stdout.splitlines() == [str(paper / "health.html"), str(paper / "answers.xlsx")]
+    assert run.stdout.splitlines() == [str(paper / n) for n in ("health.html", "id-cards.html", "answers.xlsx")]
     assert not (paper / "health.pdf").exists()
     assert '<html lang="en">' in (paper / "health.html").read_text(encoding="utf-8")
 
@@ -275,7 +283,7 @@ def test_without_a_browser_the_html_is_written_and_the_warning_says_how_to_get_a
     paper = session.path / "paper"
     assert (paper / "health.html").exists()
     assert not (paper / "health.pdf").exists()
-    assert run.stdout.splitlines() == [str(paper / "health.html"), str(paper / "answers.xlsx")]
+    assert run.stdout.splitlines() == [str(paper / n) for n in ("health.html", "id-cards.html", "answers.xlsx")]
 
 
 def test_a_missing_session_or_a_bad_format_is_a_clear_error(tmp_path: Path) -> None:
@@ -447,3 +455,72 @@ def test_a_filled_in_template_imports_exactly_what_was_typed(tmp_path: Path, cat
         ("R-7K3Q", "GOV-C1", "yes"),
         ("0012", "HOU-C2", "unsure"),
     ]
+
+
+# --- id cards -------------------------------------------------------------------------------------
+
+CARD_ID = re.compile(rf"P-[{ID_ALPHABET}]{{4}}")
+
+
+def test_card_ids_are_new_unambiguous_and_never_repeat_an_earlier_card(tmp_path: Path) -> None:
+    session = new_session(tmp_path, fields="health")
+    SessionStore.open(session).record_response(
+        respondent_id="P-2345", stakeholder_group="politics", standard_id="HEA-1-1", response="rated", rating=1
+    )
+    first = write_paper_forms(session.path, formats=("html",), cards=30)
+    second = write_paper_forms(session.path, formats=("html",), cards=30)
+    for ids in (first.card_ids, second.card_ids):
+        assert len(ids) == len(set(ids)) == 30
+        assert all(CARD_ID.fullmatch(i) and RESPONDENT_ID.fullmatch(i) for i in ids)
+        assert "P-2345" not in ids
+    assert not set(first.card_ids) & set(second.card_ids)
+    issued = (session.path / "paper" / "issued-ids.txt").read_text(encoding="utf-8").split()
+    assert issued == first.card_ids + second.card_ids
+    page = (session.path / "paper" / "id-cards.html").read_text(encoding="utf-8")
+    assert CARD_ID.findall(page) == second.card_ids
+
+
+def test_no_cards_when_none_are_asked_for_and_a_bad_count_is_refused(tmp_path: Path) -> None:
+    session = new_session(tmp_path, fields="health")
+    result = write_paper_forms(session.path, formats=("html",), cards=0)
+    assert (result.cards, result.card_ids) == ([], [])
+    assert not (session.path / "paper" / "id-cards.html").exists()
+    assert not (session.path / "paper" / "issued-ids.txt").exists()
+    with pytest.raises(PaperFormError, match="between 0 and 1000"):
+        write_paper_forms(session.path, cards=-1)
+    run = CliRunner().invoke(cli, ["paper-forms", str(session.path), "--cards", "-3"])
+    assert run.exit_code == 2
+    assert "--cards" in run.stderr
+
+
+@pytest.mark.slow
+@pytest.mark.browser
+@pytest.mark.parametrize("language", ["de", "en"])
+def test_a_page_of_cards_prints_on_one_a4_page_escaped_and_accessible(
+    tmp_path: Path, browser: Browser, language: str
+) -> None:
+    session = new_session(tmp_path, ATTACK, fields="health", language=language)
+    result = write_paper_forms(session.path)
+    html_path, pdf_path = result.cards
+    page, outside = offline_page(browser, html_path)
+    assert outside == []
+    assert page.locator("img").count() == 0  # the town's name is text, not markup
+    assert ATTACK in page.inner_text("main")
+    assert axe_violations(page) == []
+    page.close()
+    reader = PdfReader(pdf_path)
+    assert len(reader.pages) == 1
+    text = reader.pages[0].extract_text()
+    assert all(card in text for card in result.card_ids)
+
+
+def test_a_card_id_is_accepted_by_the_importer(tmp_path: Path) -> None:
+    session = new_session(tmp_path, fields="governance", language="de")
+    written = write_paper_forms(session.path, formats=("html",), cards=1)
+    book = openpyxl.load_workbook(written.spreadsheet)
+    book["challenges"].append([written.card_ids[0], "business", "GOV-C2", "no"])
+    book.save(written.spreadsheet)
+    run = CliRunner().invoke(cli, ["import", str(session.path), str(written.spreadsheet)])
+    assert run.exit_code == 0, run.output
+    [answer] = SessionStore.open(session).challenge_answers()
+    assert answer.respondent_id == written.card_ids[0]

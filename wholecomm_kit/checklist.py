@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import html
 import re
-import secrets
 import traceback
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -29,7 +28,7 @@ import ipywidgets as widgets
 from .callbacks import guarded
 from .catalog import LANGUAGES, Catalog, Challenge, Field, Practice, Standard, load_catalog
 from .exceptions import InputError, KitError
-from .records import RESPONDENT_ID, ChallengeAnswer, Response
+from .records import ID_ALPHABET, RESPONDENT_ID, ChallengeAnswer, Response, new_respondent_id
 from .session import Session, load_session
 from .store import SessionStore
 from .texts import t
@@ -49,8 +48,6 @@ __all__ = [
 ]
 
 MODES: tuple[str, ...] = ("self", "facilitator")
-# No 0/O, 1/I/L: an id noted on paper must read back unambiguously.
-ID_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
 NO_GROUP = ""
 NO_PRIORITY = ""
 _WIDE = {"description_width": "initial"}
@@ -66,15 +63,6 @@ class Respondent:
 
     id: str
     stakeholder_group: str
-
-
-def new_respondent_id(taken: Iterable[str] = (), *, prefix: str = "R", length: int = 4) -> str:
-    """A fresh random id such as ``R-7K3Q`` that is not in ``taken`` (compared case-insensitively)."""
-    used = {x.casefold() for x in taken}
-    while True:
-        candidate = f"{prefix}-" + "".join(secrets.choice(ID_ALPHABET) for _ in range(length))
-        if candidate.casefold() not in used:
-            return candidate
 
 
 def next_group_id(taken: Iterable[str] = ()) -> str:

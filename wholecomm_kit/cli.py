@@ -242,9 +242,16 @@ def prepare_command(session_dir: Path, mode: str) -> None:
 @click.option("--lang", type=click.Choice(LANGUAGES), help="Language of the forms (default: the session's).")
 @click.option("--format", "formats", default="html,pdf", show_default=True, help="html, pdf or both, comma-separated.")
 @click.option("--browser", help=f"Chromium, Chrome or Edge to print the PDFs with (or set {BROWSER_ENV}).")
+@click.option(
+    "--cards",
+    default=24,
+    show_default=True,
+    type=click.IntRange(0, 1000),
+    help="How many id cards to print (24 fill one page; 0 for none). Their ids never repeat earlier cards'.",
+)
 @_friendly_errors
-def paper_forms_command(session_dir: Path, lang: str | None, formats: str, browser: str | None) -> None:
-    """Write printable paper forms (one per field) and answers.xlsx into SESSION/paper/ and print the paths.
+def paper_forms_command(session_dir: Path, lang: str | None, formats: str, browser: str | None, cards: int) -> None:
+    """Write printable paper forms (one per field), id cards and answers.xlsx into SESSION/paper/; print the paths.
 
     Type the filled-in forms into answers.xlsx (one row per answer) and add them with 'import'.
     """
@@ -255,10 +262,11 @@ def paper_forms_command(session_dir: Path, lang: str | None, formats: str, brows
         language=lang,
         formats=tuple(f.strip() for f in formats.split(",") if f.strip()),
         browser=browser,
+        cards=cards,
     )
     for warning in result.warnings:
         click.echo(f"Warning: {warning}", err=True)
-    for path in (*result.forms, *result.pdfs, result.spreadsheet):
+    for path in (*result.forms, *result.pdfs, *result.cards, result.spreadsheet):
         click.echo(str(path))
 
 

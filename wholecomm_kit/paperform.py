@@ -12,13 +12,13 @@ from __future__ import annotations
 import html as html_lib
 import os
 import tempfile
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from html import escape
 from pathlib import Path
 
 from .catalog import LANGUAGES, Catalog, Field, Group, load_catalog
 from .exceptions import KitError
-from .records import CHALLENGES, RESPONSES
+from .records import CHALLENGES, RESPONSES, new_respondent_id
 from .report import NoBrowserError, find_browser, print_pdf
 from .session import Session, load_session
 from .texts import t
@@ -30,6 +30,14 @@ IMPORT_COLUMNS: tuple[str, ...] = tuple(c for c in RESPONSES.columns if c not in
 """The columns a facilitator types; the kit fills in the session and the time when importing."""
 CHALLENGE_COLUMNS: tuple[str, ...] = tuple(c for c in CHALLENGES.columns if c not in ("session_id", "recorded_at"))
 """The same for the answers to the key challenges, on the sheet ``challenges``."""
+ID_CARDS = "id-cards"
+"""File name (without suffix) of the printable id cards."""
+ISSUED_IDS = "issued-ids.txt"
+"""Every id ever printed on a card for this session, one per line, so no later card repeats one."""
+DEFAULT_CARDS = 24
+"""One A4 page of cards."""
+CARD_PREFIX = "P"
+"""Card ids read ``P-7K3Q``; the app hands out ``R-…``, so a card never carries an id the app gives someone else."""
 TEMPLATE_ROWS = 1000
 """Rows 2 … this one offer the dropdowns: enough for a workshop (20 people × 50 standards would need more sheets)."""
 
@@ -109,6 +117,9 @@ class PaperForms:
     pdfs: list[Path]
     spreadsheet: Path
     warnings: list[str]
+    cards: list[Path] = field(default_factory=list)
+    """The id cards (HTML and/or PDF); none when no cards were asked for."""
+    card_ids: list[str] = field(default_factory=list)
 
 
 def _tick(label: str) -> str:
@@ -394,17 +405,101 @@ def answers_template(session: Session, catalog: Catalog, target: Path) -> Path:
     return target
 
 
+_CARD_CSS = """
+* { box-sizing: border-box; }
+html { font-size: 10pt; }
+body { font-family: "Liberation Sans", Arial, Helvetica, "DejaVu Sans", sans-serif; color: #000; background: #fff;
+  margin: 0; }
+main { max-width: 190mm; margin: 0 auto; padding: 8mm; }
+h1 { font-size: 12pt; margin: 0 0 3mm; }
+ul.cards { list-style: none; margin: 0; padding: 0; display: grid; grid-template-columns: repeat(3, 1fr); }
+ul.cards li { border: 1pt dashed #000; height: 31mm; padding: 2.5mm 3mm; break-inside: avoid; page-break-inside: avoid;
+  display: flex; flex-direction: column; justify-content: space-between; }
+.town { font-size: 8.5pt; }
+.id { font-family: "DejaVu Sans Mono", "Liberation Mono", Consolas, monospace; font-size: 20pt; font-weight: bold;
+  letter-spacing: .08em; }
+.help { font-size: 8.5pt; line-height: 1.2; }
+@page { size: A4; margin: 12mm 10mm 14mm; }
+@media print { main { max-width: none; padding: 0; } }
+"""
+
+
+def card_ids(session: Session, count: int) -> list[str]:
+    """``count`` new card ids: none already used in the session or printed on an earlier card."""
+    from .store import SessionStore
+
+    store = SessionStore.open(session)
+    taken = {r.respondent_id for r in store.responses()} | {a.respondent_id for a in store.challenge_answers()}
+    taken |= set(_issued(session))
+    ids: list[str] = []
+    for _ in range(count):
+        ids.append(new_respondent_id(taken, prefix=CARD_PREFIX))
+        taken.add(ids[-1])
+    return ids
+
+
+def _issued(session: Session) -> list[str]:
+    path = session.path / PAPER_DIR / ISSUED_IDS
+    try:
+        return [line.strip() for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    except FileNotFoundError:
+        return []
+    except (OSError, UnicodeDecodeError) as exc:
+        raise PaperFormError(f"{path} cannot be read ({exc}); it lists the ids printed on earlier cards.") from exc
+
+
+def _record_issued(session: Session, ids: list[str]) -> None:
+    """Add the ids to the session's list of printed ids before any card shows them (appending, so none is lost)."""
+    path = session.path / PAPER_DIR / ISSUED_IDS
+    try:
+        with path.open("a", encoding="utf-8") as out:
+            out.write("".join(f"{i}\n" for i in ids))
+            out.flush()
+            os.fsync(out.fileno())
+    except OSError as exc:
+        raise PaperFormError(f"Cannot write {path}: {exc.strerror}.") from exc
+
+
+def id_cards_html(session: Session, language: str, ids: list[str]) -> str:
+    """A page of cut-out cards, each with a pseudonymous id for one paper participant."""
+    _check_language(language)
+    town = escape(t("paper.card_town", language, municipality=session.municipality))
+    cards = "".join(
+        f'<li><span class="town">{town}</span><span class="id">{escape(i)}</span>'
+        f'<span class="help">{escape(t("paper.card_help", language))}</span></li>'
+        for i in ids
+    )
+    title = escape(t("paper.cards_title", language, municipality=session.municipality))
+    return f"""<!DOCTYPE html>
+<html lang="{language}">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>{title}</title>
+<style>{_CARD_CSS}</style>
+</head>
+<body>
+<main>
+<h1>{title}</h1>
+<ul class="cards">{cards}</ul>
+</main>
+</body>
+</html>
+"""
+
+
 def write_paper_forms(
     session_dir: Path,
     *,
     language: str | None = None,
     formats: tuple[str, ...] = FORMATS,
     browser: str | Path | None = None,
+    cards: int = DEFAULT_CARDS,
 ) -> PaperForms:
-    """Write SESSION/paper/: one form per field (HTML and/or PDF) and answers.xlsx.
+    """Write SESSION/paper/: one form per field (HTML and/or PDF), ``cards`` id cards and answers.xlsx.
 
     The HTML is written even when no browser can print the PDF. An existing answers.xlsx is kept, because
-    it may already hold typed answers.
+    it may already hold typed answers. Card ids are new each time and never repeat an earlier card's.
     """
     catalog = load_catalog()
     session = load_session(session_dir, catalog)
@@ -413,6 +508,8 @@ def write_paper_forms(
     unknown = [f for f in formats if f not in FORMATS]
     if unknown or not formats:
         raise PaperFormError(f"Unknown format(s) {', '.join(unknown) or '(none)'}. Choose from: {', '.join(FORMATS)}.")
+    if not 0 <= cards <= 1000:
+        raise PaperFormError(f"The number of id cards must be between 0 and 1000, not {cards}.")
     out = session.path / PAPER_DIR
     try:
         out.mkdir(exist_ok=True)
@@ -428,21 +525,31 @@ def write_paper_forms(
             # find_browser's advice names the handout; here the HTML to print is the form.
             result.warnings.append(str(exc).replace("handout.html", "a form's HTML file"))
 
-    for field_id in session.fields:
-        html_path = out / f"{field_id}.html"
-        pdf_path = out / f"{field_id}.pdf"
+    def write(name: str, page: str, footer: str) -> list[Path]:
+        """The page as HTML and, with a browser, as PDF; the HTML is kept unless only the PDF was asked for."""
+        html_path = out / f"{name}.html"
+        pdf_path = out / f"{name}.pdf"
         pdf_path.unlink(missing_ok=True)  # never leave a PDF that no longer matches its HTML
-        html_path.write_text(form_html(session, field_id, language, catalog), encoding="utf-8")
-        if chromium is not None:
-            title = catalog.field(field_id).title.get(language)
-            footer = html_lib.escape(
-                t("paper.footer", language, field=title, municipality=session.municipality, date=session.date)
-            )
-            result.pdfs.append(print_pdf(html_path, pdf_path, browser=chromium, footer=footer))
-        if "html" in formats or chromium is None:
-            result.forms.append(html_path)
-        else:
-            html_path.unlink()  # only the PDF was asked for; the HTML was its source
+        html_path.write_text(page, encoding="utf-8")
+        if chromium is None:
+            return [html_path]
+        print_pdf(html_path, pdf_path, browser=chromium, footer=html_lib.escape(footer))
+        if "html" in formats:
+            return [html_path, pdf_path]
+        html_path.unlink()  # only the PDF was asked for; the HTML was its source
+        return [pdf_path]
+
+    for field_id in session.fields:
+        title = catalog.field(field_id).title.get(language)
+        footer = t("paper.footer", language, field=title, municipality=session.municipality, date=session.date)
+        for path in write(field_id, form_html(session, field_id, language, catalog), footer):
+            (result.pdfs if path.suffix == ".pdf" else result.forms).append(path)
+
+    if cards:
+        result.card_ids = card_ids(session, cards)
+        _record_issued(session, result.card_ids)
+        footer = t("paper.cards_footer", language, municipality=session.municipality, date=session.date)
+        result.cards = write(ID_CARDS, id_cards_html(session, language, result.card_ids), footer)
 
     if result.spreadsheet.exists():
         result.warnings.append(

@@ -10,15 +10,27 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Callable, Mapping
+import secrets
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import astuple, dataclass, fields
 from typing import ClassVar
 
 from .catalog import LANGUAGES, Catalog
 
 RESPONDENT_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}")
+ID_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
+"""No 0/O, 1/I/L: an id noted on paper must read back unambiguously."""
 ACTION_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}")
 MAX_TEXT = 5000
+
+
+def new_respondent_id(taken: Iterable[str] = (), *, prefix: str = "R", length: int = 4) -> str:
+    """A fresh random id such as ``R-7K3Q`` that is not in ``taken`` (compared case-insensitively)."""
+    used = {x.casefold() for x in taken}
+    while True:
+        candidate = f"{prefix}-" + "".join(secrets.choice(ID_ALPHABET) for _ in range(length))
+        if candidate.casefold() not in used:
+            return candidate
 
 
 class RowProblem(Exception):
