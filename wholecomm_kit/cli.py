@@ -51,13 +51,14 @@ def cli() -> None:
     Running a workshop:
       1. wholecomm-kit new-session --municipality … --fields …   create the workshop folder
       2. wholecomm-kit prepare SESSION      checklist notebooks, live results, action plan
+         wholecomm-kit paper-forms SESSION  paper forms, id cards and answers.xlsx for people without a device
       3. wholecomm-kit serve SESSION --network
                                             participants rate on their own devices
                                             (join URL and QR code; Ctrl-C stops, nothing is lost)
          SESSION/facilitator/live_results.ipynb   live results for the projector
          SESSION/facilitator/action_plan.ipynb    record the agreed actions
-         wholecomm-kit paper-forms SESSION  printable paper forms and answers.xlsx to type them into
-         wholecomm-kit import SESSION F.xlsx  paper forms typed into a spreadsheet (.xlsx or .csv)
+         wholecomm-kit import SESSION SESSION/paper/answers.xlsx
+                                            paper forms typed into the spreadsheet (or a .csv)
       4. wholecomm-kit report SESSION       the handout (HTML and PDF) afterwards
       wholecomm-kit validate SESSION        check the data at any time
 
