@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -9,6 +10,10 @@ import pytest
 from wholecomm_kit.catalog import Catalog, load_catalog
 from wholecomm_kit.session import Session, create_session
 from wholecomm_kit.store import SessionStore
+
+# The tests read the kit's messages in English, whatever this computer's language; tests of the German
+# messages set it themselves. Set here, before anything runs, so that every process the tests start inherits it.
+os.environ["WHOLECOMM_LANG"] = "en"
 
 
 @pytest.fixture(scope="session")

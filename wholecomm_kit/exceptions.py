@@ -41,16 +41,18 @@ class Problem:
     """In a spreadsheet workbook: the cell, such as ``E4``."""
 
     def __str__(self) -> str:
+        from .texts import say  # texts reports its own problems with the exceptions here
+
         where = str(self.file)
         if self.sheet is not None:
-            where += f", sheet {self.sheet!r}"
+            where = say("problem.sheet", where=where, sheet=repr(self.sheet))
         if self.line is not None:
-            where += f", {'row' if self.sheet is not None else 'line'} {self.line}"
+            where = say("problem.row" if self.sheet is not None else "problem.line", where=where, line=self.line)
         if self.column:
-            where += f", column {self.column!r}"
+            where = say("problem.column", where=where, column=repr(self.column))
         if self.cell:
-            where += f" (cell {self.cell})"
-        return f"{where}: {self.reason}"
+            where = say("problem.cell", where=where, cell=self.cell)
+        return say("problem.reason", where=where, reason=self.reason)
 
 
 class InputError(KitError):

@@ -2,13 +2,19 @@
 
 Each file in ``data/texts`` holds the texts of one part of the kit
 (``checklist.yaml``, ``handout.yaml`` …); a text's key is the file name and the
-entry name, e.g. ``checklist.saved``. Placeholders use ``{name}`` and must be
-the same in both languages.
+entry name, e.g. ``checklist.saved``; files in subfolders add the folder, e.g.
+``messages.session.missing`` from ``messages/session.yaml``. Placeholders use
+``{name}`` and must be the same in both languages.
+
+Workshop texts (checklists, charts, handout) follow the session's language. Messages
+for the person running the kit (the command line, errors) follow the *interface
+language*: ``WHOLECOMM_LANG`` if set, else the computer's language setting.
 """
 
 from __future__ import annotations
 
 import functools
+import os
 import string
 from pathlib import Path
 
@@ -31,7 +37,8 @@ def placeholders(text: str) -> set[str]:
 def all_texts() -> dict[str, Text]:
     """Every interface text, checked for both languages and matching placeholders."""
     texts: dict[str, Text] = {}
-    for path in sorted(texts_dir().glob("*.yaml")):
+    root = texts_dir()
+    for path in sorted(root.rglob("*.yaml")):
         data = yaml.load(path.read_text(encoding="utf-8"), Loader=SafeLoader) or {}
         if not isinstance(data, dict):
             raise CatalogError(f"{path}: expected entries of the form  key: {{de: …, en: …}}")
@@ -42,7 +49,8 @@ def all_texts() -> dict[str, Text]:
                 raise CatalogError(f"{path}: {key}: every language needs a non-empty text")
             if placeholders(value["de"]) != placeholders(value["en"]):
                 raise CatalogError(f"{path}: {key}: the German and English texts use different placeholders")
-            texts[f"{path.stem}.{key}"] = Text(de=value["de"], en=value["en"])
+            prefix = ".".join(path.relative_to(root).with_suffix("").parts)
+            texts[f"{prefix}.{key}"] = Text(de=value["de"], en=value["en"])
     return texts
 
 
@@ -53,3 +61,28 @@ def t(key: str, language: str, **values: object) -> str:
     except KeyError:
         raise KeyError(f"no interface text {key!r} in language {language!r}") from None
     return text.format(**values) if values else text
+
+
+LANGUAGE_ENV = "WHOLECOMM_LANG"
+"""``de`` or ``en``: the language of the kit's messages, whatever the computer's setting."""
+_LOCALE_ENV = ("LANGUAGE", "LC_ALL", "LC_MESSAGES", "LANG")
+
+
+def interface_language() -> str:
+    """The language for messages to the person running the kit: ``WHOLECOMM_LANG``, else the locale, else English.
+
+    Read on every call, so a test (or a long-running server) sees a change at once.
+    """
+    chosen = os.environ.get(LANGUAGE_ENV, "").strip().lower()
+    if chosen in LANGUAGES:
+        return chosen
+    for name in _LOCALE_ENV:
+        value = os.environ.get(name, "").strip()
+        if value:
+            return "de" if value.lower().startswith("de") else "en"
+    return "en"
+
+
+def say(key: str, **values: object) -> str:
+    """The message ``messages.<key>`` in the interface language, with ``{placeholders}`` filled in."""
+    return t(f"messages.{key}", interface_language(), **values)
