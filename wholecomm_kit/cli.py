@@ -13,8 +13,10 @@ from typing import Any, TypeVar
 import click
 
 from .catalog import LANGUAGES, load_catalog
+from .clicktexts import use_interface_language
 from .exceptions import InputError, KitError
 from .report import BROWSER_ENV
+from .texts import say
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -27,48 +29,35 @@ def _friendly_errors(command: F) -> F:
         try:
             return command(*args, **kwargs)
         except InputError as exc:
-            click.echo(f"Error: {len(exc.problems)} problem(s) found:", err=True)
+            click.echo(say("cli.problems", count=len(exc.problems)), err=True)
             for problem in exc.problems:
                 click.echo(f"  {problem}", err=True)
             sys.exit(1)
         except KitError as exc:
-            click.echo(f"Error: {exc}", err=True)
+            click.echo(say("cli.error", message=exc), err=True)
             sys.exit(1)
 
     return wrapper  # type: ignore[return-value]
+
+
+def _help(key: str) -> str:
+    """A command's help text; a line ``\\b`` in the YAML keeps click from rewrapping the paragraph after it."""
+    return say(key).replace("\\b\n", "\b\n")
 
 
 def _sizes() -> list[str]:
     return list(load_catalog().ids("sizes"))
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(context_settings={"help_option_names": ["-h", "--help"]}, help=_help("cli.group_help"))
 @click.version_option(package_name="wholecomm-kit")
 def cli() -> None:
-    """Whole-COMM workshop kit: assess and plan local inclusion policies with the Whole-COMM Toolbox.
-
-    \b
-    Running a workshop:
-      1. wholecomm-kit new-session --municipality … --fields …   create the workshop folder
-      2. wholecomm-kit prepare SESSION      checklist notebooks, live results, action plan
-         wholecomm-kit paper-forms SESSION  paper forms, id cards and answers.xlsx for people without a device
-      3. wholecomm-kit serve SESSION --network
-                                            participants rate on their own devices
-                                            (join URL and QR code; Ctrl-C stops, nothing is lost)
-         SESSION/facilitator/live_results.ipynb   live results for the projector
-         SESSION/facilitator/action_plan.ipynb    record the agreed actions
-         wholecomm-kit import SESSION SESSION/paper/answers.xlsx
-                                            paper forms typed into the spreadsheet (or a .csv)
-      4. wholecomm-kit report SESSION       the handout (HTML and PDF) afterwards
-      wholecomm-kit validate SESSION        check the data at any time
-
-    Try it with the fictional example: wholecomm-kit demo
-    """
+    """Whole-COMM workshop kit: assess and plan local inclusion policies with the Whole-COMM Toolbox."""
 
 
-@cli.command("catalog")
-@click.option("--json", "as_json", is_flag=True, help="Print the whole catalogue as JSON for other tools.")
-@click.option("--lang", type=click.Choice(LANGUAGES), default="de", show_default=True, help="Language of the summary.")
+@cli.command("catalog", help=_help("cli.catalog_help"))
+@click.option("--json", "as_json", is_flag=True, help=say("cli.catalog_json"))
+@click.option("--lang", type=click.Choice(LANGUAGES), default="de", show_default=True, help=say("cli.catalog_lang"))
 @_friendly_errors
 def catalog_command(as_json: bool, lang: str) -> None:
     """Show the toolbox catalogue: fields, standards, challenges and practice examples."""
@@ -76,41 +65,47 @@ def catalog_command(as_json: bool, lang: str) -> None:
     if as_json:
         click.echo(json.dumps(catalog.to_dict(), ensure_ascii=False, indent=2))
         return
-    click.echo(f"Whole-COMM Toolbox catalogue {catalog.version}")
+    click.echo(say("cli.catalog_title", version=catalog.version))
     for field in catalog.fields:
-        click.echo(
-            f"\n{field.number}. {field.title.get(lang)} [{field.id}]: {len(field.standards)} standards, "
-            f"{len(field.challenges)} challenges, {len(field.practices)} practice example(s)"
+        line = say(
+            "cli.catalog_field",
+            number=field.number,
+            title=field.title.get(lang),
+            id=field.id,
+            standards=len(field.standards),
+            challenges=len(field.challenges),
+            practices=len(field.practices),
         )
+        click.echo(f"\n{line}")
         for group in field.groups:
             click.echo(f"\n   {group.id}  {group.title.get(lang)}")
             for standard in group.standards:
                 click.echo(f"      {standard.id:<9} {standard.text.get(lang)}")
-        click.echo("\n   Key challenges:")
+        click.echo(f"\n   {say('cli.catalog_challenges')}")
         for challenge in field.challenges:
             click.echo(f"      {challenge.id:<9} {challenge.text.get(lang)}")
-        click.echo("\n   Practice examples:")
+        click.echo(f"\n   {say('cli.catalog_practices')}")
         for practice in field.practices:
             click.echo(f"      {practice.id:<9} {practice.name.get(lang)} ({practice.place}, {practice.country})")
 
 
-@cli.command("new-session")
-@click.option("--municipality", required=True, help="Name of the municipality (no personal names needed anywhere).")
-@click.option("--country", required=True, help="Two-letter country code, e.g. DE, AT, IT, SE.")
-@click.option("--size", required=True, type=click.Choice(_sizes()), help="Size class of the municipality.")
-@click.option("--date", "date", required=True, help="Date of the workshop, YYYY-MM-DD.")
-@click.option("--fields", required=True, help="Fields of action, comma-separated, or 'all'.")
-@click.option("--lang", type=click.Choice(LANGUAGES), default="de", show_default=True, help="Workshop language.")
+@cli.command("new-session", help=_help("cli.new_session_help"))
+@click.option("--municipality", required=True, help=say("cli.opt_municipality"))
+@click.option("--country", required=True, help=say("cli.opt_country"))
+@click.option("--size", required=True, type=click.Choice(_sizes()), help=say("cli.opt_size"))
+@click.option("--date", "date", required=True, help=say("cli.opt_date"))
+@click.option("--fields", required=True, help=say("cli.opt_fields"))
 @click.option(
-    "--previous", type=click.Path(path_type=Path), help="Folder of an earlier session of the same municipality."
+    "--lang", type=click.Choice(LANGUAGES), default="de", show_default=True, help=say("cli.opt_workshop_lang")
 )
+@click.option("--previous", type=click.Path(path_type=Path), help=say("cli.opt_previous_session"))
 @click.option(
     "--dir",
     "directory",
     type=click.Path(path_type=Path),
     default=Path("workshops"),
     show_default=True,
-    help="Folder that holds the sessions.",
+    help=say("cli.opt_sessions_dir"),
 )
 @_friendly_errors
 def new_session_command(
@@ -139,51 +134,43 @@ def new_session_command(
     click.echo(str(session.path))
 
 
-@cli.command("import")
+@cli.command("import", help=_help("cli.import_help"))
 @click.argument("session_dir", type=click.Path(path_type=Path))
 @click.argument("file", type=click.Path(path_type=Path))
-@click.option("--lenient", is_flag=True, help="Import the good rows and list every rejected one.")
-@click.option("--again", is_flag=True, help="Also add rows that repeat an answer already in the session.")
+@click.option("--lenient", is_flag=True, help=say("cli.opt_lenient"))
+@click.option("--again", is_flag=True, help=say("cli.opt_again"))
 @_friendly_errors
 def import_command(session_dir: Path, file: Path, lenient: bool, again: bool) -> None:
-    """Add answers from a CSV file or an Excel workbook (.xlsx).
-
-    \b
-    Ratings: columns as in responses.csv; key challenges: as in challenges.csv
-    (session_id and recorded_at may be left out in both).
-    CSV: UTF-8, separated by commas, semicolons or tabs.
-    Workbook: the sheet 'answers' (else the first sheet) and the sheet 'challenges',
-    as in SESSION/paper/answers.xlsx from paper-forms.
-    """
+    """Add answers from a CSV file or an Excel workbook (.xlsx)."""
     from .importer import import_file
     from .session import load_session
 
     try:
         results = import_file(load_session(session_dir), file, lenient=lenient, again=again)
     except InputError:
-        click.echo("Nothing was imported.", err=True)
+        click.echo(say("cli.nothing_imported"), err=True)
         raise
     for result in results:
-        source = f"sheet {result.sheet!r} of {file}" if result.sheet is not None else str(file)
-        lines = "row(s)" if result.sheet is not None else "line(s)"
-        what = "key challenge answer(s)" if result.table == "challenges" else "answer(s)"
-        click.echo(f"Imported {result.imported} {what} from {source} into {session_dir}.")
+        sheet = result.sheet is not None
+        source = say("cli.source_sheet", sheet=repr(result.sheet), file=file) if sheet else str(file)
+        challenges = result.table == "challenges"
+        imported = "cli.imported_challenges" if challenges else "cli.imported_answers"
+        click.echo(say(imported, count=result.imported, source=source, session=session_dir))
         if result.blank_lines:
-            click.echo(f"Skipped {result.blank_lines} empty {lines} of {source}.")
-        if result.repeated:
-            numbers = ", ".join(str(line) for line in result.repeated)
             click.echo(
-                f"Not added again: {len(result.repeated)} {what} already in the session ({lines} {numbers} of "
-                f"{source}). Was this file imported before? Use --again to add them anyway.",
-                err=True,
+                say("cli.skipped_rows" if sheet else "cli.skipped_lines", count=result.blank_lines, source=source)
             )
+        if result.repeated:
+            key = f"cli.repeated{'_challenge' if challenges else ''}_{'rows' if sheet else 'lines'}"
+            numbers = ", ".join(str(line) for line in result.repeated)
+            click.echo(say(key, count=len(result.repeated), numbers=numbers, source=source), err=True)
         if result.rejected:
-            click.echo(f"Rejected {len(result.rejected)} row(s) of {source}:", err=True)
+            click.echo(say("cli.rejected", count=len(result.rejected), source=source), err=True)
             for problem in result.rejected:
                 click.echo(f"  {problem}", err=True)
 
 
-@cli.command("validate")
+@cli.command("validate", help=_help("cli.validate_help"))
 @click.argument("session_dir", type=click.Path(path_type=Path))
 @_friendly_errors
 def validate_command(session_dir: Path) -> None:
@@ -193,11 +180,11 @@ def validate_command(session_dir: Path) -> None:
     problems = validate_session(session_dir)
     if problems:
         raise InputError(problems)
-    click.echo(f"{session_dir}: valid.")
+    click.echo(say("cli.valid", session=session_dir))
 
 
-@cli.command("schema")
-@click.option("--write", is_flag=True, help="Write data/schema/datapackage.json instead of printing it.")
+@cli.command("schema", help=_help("cli.schema_help"))
+@click.option("--write", is_flag=True, help=say("cli.opt_schema_write"))
 @_friendly_errors
 def schema_command(write: bool) -> None:
     """Print the data contract (a Frictionless Data Package) generated from the catalogue."""
@@ -210,22 +197,18 @@ def schema_command(write: bool) -> None:
         click.echo(datapackage_json(), nl=False)
 
 
-@cli.command("prepare")
+@cli.command("prepare", help=_help("cli.prepare_help"))
 @click.argument("session_dir", type=click.Path(path_type=Path))
 @click.option(
     "--mode",
     type=click.Choice(["self", "facilitator"]),
     default="self",
     show_default=True,
-    help="self: one participant per device; facilitator: you record each breakout group's consensus.",
+    help=say("cli.opt_mode"),
 )
 @_friendly_errors
 def prepare_command(session_dir: Path, mode: str) -> None:
-    """Write the checklist notebooks (one per field) and the live-results and action-plan notebooks.
-
-    Checklists go to SESSION/checklists/ (what participants reach through 'serve'); live results and the
-    action plan, set to this session, go to SESSION/facilitator/ for the facilitator's JupyterLab.
-    """
+    """Write the checklist notebooks (one per field) and the live-results and action-plan notebooks."""
     from .notebooks import how_to_open_checklists, prepare_checklists, prepare_facilitator_notebooks
     from .session import load_session
 
@@ -235,27 +218,24 @@ def prepare_command(session_dir: Path, mode: str) -> None:
     for path in (*paths, *extra):
         click.echo(str(path))
     click.echo(how_to_open_checklists(session, paths), err=True)
-    click.echo(f"Live results and action plan (facilitator):  jupyter lab {extra[0].parent}", err=True)
+    click.echo(say("cli.facilitator_notebooks", folder=extra[0].parent), err=True)
 
 
-@cli.command("paper-forms")
+@cli.command("paper-forms", help=_help("cli.paper_forms_help"))
 @click.argument("session_dir", type=click.Path(path_type=Path))
-@click.option("--lang", type=click.Choice(LANGUAGES), help="Language of the forms (default: the session's).")
-@click.option("--format", "formats", default="html,pdf", show_default=True, help="html, pdf or both, comma-separated.")
-@click.option("--browser", help=f"Chromium, Chrome or Edge to print the PDFs with (or set {BROWSER_ENV}).")
+@click.option("--lang", type=click.Choice(LANGUAGES), help=say("cli.opt_forms_lang"))
+@click.option("--format", "formats", default="html,pdf", show_default=True, help=say("cli.opt_format"))
+@click.option("--browser", help=say("cli.opt_browser_pdfs", env=BROWSER_ENV))
 @click.option(
     "--cards",
     default=24,
     show_default=True,
     type=click.IntRange(0, 1000),
-    help="How many id cards to print (24 fill one page; 0 for none). Their ids never repeat earlier cards'.",
+    help=say("cli.opt_cards"),
 )
 @_friendly_errors
 def paper_forms_command(session_dir: Path, lang: str | None, formats: str, browser: str | None, cards: int) -> None:
-    """Write printable paper forms (one per field), id cards and answers.xlsx into SESSION/paper/; print the paths.
-
-    Type the filled-in forms into answers.xlsx (one row per answer) and add them with 'import'.
-    """
+    """Write printable paper forms (one per field), id cards and answers.xlsx into SESSION/paper/."""
     from .paperform import write_paper_forms
 
     result = write_paper_forms(
@@ -266,55 +246,41 @@ def paper_forms_command(session_dir: Path, lang: str | None, formats: str, brows
         cards=cards,
     )
     for warning in result.warnings:
-        click.echo(f"Warning: {warning}", err=True)
+        click.echo(say("cli.warning", message=warning), err=True)
     for path in (*result.forms, *result.pdfs, *result.cards, result.spreadsheet):
         click.echo(str(path))
 
 
-@cli.command("serve")
+@cli.command("serve", help=_help("cli.serve_help"))
 @click.argument("session_dir", type=click.Path(path_type=Path))
-@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on (this machine only).")
-@click.option("--port", default=8866, show_default=True, type=int, help="Port to listen on.")
-@click.option(
-    "--network",
-    is_flag=True,
-    help="Open the app to the workshop network (Wi-Fi) so participants join from their own devices.",
-)
-@click.option("--token", help="Access token participants need (default: a new random one).")
+@click.option("--host", default="127.0.0.1", show_default=True, help=say("cli.opt_host"))
+@click.option("--port", default=8866, show_default=True, type=int, help=say("cli.opt_port"))
+@click.option("--network", is_flag=True, help=say("cli.opt_network"))
+@click.option("--token", help=say("cli.opt_token"))
 @_friendly_errors
 def serve_command(session_dir: Path, host: str, port: int, network: bool, token: str | None) -> None:
-    """Serve the session's checklists to participants (Voilà: no code shown, one kernel per participant).
-
-    Prints the join URL (with the access token) and writes a QR code of it to SESSION/join-qr.png for the
-    projector. Stop with Ctrl-C: every answer is already saved.
-    """
+    """Serve the session's checklists to participants (Voilà: no code shown, one kernel per participant)."""
     from .serve import plan_server, run_server
 
     plan = plan_server(session_dir, host=host, port=port, token=token, network=network)
-    click.echo(f"Join URL: {plan.join_url}")
-    click.echo(f"Access token: {plan.token}")
-    click.echo(f"QR code for the projector: {plan.qr_path}")
+    click.echo(say("cli.join_url", url=plan.join_url))
+    click.echo(say("cli.access_token", token=plan.token))
+    click.echo(say("cli.qr_code", path=plan.qr_path))
     if not network:
-        click.echo("Only this computer can open it. Add --network to let participants join over the workshop Wi-Fi.")
-    click.echo("Stop with Ctrl-C; every answer is saved as it is given.", err=True)
+        click.echo(say("cli.local_only"))
+    click.echo(say("cli.stop_hint"), err=True)
     with contextlib.suppress(KeyboardInterrupt):
         run_server(plan)
-    click.echo("Server stopped. All answers are in " + str(plan.session.path / "responses.csv"), err=True)
+    click.echo(say("cli.stopped", path=plan.session.path / "responses.csv"), err=True)
 
 
-@cli.command("report")
+@cli.command("report", help=_help("cli.report_help"))
 @click.argument("session_dir", type=click.Path(path_type=Path))
-@click.option("--lang", type=click.Choice(LANGUAGES), help="Language of the handout (default: the session's).")
-@click.option("--format", "formats", default="html,pdf", show_default=True, help="html, pdf or both, comma-separated.")
-@click.option(
-    "--previous", type=click.Path(path_type=Path), help="An earlier session of the same town to compare with."
-)
-@click.option("--browser", help=f"Chromium, Chrome or Edge to print the PDF with (or set {BROWSER_ENV}).")
-@click.option(
-    "--notebook",
-    type=click.Path(path_type=Path),
-    help="Your own handout notebook (same papermill parameters) instead of the kit's.",
-)
+@click.option("--lang", type=click.Choice(LANGUAGES), help=say("cli.opt_handout_lang"))
+@click.option("--format", "formats", default="html,pdf", show_default=True, help=say("cli.opt_format"))
+@click.option("--previous", type=click.Path(path_type=Path), help=say("cli.opt_compare"))
+@click.option("--browser", help=say("cli.opt_browser_pdf", env=BROWSER_ENV))
+@click.option("--notebook", type=click.Path(path_type=Path), help=say("cli.opt_notebook"))
 @_friendly_errors
 def report_command(
     session_dir: Path, lang: str | None, formats: str, previous: Path | None, browser: str | None, notebook: Path | None
@@ -332,22 +298,22 @@ def report_command(
         progress=lambda message: click.echo(message, err=True),
     )
     for warning in result.warnings:
-        click.echo(f"Warning: {warning}", err=True)
+        click.echo(say("cli.warning", message=warning), err=True)
     for path in (result.html, result.pdf):
         if path is not None:
             click.echo(str(path))
 
 
-@cli.command("demo")
+@cli.command("demo", help=_help("cli.demo_help"))
 @click.option(
     "--dir",
     "directory",
     type=click.Path(path_type=Path),
     default=Path("workshops"),
     show_default=True,
-    help="Folder for the demo session.",
+    help=say("cli.opt_demo_dir"),
 )
-@click.option("--handout/--no-handout", default=True, show_default=True, help="End by writing the demo's handout.")
+@click.option("--handout/--no-handout", default=True, show_default=True, help=say("cli.opt_handout"))
 @_friendly_errors
 def demo_command(directory: Path, handout: bool) -> None:
     """Create the fictional 'Musterstadt' workshop with answers, write its handout and print the paths."""
@@ -359,14 +325,22 @@ def demo_command(directory: Path, handout: bool) -> None:
     if handout:
         result = make_report(session.path, progress=lambda message: click.echo(message, err=True))
         for warning in result.warnings:
-            click.echo(f"Warning: {warning}", err=True)
+            click.echo(say("cli.warning", message=warning), err=True)
         for path in (result.html, result.pdf):
             if path is not None:
                 click.echo(str(path))
+
+
+# The usage line's placeholders, like the help texts, in the interface language.
+cli.options_metavar = say("cli.options_metavar")
+cli.subcommand_metavar = say("cli.subcommand_metavar")
+for _command in cli.commands.values():
+    _command.options_metavar = cli.options_metavar
 
 
 def main() -> None:
     # jsonschema loads a Lark grammar from rfc3987-syntax (about a second) when nbformat is imported, only to
     # check IRI formats that notebooks never use; without it jsonschema falls back to skipping that check.
     sys.modules.setdefault("rfc3987_syntax", None)  # type: ignore[arg-type]
+    use_interface_language()
     cli(prog_name="wholecomm-kit")
