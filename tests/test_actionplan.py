@@ -152,6 +152,14 @@ def test_english_labels(session: Session) -> None:
         ActionPlanEditor(session.path, "fr")
 
 
+def test_an_unknown_language_is_refused_in_german_when_the_interface_is(
+    session: Session, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("WHOLECOMM_LANG", "de")
+    with pytest.raises(ActionPlanError, match=re.escape("Unbekannte Sprache 'fr'. Möglich sind: de, en.")):
+        ActionPlanEditor(session.path, "fr")
+
+
 # --- add, edit, remove -----------------------------------------------------------------------------
 
 
@@ -377,7 +385,7 @@ def test_a_value_the_store_refuses_is_named_by_its_form_label(editor: ActionPlan
     fill(editor, responsible="x" * 5001)
     editor.add_button.click()
     assert rows(session) == []
-    assert "Verantwortlich: is 5001 characters long" in text(editor.message)
+    assert "Verantwortlich: ist 5001 Zeichen lang" in text(editor.message)  # all of it in the workshop's language
     assert editor.responsible_box.value == "x" * 5001
 
 

@@ -477,6 +477,26 @@ def test_duplicate_option_in_a_vocabulary(toolbox: Path) -> None:
     assert "duplicate" in message
 
 
+def test_errors_in_the_catalogue_are_told_in_german(toolbox: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("WHOLECOMM_LANG", "de")
+    data = _read(toolbox / "education.yaml")
+    del data["groups"][1]["standards"][0]["text"]["en"]
+    _write(toolbox / "education.yaml", data)
+    assert _error(toolbox) == f"{toolbox / 'education.yaml'}: EDU-2-1: „text“ hat keinen Text auf Englisch (en)"
+    (toolbox / "governance.yaml").unlink()
+    assert _error(toolbox) == f"{toolbox / 'governance.yaml'}: die Katalogdatei fehlt"
+
+
+def test_places_in_the_catalogue_are_named_in_german(toolbox: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    data = _read(toolbox / "housing.yaml")
+    del data["challenges"][1]["id"]
+    _write(toolbox / "housing.yaml", data)
+    english = _error(toolbox)
+    assert english == f"{toolbox / 'housing.yaml'}: housing challenge 2: 'id' is missing"
+    monkeypatch.setenv("WHOLECOMM_LANG", "de")
+    assert _error(toolbox) == f"{toolbox / 'housing.yaml'}: housing Herausforderung 2: „id“ fehlt"
+
+
 # --------------------------------------------------------------------------- the catalogue as JSON
 
 

@@ -13,6 +13,7 @@ from typing import Any
 
 import ipywidgets as widgets
 import pytest
+from helpers import new_session
 
 from wholecomm_kit.catalog import Catalog
 from wholecomm_kit.checklist import (
@@ -97,6 +98,23 @@ def test_clear_errors_for_what_cannot_be_shown(
     with pytest.raises(ChecklistError, match=re.escape(message)) as info:
         Checklist(session.path, field_id, language, mode)
     assert isinstance(info.value, KitError)
+
+
+@pytest.mark.parametrize(
+    ("field_id", "language", "mode", "message"),
+    [
+        ("nowhere", "de", "self", "Unbekanntes Handlungsfeld 'nowhere'. Möglich sind: governance"),
+        ("health", "de", "self", "bewertet das Feld 'health' nicht; sie bewertet governance, housing."),
+        ("governance", "fr", "self", "Unbekannte Sprache 'fr'. Möglich sind: de, en."),
+        ("governance", "de", "plenary", "Unbekannter Checklisten-Modus 'plenary'"),
+    ],
+)
+def test_the_errors_are_german_when_the_interface_is(
+    session: Session, field_id: str, language: str, mode: str, message: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("WHOLECOMM_LANG", "de")
+    with pytest.raises(ChecklistError, match=re.escape(message)):
+        Checklist(session.path, field_id, language, mode)
 
 
 def test_the_form_shows_the_field_its_scale_groups_challenges_and_practices(session: Session, catalog: Catalog) -> None:
@@ -309,7 +327,7 @@ def test_a_comment_that_is_too_long_is_refused_with_its_reason_and_stays_in_the_
     item.comment.value = "x" * 5001
     assert len(rows(session)) == 1
     assert item.state == "invalid"
-    assert "at most 5000 are allowed" in item.status.value
+    assert "erlaubt sind höchstens 5000" in item.status.value  # the reason in the workshop's language
     assert item.comment.value == "x" * 5001
     assert not checklist.pending, "an invalid value is not retried for ever"
     assert "1 Eingabe(n) wurden nicht gespeichert" in checklist.save_status.value
@@ -522,3 +540,16 @@ def test_an_unreadable_store_is_reported_when_starting(session: Session) -> None
 def test_session_errors_pass_through(tmp_path: Path) -> None:
     with pytest.raises(KitError, match="no such session folder"):
         Checklist(tmp_path / "missing", "governance")
+
+
+def test_a_refused_value_is_explained_in_the_workshops_language_whatever_the_laptops(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("WHOLECOMM_LANG", "de")  # a German laptop running an English workshop
+    english = new_session(tmp_path, "Engton", fields="governance", language="en")
+    checklist = started(english, respondent="R-EEEE", language="en")
+    item = checklist.standards["GOV-1-1"]
+    item.answer.value = "2"
+    item.comment.value = "x" * 5001
+    assert "at most 5000 are allowed" in item.status.value
+    assert "höchstens" not in item.status.value

@@ -72,7 +72,7 @@ def test_running_the_demo_twice_replaces_the_demo_only(tmp_path: Path) -> None:
     assert len(list(tmp_path.iterdir())) == 1
 
 
-def test_a_real_session_is_never_replaced_by_the_demo(tmp_path: Path) -> None:
+def test_a_real_session_is_never_replaced_by_the_demo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     real = create_session(
         municipality="Musterstadt (fiktives Beispiel)",
         country="DE",
@@ -85,6 +85,9 @@ def test_a_real_session_is_never_replaced_by_the_demo(tmp_path: Path) -> None:
     with pytest.raises(SessionError, match="not a demo session"):
         create_demo(tmp_path)
     assert (real.path / "session.json").exists()
+    monkeypatch.setenv("WHOLECOMM_LANG", "de")
+    with pytest.raises(SessionError, match="gibt es schon, und es ist keine Demo-Sitzung"):
+        create_demo(tmp_path)
 
 
 def test_the_demo_command_without_handout_prints_the_session_path(tmp_path: Path) -> None:

@@ -453,3 +453,62 @@ def test_key_challenge_answers_imported_twice_are_not_added_again(session: Sessi
     again = import_file(session, file)
     assert [(r.table, r.imported, r.repeated) for r in again] == [("responses", 0, [2]), ("challenges", 0, [2])]
     assert len(SessionStore.open(session).challenge_answers()) == 1
+
+
+# --- in German ---------------------------------------------------------------------------------
+
+
+def test_import_problems_are_explained_in_german(
+    session: Session, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("WHOLECOMM_LANG", "de")
+    file = write_csv(tmp_path / "bad.csv", [row(), row(rating="4"), row(priority="hoch")])
+    with pytest.raises(InputError) as caught:
+        import_responses(session, file)
+    assert str(caught.value).split("\n") == [
+        f"{file}, Zeile 3, Spalte 'rating': 4 liegt außerhalb der Skala; tragen Sie 0, 1, 2 oder 3 ein",
+        f"{file}, Zeile 4, Spalte 'priority': 'hoch' ist nicht erlaubt; erlaubt sind low, medium, high oder leer",
+    ]
+    columns = [c for c in COLUMNS if c != "priority"]
+    file = write_csv(tmp_path / "cols.csv", [{k: v for k, v in row().items() if k in columns}], columns)
+    with pytest.raises(InputError) as caught:
+        import_responses(session, file)
+    assert str(caught.value) == f"{file}, Zeile 1, Spalte 'priority': Diese Spalte fehlt"
+    assert SessionStore.open(session).responses() == []
+
+
+def test_a_bad_workbook_cell_is_explained_in_german(
+    session: Session, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("WHOLECOMM_LANG", "de")
+    file = write_xlsx(tmp_path / "paper.xlsx", [row(), row(rating="", response="rated")])
+    with pytest.raises(InputError) as caught:
+        import_responses(session, file)
+    rating = f"{chr(ord('A') + COLUMNS.index('rating'))}3"
+    assert str(caught.value) == (
+        f"{file}, Blatt 'answers', Zeile 3, Spalte 'rating' (Zelle {rating}): "
+        "ist leer, aber die Antwort ist 'rated'; tragen Sie 0, 1, 2 oder 3 ein"
+    )
+
+
+def test_files_the_kit_cannot_read_are_explained_in_german(
+    session: Session, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("WHOLECOMM_LANG", "de")
+    old = tmp_path / "alt.xls"
+    old.write_bytes(b"anything")
+    with pytest.raises(InputError) as caught:
+        import_responses(session, old)
+    assert str(caught.value) == (
+        f"{old}: Die Datei ist eine alte Excel-Arbeitsmappe (.xls); solche Dateien kann das Kit nicht lesen. "
+        "Speichern Sie sie als „Excel-Arbeitsmappe (.xlsx)“ oder als „CSV UTF-8“ und importieren Sie diese Datei."
+    )
+    latin1 = tmp_path / "latin1.csv"
+    latin1.write_bytes(
+        ",".join(COLUMNS).encode() + b"\r\n" + ",".join(row(comment="Gr\xfc\xdfe").values()).encode("latin-1")
+    )
+    with pytest.raises(InputError) as caught:
+        import_responses(session, latin1)
+    assert str(caught.value).startswith(
+        f"{latin1}, Zeile 2, Spalte 'comment': Die Datei ist kein UTF-8-Text (das Byte 0xFC ist nicht lesbar)."
+    )

@@ -344,6 +344,14 @@ def test_the_language_can_be_chosen_and_must_be_known(small: Session) -> None:
         live.set_language("fr")
 
 
+def test_the_errors_are_german_when_the_interface_is(small: Session, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("WHOLECOMM_LANG", "de")
+    with pytest.raises(LiveError, match=re.escape("Unbekannte Sprache 'fr'. Möglich sind: de, en.")):
+        LiveResults(small.path, "fr")
+    with pytest.raises(LiveError, match="Die Sitzung bewertet das Feld 'education' nicht"):
+        LiveResults(small.path).select_field("education")
+
+
 def test_large_type_scoped_to_the_view_and_named_controls(small: Session) -> None:
     live = LiveResults(small.path)
     root = live.widget

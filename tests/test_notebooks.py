@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
@@ -91,6 +92,19 @@ def test_the_message_says_how_to_open_the_checklists(session: Session) -> None:
     assert f"wholecomm-kit serve {session.path}" in message
     assert str(paths[1]) in message
     assert how_to_open_checklists(session) == message
+
+
+def test_the_messages_are_german_when_the_interface_is(session: Session, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("WHOLECOMM_LANG", "de")
+    paths = prepare_checklists(session)
+    message = how_to_open_checklists(session, paths)
+    assert message.startswith("Checklisten-Notebooks (2):\n")
+    assert f"Moderation: eines in JupyterLab öffnen, z. B.  jupyter lab {paths[0]}" in message
+    assert f"Teilnehmende (im Browser, ohne Code): wholecomm-kit serve {session.path}" in message
+    with pytest.raises(SessionError, match=re.escape("Unbekannter Checklisten-Modus 'plenary'. Möglich sind: self")):
+        prepare_checklists(session, mode="plenary")
+    with pytest.raises(SessionError, match="Unbekannte Sprache 'fr'"):
+        prepare_checklists(session, language="fr")
 
 
 @pytest.mark.slow

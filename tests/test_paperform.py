@@ -177,6 +177,36 @@ def test_a_field_outside_the_session_or_an_unknown_language_is_refused(tmp_path:
         form_html(session, "health", "fr", catalog)
 
 
+def test_the_errors_are_german_when_the_interface_is(
+    tmp_path: Path, catalog: Catalog, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("WHOLECOMM_LANG", "de")
+    session = new_session(tmp_path, fields="health")
+    with pytest.raises(PaperFormError, match=r"Das Feld 'housing' wird in der Sitzung .* nicht bewertet"):
+        form_html(session, "housing", "de", catalog)
+    with pytest.raises(PaperFormError, match="Unbekannte Sprache 'fr'"):
+        form_html(session, "health", "fr", catalog)
+    with pytest.raises(PaperFormError, match="zwischen 0 und 1000 liegen, nicht 1001"):
+        write_paper_forms(session.path, formats=("html",), cards=1001)
+
+
+def test_without_a_browser_the_german_warning_names_the_forms(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    session = new_session(tmp_path, fields="health")
+    monkeypatch.setenv("PATH", str(tmp_path / "empty"))
+    monkeypatch.delenv("WHOLECOMM_BROWSER", raising=False)
+    monkeypatch.setenv("WHOLECOMM_LANG", "de")
+    result = write_paper_forms(session.path, cards=0)
+    [warning] = result.warnings
+    assert warning.startswith("Es wurde kein Browser der Chromium-Familie gefunden")
+    assert "Sie können die HTML-Datei eines Papierbogens auch in einem beliebigen Browser öffnen" in warning
+    assert "handout.html" not in warning
+    again = write_paper_forms(session.path, formats=("html",), cards=0)
+    assert again.warnings == [
+        f"{again.spreadsheet} gibt es schon und bleibt unverändert, weil darin schon eingetippte Antworten stehen "
+        "können. Benennen Sie die Datei um oder löschen Sie sie, um eine neue, leere Vorlage zu erhalten."
+    ]
+
+
 @pytest.mark.slow
 @pytest.mark.browser
 def test_in_a_browser_the_municipality_is_text_and_nothing_runs(tmp_path: Path, browser: Browser) -> None:

@@ -199,6 +199,25 @@ def test_no_browser_still_writes_the_html_and_says_how_to_get_a_pdf(
     assert not (session.path / "report" / "handout.pdf").exists()
 
 
+def test_without_a_browser_the_advice_is_german_when_the_interface_is(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("PATH", str(tmp_path / "empty"))
+    monkeypatch.delenv("WHOLECOMM_BROWSER", raising=False)
+    monkeypatch.setenv("WHOLECOMM_LANG", "de")
+    with pytest.raises(NoBrowserError) as info:
+        find_browser()
+    message = str(info.value)
+    assert message.startswith("Es wurde kein Browser der Chromium-Familie gefunden, um das PDF zu drucken.")
+    assert "'sudo apt-get install chromium'" in message
+    assert "WHOLECOMM_BROWSER" in message
+    assert "Sie können handout.html auch in einem beliebigen Browser öffnen und selbst als PDF drucken." in message
+    with pytest.raises(NoBrowserError, match=re.escape("Sie können bogen.html auch")):
+        find_browser(html="bogen.html")
+    with pytest.raises(NoBrowserError, match="Den Browser /opt/nichts/chrome gibt es nicht"):
+        find_browser("/opt/nichts/chrome")
+
+
 def test_a_missing_or_broken_session_is_a_clear_error(tmp_path: Path) -> None:
     with pytest.raises(KitError, match="no such session folder"):
         make_report(tmp_path / "nope")
@@ -216,6 +235,21 @@ def test_a_previous_session_of_another_town_is_refused(tmp_path: Path) -> None:
     with pytest.raises(KitError, match="same municipality"):
         make_report(other.path, previous=one.path, formats=("html",))
     assert not (other.path / "report" / "handout.ipynb").exists()
+
+
+def test_report_errors_are_german_when_the_interface_is(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("WHOLECOMM_LANG", "de")
+    one = new_session(tmp_path, "Adorf", date="2024-01-09", language="de")
+    other = new_session(tmp_path, "Bdorf", date="2025-01-09", language="de")
+    with pytest.raises(KitError, match="Vergleichen lassen sich nur Sitzungen derselben Kommune"):
+        make_report(other.path, previous=one.path, formats=("html",))
+    with pytest.raises(KitError, match=re.escape("Unbekanntes Format: docx. Möglich sind: html, pdf.")):
+        make_report(other.path, formats=("docx",))
+    with pytest.raises(KitError, match=re.escape("Unbekanntes Format: (keines).")):
+        make_report(other.path, formats=())
+    result = CliRunner().invoke(cli, ["report", str(other.path), "--format", "docx"])
+    assert result.exit_code == 1
+    assert "Unbekanntes Format: docx" in result.stderr
 
 
 def test_an_own_notebook_runs_without_the_chart_helper(tmp_path: Path) -> None:

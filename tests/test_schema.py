@@ -102,6 +102,16 @@ def test_validate_reports_a_missing_file_and_a_damaged_file(session: Session) ->
     assert any(name == "responses.csv.damaged" for name, _ in reasons)
 
 
+def test_validate_gives_its_reasons_in_german(session: Session, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("WHOLECOMM_LANG", "de")
+    (session.path / "actions.csv").unlink()
+    (session.path / "responses.csv.damaged").write_text("R-1,half a row\n", encoding="utf-8")
+    problems = {p.file.name: p for p in validate_session(session.path)}
+    assert problems["actions.csv"].reason == "die Datei fehlt"
+    assert str(problems["actions.csv"]) == f"{session.path / 'actions.csv'}: die Datei fehlt"
+    assert problems["responses.csv.damaged"].reason.startswith("enthält Zeilen, die bei einem Absturz")
+
+
 def test_validate_on_a_folder_that_is_not_a_session(tmp_path: Path) -> None:
     with pytest.raises(SessionError, match="not a session folder"):
         validate_session(tmp_path)

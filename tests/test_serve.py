@@ -347,6 +347,23 @@ def test_a_busy_port_is_refused_before_the_qr_code_is_written(tmp_path: Path) ->
     assert not (session.path / "join-qr.png").exists()
 
 
+def test_serve_errors_are_german_when_the_interface_is(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from wholecomm_kit.serve import ServeError
+
+    monkeypatch.setenv("WHOLECOMM_LANG", "de")
+    session = new_session(tmp_path, "Deutschdorf")
+    with pytest.raises(ServeError, match=re.escape("Der Port 99999 liegt nicht zwischen 1 und 65535.")):
+        plan_server(session.path, port=99999)
+    with pytest.raises(ServeError, match="Der Zugangscode muss mindestens 6 Buchstaben oder Ziffern haben"):
+        plan_server(session.path, token="ab c")
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = int(taken.getsockname()[1])
+        with pytest.raises(ServeError, match=f"Port {port} ist schon belegt .* z. B. --port {port + 1}."):
+            plan_server(session.path, port=port)
+
+
 def test_the_network_join_url_names_an_address_other_devices_can_reach(tmp_path: Path) -> None:
     from wholecomm_kit.serve import lan_address
 

@@ -562,3 +562,35 @@ def test_cli_new_session_missing_option(workshops: Path) -> None:
     assert result.exit_code == 2
     assert "Error: Missing option '--fields'" in result.stderr
     assert not workshops.exists()
+
+
+# --------------------------------------------------------------------------- in German
+
+
+def test_a_missing_session_folder_is_explained_in_german(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("WHOLECOMM_LANG", "de")
+    assert _load_error(tmp_path / "nirgends") == f"{tmp_path / 'nirgends'}: Diesen Sitzungsordner gibt es nicht."
+    (tmp_path / "leer").mkdir()
+    assert _load_error(tmp_path / "leer") == (
+        f"{tmp_path / 'leer'}: Das ist kein Sitzungsordner (es gibt darin keine session.json). "
+        "Legen Sie einen mit 'wholecomm-kit new-session' an."
+    )
+
+
+def test_bad_arguments_are_explained_in_german(workshops: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("WHOLECOMM_LANG", "de")
+    with pytest.raises(SessionError) as info:
+        _new(workshops, date="12.06.2025")
+    assert str(info.value) == (
+        "Das Datum '12.06.2025' hat nicht die Form Jahr-Monat-Tag (JJJJ-MM-TT), z. B. 2025-03-14."
+    )
+    with pytest.raises(SessionError, match=r"^Unbekannte\(s\) Handlungsfeld\(er\): wohnen\. Nehmen Sie"):
+        _new(workshops, fields="wohnen")
+    assert not workshops.exists()
+
+
+def test_a_broken_session_file_is_explained_in_german(saved: Session, monkeypatch: pytest.MonkeyPatch) -> None:
+    file = saved.path / "session.json"
+    file.write_text('{\n  "format_version": 1,\n  oops\n}\n', encoding="utf-8")
+    monkeypatch.setenv("WHOLECOMM_LANG", "de")
+    assert _load_error(saved.path).startswith(f"{file}, Zeile 3, Spalte 3: fehlerhaftes JSON: ")

@@ -135,3 +135,19 @@ def test_the_challenges_sheet_is_read_after_the_answers_sheet(tmp_path: Path) ->
 def test_a_workbook_whose_only_sheet_is_challenges_is_read_once(tmp_path: Path) -> None:
     path = workbook(tmp_path / "c.xlsx", {1: ["challenge_id"]}, title="challenges")
     assert [sheet.name for sheet in read_xlsx(path)] == ["challenges"]
+
+
+def test_a_workbook_problem_is_explained_in_german(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("WHOLECOMM_LANG", "de")
+    path = workbook(tmp_path / "a.xlsx", {1: ["a", "b"], 2: ["x", "=1+1"]})
+    with pytest.raises(InputError) as caught:
+        read_xlsx(path)
+    assert str(caught.value) == (
+        f"{path}, Blatt 'answers', Zeile 2 (Zelle B2): In dieser Zelle steht eine Formel ohne gespeichertes "
+        "Ergebnis. Öffnen Sie die Datei in Ihrem Tabellenprogramm und speichern Sie sie erneut als "
+        "„Excel-Arbeitsmappe (.xlsx)“ oder als „CSV UTF-8“."
+    )
+    broken = tmp_path / "broken.xlsx"
+    broken.write_bytes(b"plain text")
+    with pytest.raises(InputError, match=r"Die Datei lässt sich nicht als Excel-Arbeitsmappe lesen"):
+        read_xlsx(broken)

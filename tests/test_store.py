@@ -16,7 +16,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from wholecomm_kit.exceptions import InputError, StoreError
-from wholecomm_kit.records import RESPONSES, Response, utc_now
+from wholecomm_kit.records import RESPONSES, Response, RowProblem, parse_timestamp, utc_now
 from wholecomm_kit.session import Session
 from wholecomm_kit.store import SessionStore, latest
 
@@ -275,3 +275,46 @@ def test_a_file_saved_with_lf_line_ends_keeps_working(store: SessionStore) -> No
     )
     assert store.responses() == [first, second]
     assert not Path(f"{path}.damaged").exists()
+
+
+# --- in German ---------------------------------------------------------------------------------
+
+
+def test_a_hand_edited_bad_row_is_reported_in_german(store: SessionStore, monkeypatch: pytest.MonkeyPatch) -> None:
+    store.record_response(
+        respondent_id="R-AAAA", stakeholder_group="politics", standard_id="GOV-1-1", response="dont_know"
+    )
+    path = store.path(RESPONSES)
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text.replace(",dont_know,", ",maybe,"), encoding="utf-8", newline="")
+    monkeypatch.setenv("WHOLECOMM_LANG", "de")
+    with pytest.raises(InputError) as caught:
+        store.responses()
+    assert str(caught.value) == (
+        f"{path}, Zeile 2, Spalte 'response': 'maybe' ist nicht erlaubt; erlaubt sind rated, dont_know, not_applicable"
+    )
+
+
+def test_a_row_problem_gives_its_reason_in_german(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("WHOLECOMM_LANG", "de")
+    with pytest.raises(RowProblem) as caught:
+        parse_timestamp("gestern 10 Uhr")
+    assert caught.value.column == "recorded_at"
+    assert caught.value.reason == (
+        "'gestern 10 Uhr' ist keine Zeitangabe nach ISO 8601 mit Zeitzone, z. B. 2025-03-14T09:30:00Z"
+    )
+    with pytest.raises(RowProblem) as caught:
+        parse_timestamp("")
+    assert caught.value.reason == "ist leer"
+
+
+def test_a_changed_header_is_refused_in_german(store: SessionStore, monkeypatch: pytest.MonkeyPatch) -> None:
+    path = store.path(RESPONSES)
+    path.write_text(HEADER.replace("comment", "remark"), encoding="utf-8", newline="")
+    monkeypatch.setenv("WHOLECOMM_LANG", "de")
+    with pytest.raises(
+        StoreError, match=r"Zeile 1: Die Kopfzeile enthält nicht die erwarteten Spalten .*Sicherungskopie"
+    ):
+        store.record_response(
+            respondent_id="R-AAAA", stakeholder_group="politics", standard_id="GOV-1-1", response="dont_know"
+        )

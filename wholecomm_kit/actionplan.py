@@ -34,7 +34,7 @@ from .exceptions import InputError, KitError
 from .records import Action
 from .session import load_session
 from .store import SessionStore
-from .texts import t
+from .texts import say, speaking, t
 
 __all__ = ["EDITABLE_STATUSES", "REMOVED", "ActionPlanEditor", "ActionPlanError", "plan_order"]
 
@@ -98,7 +98,7 @@ class ActionPlanEditor:
         self.session = load_session(session_dir, self.catalog)
         chosen = language or self.session.language
         if chosen not in LANGUAGES:
-            raise ActionPlanError(f"Unknown language {chosen!r}. Choose from: {', '.join(LANGUAGES)}.")
+            raise ActionPlanError(say("actionplan.unknown_language", lang=repr(chosen), choices=", ".join(LANGUAGES)))
         self.language = chosen
         self.store = SessionStore.open(self.session, self.catalog)
         self.plan: list[Action] = []
@@ -308,7 +308,8 @@ class ActionPlanEditor:
     def _save(self, **values: Any) -> Action | None:
         """Record one version of an action; on failure show why and return None (the form stays as it is)."""
         try:
-            return self.store.record_action(**values)
+            with speaking(self.language):
+                return self.store.record_action(**values)
         except (KitError, OSError) as exc:
             self._say(self._t("plan_not_saved", reason=self._reason(exc)), "error")
             return None
@@ -321,7 +322,8 @@ class ActionPlanEditor:
         if values is None:
             return None
         try:
-            action_id = self.store.next_action_id()
+            with speaking(self.language):
+                action_id = self.store.next_action_id()
         except (KitError, OSError) as exc:
             self._say(self._t("plan_not_saved", reason=self._reason(exc)), "error")
             return None
@@ -425,7 +427,8 @@ class ActionPlanEditor:
     def reload(self) -> bool:
         """Read the plan from ``actions.csv`` again; a failure is shown above the plan."""
         try:
-            current = self.store.current_actions()
+            with speaking(self.language):
+                current = self.store.current_actions()
         except (KitError, OSError) as exc:
             self.plan_status.value = _status_html(self._t("plan_load_failed", reason=self._reason(exc)), "error")
             return False

@@ -289,72 +289,105 @@ def _index(catalog: Catalog) -> dict[str, object]:
     return index
 
 
+class _Place:
+    """A place in a catalogue file ("top level", "governance challenge 3" …), put into words when an error names it.
+
+    The words come from ``data/texts/messages/catalog.yaml`` in the interface language; reading a sound catalogue
+    never needs the texts.
+    """
+
+    __slots__ = ("name", "values")
+
+    def __init__(self, name: str, /, **values: object) -> None:
+        self.name = name
+        self.values = values
+
+    def __str__(self) -> str:
+        from .texts import say  # texts imports this module
+
+        return say(f"catalog.{self.name}", **self.values)
+
+
+_Where = str | _Place
+"""Where in a file an error is: an id or key as it stands in the file, or a place put into words."""
+_TOP_LEVEL = _Place("top_level")
+
+
+def _error(path: Path, where: _Where, reason: str, /, **values: object) -> CatalogError:
+    """``path: where: reason``, with the text ``messages.catalog.<reason>`` in the interface language."""
+    from .texts import say  # texts imports this module
+
+    return CatalogError(say("catalog.at", path=path, where=where, reason=say(f"catalog.{reason}", **values)))
+
+
 class _Reader:
     """Walks one YAML file and raises errors that name the file and the id."""
 
     def __init__(self, path: Path) -> None:
         self.path = path
 
-    def fail(self, where: str, reason: str) -> CatalogError:
-        return CatalogError(f"{self.path}: {where}: {reason}")
+    def fail(self, where: _Where, reason: str, /, **values: object) -> CatalogError:
+        """The error ``messages.catalog.<reason>`` (with ``values``) at ``where`` in this file."""
+        return _error(self.path, where, reason, **values)
 
-    def mapping(self, value: object, where: str) -> Mapping[str, Any]:
+    def mapping(self, value: object, where: _Where) -> Mapping[str, Any]:
         if not isinstance(value, Mapping):
-            raise self.fail(where, "expected a mapping of keys to values")
+            raise self.fail(where, "not_a_mapping")
         return value
 
-    def items(self, data: Mapping[str, Any], key: str, where: str) -> Iterator[Mapping[str, Any]]:
+    def items(self, data: Mapping[str, Any], key: str, where: _Where) -> Iterator[Mapping[str, Any]]:
         value = self.get(data, key, where)
         if not isinstance(value, list) or not value:
-            raise self.fail(where, f"'{key}' must be a non-empty list")
+            raise self.fail(where, "not_a_list", entry=key)
         for i, item in enumerate(value, start=1):
-            yield self.mapping(item, f"{where} {key}[{i}]")
+            yield self.mapping(item, _Place("list_item", where=where, entry=key, number=i))
 
-    def get(self, data: Mapping[str, Any], key: str, where: str) -> Any:
+    def get(self, data: Mapping[str, Any], key: str, where: _Where) -> Any:
         if key not in data or data[key] is None:
-            raise self.fail(where, f"'{key}' is missing")
+            raise self.fail(where, "key_missing", entry=key)
         return data[key]
 
-    def string(self, data: Mapping[str, Any], key: str, where: str) -> str:
+    def string(self, data: Mapping[str, Any], key: str, where: _Where) -> str:
         value = self.get(data, key, where)
         if not isinstance(value, str | int) or isinstance(value, bool) or not str(value).strip():
-            raise self.fail(where, f"'{key}' must be a non-empty text")
+            raise self.fail(where, "not_a_text", entry=key)
         return str(value).strip()
 
-    def integer(self, data: Mapping[str, Any], key: str, where: str) -> int:
+    def integer(self, data: Mapping[str, Any], key: str, where: _Where) -> int:
         value = self.get(data, key, where)
         if not isinstance(value, int) or isinstance(value, bool):
-            raise self.fail(where, f"'{key}' must be a whole number")
+            raise self.fail(where, "not_a_whole_number", entry=key)
         return value
 
-    def text(self, data: Mapping[str, Any], key: str, where: str) -> Text:
-        value = self.mapping(self.get(data, key, where), f"{where} {key}")
+    def text(self, data: Mapping[str, Any], key: str, where: _Where) -> Text:
+        value = self.mapping(self.get(data, key, where), _Place("key", where=where, entry=key))
         unknown = set(value) - set(LANGUAGES)
         if unknown:
-            raise self.fail(where, f"'{key}' has unknown languages {sorted(unknown)}")
+            raise self.fail(where, "unknown_languages", entry=key, languages=sorted(unknown))
         for language in LANGUAGES:
             if not isinstance(value.get(language), str) or not value[language].strip():
-                raise self.fail(where, f"'{key}' has no {_LANGUAGE_NAMES[language]} translation")
+                raise self.fail(where, "no_translation", entry=key, language_name=_Place(f"language_{language}"))
         return Text(de=value["de"].strip(), en=value["en"].strip())
 
-    def pattern(self, value: str, regex: str, where: str, what: str) -> str:
+    def pattern(self, value: str, regex: str, where: _Where, what: str) -> str:
+        """``value`` if it matches ``regex``; ``what`` names it: the text ``messages.catalog.what_<what>``."""
         if not re.fullmatch(regex, value):
-            raise self.fail(where, f"{what} {value!r} does not follow the pattern {regex}")
+            raise self.fail(where, "pattern", what=_Place(f"what_{what}"), value=repr(value), pattern=regex)
         return value
-
-
-_LANGUAGE_NAMES = {"de": "German (de)", "en": "English (en)"}
 
 
 def _load_yaml(path: Path) -> Mapping[str, Any]:
+    from .texts import say  # texts imports this module
+
     try:
         with path.open(encoding="utf-8") as stream:
             data = yaml.load(stream, Loader=SafeLoader)
     except FileNotFoundError as exc:
-        raise CatalogError(f"{path}: the catalogue file is missing") from exc
+        raise CatalogError(say("catalog.file_missing", path=path)) from exc
     except (yaml.YAMLError, UnicodeDecodeError) as exc:
-        raise CatalogError(f"{path}: not valid UTF-8 YAML: {exc}") from exc
-    return _Reader(path).mapping(data, "top level")
+        # PyYAML's and Python's own description of the fault stays in English.
+        raise CatalogError(say("catalog.not_yaml", path=path, error=exc)) from exc
+    return _Reader(path).mapping(data, _TOP_LEVEL)
 
 
 def _options(reader: _Reader, data: Mapping[str, Any], key: str) -> tuple[Option, ...]:
@@ -363,7 +396,7 @@ def _options(reader: _Reader, data: Mapping[str, Any], key: str) -> tuple[Option
     for item in reader.items(data, key, key):
         option_id = reader.string(item, "id", key)
         if option_id in seen:
-            raise reader.fail(f"{key} {option_id}", "duplicate id")
+            raise reader.fail(f"{key} {option_id}", "duplicate_id")
         seen.add(option_id)
         options.append(Option(option_id, reader.text(item, "label", f"{key} {option_id}")))
     return tuple(options)
@@ -372,22 +405,25 @@ def _options(reader: _Reader, data: Mapping[str, Any], key: str) -> tuple[Option
 def _field(path: Path, expected_id: str) -> Field:
     r = _Reader(path)
     data = _load_yaml(path)
-    field_id = r.string(data, "id", "top level")
+    field_id = r.string(data, "id", _TOP_LEVEL)
     if field_id != expected_id:
-        raise r.fail("id", f"the file declares field {field_id!r}, expected {expected_id!r}")
+        raise r.fail("id", "wrong_field", declared=repr(field_id), expected=repr(expected_id))
     prefix = r.pattern(r.string(data, "prefix", field_id), r"[A-Z]{3}", field_id, "prefix")
     challenges = []
     for n, item in enumerate(r.items(data, "challenges", field_id), start=1):
-        cid = r.pattern(r.string(item, "id", f"{field_id} challenge {n}"), rf"{prefix}-C{n}", field_id, "challenge id")
+        cid = r.string(item, "id", _Place("challenge_n", field=field_id, number=n))
+        cid = r.pattern(cid, rf"{prefix}-C{n}", field_id, "challenge_id")
         challenges.append(Challenge(cid, field_id, n, r.text(item, "text", cid)))
     groups = []
     for n, item in enumerate(r.items(data, "groups", field_id), start=1):
-        gid = r.pattern(r.string(item, "id", f"{field_id} group {n}"), rf"{prefix}-G{n}", field_id, "group id")
+        gid = r.string(item, "id", _Place("group_n", field=field_id, number=n))
+        gid = r.pattern(gid, rf"{prefix}-G{n}", field_id, "group_id")
         if r.integer(item, "number", gid) != n:
-            raise r.fail(gid, f"'number' must be {n}, the group's position")
+            raise r.fail(gid, "group_number", number=n)
         standards = []
         for m, s in enumerate(r.items(item, "standards", gid), start=1):
-            sid = r.pattern(r.string(s, "id", f"{gid} standard {m}"), rf"{prefix}-{n}-{m}", gid, "standard id")
+            sid = r.string(s, "id", _Place("standard_n", group=gid, number=m))
+            sid = r.pattern(sid, rf"{prefix}-{n}-{m}", gid, "standard_id")
             standards.append(
                 Standard(
                     id=sid,
@@ -402,17 +438,18 @@ def _field(path: Path, expected_id: str) -> Field:
         groups.append(Group(gid, field_id, n, r.text(item, "title", gid), tuple(standards)))
     practices = []
     for n, item in enumerate(r.items(data, "practices", field_id), start=1):
-        pid = r.pattern(r.string(item, "id", f"{field_id} practice {n}"), rf"{prefix}-P{n}", field_id, "practice id")
+        pid = r.string(item, "id", _Place("practice_n", field=field_id, number=n))
+        pid = r.pattern(pid, rf"{prefix}-P{n}", field_id, "practice_id")
         refs = r.get(item, "standards", pid)
         if not isinstance(refs, list) or not refs or not all(isinstance(x, str) for x in refs):
-            raise r.fail(pid, "'standards' must be a non-empty list of standard ids")
+            raise r.fail(pid, "practice_standards")
         practices.append(
             Practice(
                 id=pid,
                 field_id=field_id,
                 name=r.text(item, "name", pid),
                 place=r.string(item, "place", pid),
-                country=r.pattern(r.string(item, "country", pid), r"[A-Z]{2}", pid, "country code"),
+                country=r.pattern(r.string(item, "country", pid), r"[A-Z]{2}", pid, "country_code"),
                 summary=r.text(item, "summary", pid),
                 standard_ids=tuple(refs),
             )
@@ -445,25 +482,25 @@ def _read_catalog(directory: Path) -> Catalog:
     scale_path = directory / "scale.yaml"
     r = _Reader(scale_path)
     scale = _load_yaml(scale_path)
-    languages = r.get(scale, "languages", "top level")
+    languages = r.get(scale, "languages", _TOP_LEVEL)
     if list(languages) != list(LANGUAGES):
-        raise r.fail("languages", f"the kit supports exactly {list(LANGUAGES)}")
-    field_ids = r.get(scale, "fields", "top level")
+        raise r.fail("languages", "languages", languages=list(LANGUAGES))
+    field_ids = r.get(scale, "fields", _TOP_LEVEL)
     if not isinstance(field_ids, list) or not field_ids:
-        raise r.fail("fields", "must list the field ids in order")
+        raise r.fail("fields", "fields_not_a_list")
     repeated = sorted({f for f in field_ids if field_ids.count(f) > 1})
     if repeated:
-        raise r.fail("fields", f"lists {', '.join(map(str, repeated))} more than once")
+        raise r.fail("fields", "fields_repeated", ids=", ".join(map(str, repeated)))
     fields = tuple(_field(directory / f"{fid}.yaml", fid) for fid in field_ids)
 
     ratings = []
     for n, item in enumerate(r.items(scale, "ratings", "ratings")):
         if r.integer(item, "value", "ratings") != n:
-            raise r.fail("ratings", f"rating values must run 0, 1, 2 … (found {item['value']!r} at position {n})")
-        ratings.append(Rating(n, r.text(item, "label", f"rating {n}")))
+            raise r.fail("ratings", "rating_values", value=repr(item["value"]), position=n)
+        ratings.append(Rating(n, r.text(item, "label", _Place("rating_n", number=n))))
 
     catalog = Catalog(
-        version=r.string(scale, "version", "top level"),
+        version=r.string(scale, "version", _TOP_LEVEL),
         languages=tuple(languages),
         fields=fields,
         ratings=tuple(ratings),
@@ -484,14 +521,14 @@ def _check_unique_and_references(directory: Path, catalog: Catalog) -> None:
     for f in catalog.fields:
         path = directory / f"{f.id}.yaml"
         if f.prefix in prefixes:
-            raise CatalogError(f"{path}: {f.id}: prefix {f.prefix} is already used by {prefixes[f.prefix]}")
+            raise _error(path, f.id, "prefix_used", prefix=f.prefix, other=prefixes[f.prefix])
         prefixes[f.prefix] = str(path)
         for item_id in (f.id, *(x.id for x in f.items)):
             if item_id in seen:
-                raise CatalogError(f"{path}: {item_id}: duplicate id (already used in {seen[item_id]})")
+                raise _error(path, item_id, "duplicate_id_in", other=seen[item_id])
             seen[item_id] = str(path)
     for p in catalog.practices:
         for ref in p.standard_ids:
             if not isinstance(catalog._by_id.get(ref), Standard):
                 path = directory / f"{p.field_id}.yaml"
-                raise CatalogError(f"{path}: {p.id}: refers to standard {ref!r}, which does not exist")
+                raise _error(path, p.id, "unknown_standard", standard=repr(ref))

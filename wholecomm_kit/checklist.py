@@ -31,7 +31,7 @@ from .exceptions import InputError, KitError
 from .records import ID_ALPHABET, RESPONDENT_ID, ChallengeAnswer, Response, new_respondent_id
 from .session import Session, load_session
 from .store import SessionStore
-from .texts import t
+from .texts import say, speaking, t
 
 __all__ = [
     "ID_ALPHABET",
@@ -269,11 +269,15 @@ def _answer_tooltips(catalog: Catalog, language: str) -> list[str]:
 
 def _field_of(catalog: Catalog, session: Session, field_id: str) -> Field:
     if field_id not in catalog.field_ids:
-        raise ChecklistError(f"Unknown field of action {field_id!r}. Choose from: {', '.join(catalog.field_ids)}.")
+        raise ChecklistError(say("checklist.unknown_field", field=repr(field_id), choices=", ".join(catalog.field_ids)))
     if field_id not in session.fields:
         raise ChecklistError(
-            f"The session {session.session_id} does not assess the field {field_id!r}; "
-            f"it assesses {', '.join(session.fields)}."
+            say(
+                "checklist.field_not_assessed",
+                session=session.session_id,
+                field=repr(field_id),
+                fields=", ".join(session.fields),
+            )
         )
     return catalog.field(field_id)
 
@@ -308,9 +312,9 @@ class Checklist:
         catalog: Catalog | None = None,
     ) -> None:
         if language not in LANGUAGES:
-            raise ChecklistError(f"Unknown language {language!r}. Choose from: {', '.join(LANGUAGES)}.")
+            raise ChecklistError(say("checklist.unknown_language", lang=repr(language), choices=", ".join(LANGUAGES)))
         if mode not in MODES:
-            raise ChecklistError(f"Unknown checklist mode {mode!r}. Choose from: {', '.join(MODES)}.")
+            raise ChecklistError(say("checklist.unknown_mode", mode=repr(mode), choices=", ".join(MODES)))
         self.catalog = catalog or load_catalog()
         self.session = load_session(session_dir, self.catalog)
         self.field = _field_of(self.catalog, self.session, field_id)
@@ -530,8 +534,9 @@ class Checklist:
             self._say(self._t("invalid_id", id=typed), "error")
             return False
         try:
-            responses = self.store.current_responses()
-            answers = self.store.current_challenge_answers()
+            with speaking(self.language):
+                responses = self.store.current_responses()
+                answers = self.store.current_challenge_answers()
         except (KitError, OSError) as exc:
             self._say(self._t("load_failed", reason=str(exc)), "error")
             return False
@@ -657,7 +662,8 @@ class Checklist:
         failure: str | None = None
         for key, item in list(self._pending.items()):
             try:
-                item.save(self.store, self.respondent, self.language)
+                with speaking(self.language):  # a reason why it failed, in the participant's language
+                    item.save(self.store, self.respondent, self.language)
             except InputError as exc:
                 del self._pending[key]
                 reason = "; ".join(f"{p.column}: {p.reason}" if p.column else p.reason for p in exc.problems)

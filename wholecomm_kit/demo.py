@@ -20,6 +20,7 @@ from .exceptions import SessionError
 from .records import Action, ChallengeAnswer, Response, format_timestamp
 from .session import SESSION_FILE, Session, create_session, slugify
 from .store import SessionStore
+from .texts import say
 
 MUNICIPALITY = "Musterstadt (fiktives Beispiel)"
 COUNTRY = "DE"
@@ -114,7 +115,7 @@ def create_demo(directory: Path | str = "workshops", catalog: Catalog | None = N
     folder = Path(directory) / f"{COUNTRY.lower()}-{slugify(MUNICIPALITY)}-{DATE.isoformat()}"
     if folder.exists():
         if not _existing_demo(folder):
-            raise SessionError(f"{folder} exists and is not a demo session; choose another --dir.")
+            raise SessionError(say("demo.not_a_demo", folder=folder))
         shutil.rmtree(folder)
     start = dt.datetime.combine(DATE, dt.time(9, 0), tzinfo=dt.UTC)
     session = create_session(

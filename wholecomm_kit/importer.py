@@ -28,16 +28,13 @@ from .records import CHALLENGES, RESPONSES, Record, RowProblem, Table, to_row, u
 from .session import Session
 from .spreadsheet import XLSX_SIGNATURE, read_xlsx
 from .store import SessionStore, append_records, decode_csv, detect_delimiter, parse_csv, read_records
+from .texts import say
 
 OPTIONAL_COLUMNS = ("session_id", "recorded_at")
 OLD_EXCEL_SIGNATURE = b"\xd0\xcf\x11\xe0"
 """Old Excel workbooks (``.xls``) and password-protected ones start so."""
-UNREADABLE_FORMATS = {
-    ".xls": "an old Excel workbook (.xls)",
-    ".ods": "an OpenDocument spreadsheet (.ods)",
-    ".numbers": "a Numbers document",
-}
-SAVE_AS = "Save it as 'Excel Workbook (.xlsx)' or as 'CSV UTF-8' and import that file."
+UNREADABLE_FORMATS = {".xls": "format_xls", ".ods": "format_ods", ".numbers": "format_numbers"}
+"""File endings the kit cannot read, with the message (``importer.<key>``) naming the kind of file."""
 
 
 @dataclass
@@ -79,17 +76,17 @@ def _read(path: Path) -> list[_Part]:
     """The file's tables: a workbook by its content (whatever its name), else CSV with its own separator."""
     suffix = path.suffix.lower()
     if suffix in UNREADABLE_FORMATS:
-        raise InputError(
-            [Problem(path, None, None, f"is {UNREADABLE_FORMATS[suffix]}, which the kit cannot read. {SAVE_AS}")]
-        )
+        kind = say(f"importer.{UNREADABLE_FORMATS[suffix]}")
+        reason = say("importer.unreadable_format", format=kind, save_as=say("importer.save_as"))
+        raise InputError([Problem(path, None, None, reason)])
     try:
         data = path.read_bytes()
     except OSError as exc:
-        raise InputError([Problem(path, None, None, f"cannot be read: {exc.strerror}")]) from None
+        raise InputError([Problem(path, None, None, say("importer.unreadable", reason=exc.strerror))]) from None
     if data.startswith(XLSX_SIGNATURE):
         return [_Part(path, sheet.rows, sheet.name) for sheet in read_xlsx(path)]
     if data.startswith(OLD_EXCEL_SIGNATURE):
-        reason = f"is an old or password-protected Excel workbook, which the kit cannot read. {SAVE_AS}"
+        reason = say("importer.old_excel", save_as=say("importer.save_as"))
         raise InputError([Problem(path, None, None, reason)])
     columns = (*RESPONSES.columns, *CHALLENGES.columns)
     text = decode_csv(path, data, columns)
@@ -109,16 +106,15 @@ def _check_header(part: _Part, table: Table, header: list[str], line: int) -> li
     seen: set[str] = set()
     for name in names:
         if name in seen:
-            problems.append(part.problem(line, name, "this column appears twice"))
+            problems.append(part.problem(line, name, say("importer.column_twice")))
         seen.add(name)
     for name in table.columns:
         if name not in OPTIONAL_COLUMNS and name not in seen:
-            problems.append(part.problem(line, name, "this column is missing"))
+            problems.append(part.problem(line, name, say("importer.column_missing")))
     for name in names:
         if name not in table.columns:
-            problems.append(
-                part.problem(line, name, f"unknown column; the allowed columns are {', '.join(table.columns)}")
-            )
+            reason = say("importer.unknown_column", columns=", ".join(table.columns))
+            problems.append(part.problem(line, name, reason))
     if problems:
         raise InputError(problems)
     return names
@@ -153,10 +149,8 @@ def _check(part: _Part, session: Session, store: SessionStore, now: str) -> _Che
         if part.sheet is not None and len(cells) < len(names):
             cells = cells + [""] * (len(names) - len(cells))  # a workbook leaves out empty cells at a row's end
         if len(cells) != len(names):
-            what = "cells" if part.sheet is not None else "values"
-            result.rejected.append(
-                part.problem(line, None, f"has {len(cells)} {what}, but the header has {len(names)}")
-            )
+            what = "importer.cell_count" if part.sheet is not None else "importer.value_count"
+            result.rejected.append(part.problem(line, None, say(what, count=len(cells), expected=len(names))))
             continue
         row = dict(zip(names, cells, strict=True))
         if not row.get("session_id"):
@@ -182,7 +176,7 @@ def import_file(session: Session, path: Path, *, lenient: bool = False, again: b
     store = SessionStore.open(session)
     parts = [part for part in _read(path) if part.rows]
     if not parts:
-        raise InputError([Problem(path, None, None, "the file is empty; expected a header line and answers")])
+        raise InputError([Problem(path, None, None, say("importer.empty_file"))])
     with_rows = [part for part in parts if len(part.rows) > 1]
     now = utc_now()
     checked = [_check(part, session, store, now) for part in (with_rows or parts[:1])]

@@ -45,7 +45,7 @@ from .catalog import LANGUAGES, Catalog, load_catalog
 from .exceptions import InputError, KitError
 from .session import Session, load_session
 from .store import SessionStore
-from .texts import t
+from .texts import say, speaking, t
 
 __all__ = ["LANGUAGE_NAMES", "LiveError", "LiveResults", "Snapshot", "format_problem"]
 
@@ -228,7 +228,7 @@ class LiveResults:
 
     def _check_language(self, language: str) -> None:
         if language not in LANGUAGES:
-            raise LiveError(f"Unknown language {language!r}. Choose from: {', '.join(LANGUAGES)}.")
+            raise LiveError(say("live.unknown_language", lang=repr(language), choices=", ".join(LANGUAGES)))
 
     # --- building ----------------------------------------------------------------------------
 
@@ -330,7 +330,8 @@ class LiveResults:
 
     def _refresh(self) -> bool:
         try:
-            snapshot = read_snapshot(self.session_dir, self.catalog, self._now())
+            with speaking(self.language):
+                snapshot = read_snapshot(self.session_dir, self.catalog, self._now())
         except (KitError, OSError) as exc:
             reason = format_problem(exc, self.language)
             self.error = self._t("refresh_failed", reason=reason)
@@ -351,9 +352,7 @@ class LiveResults:
     def select_field(self, field_id: str) -> None:
         """Show one assessed field, as a click in the field selector does."""
         if field_id not in self.session.fields:
-            raise LiveError(
-                f"The session does not assess the field {field_id!r}; it assesses {', '.join(self.session.fields)}."
-            )
+            raise LiveError(say("live.field_not_assessed", field=repr(field_id), fields=", ".join(self.session.fields)))
         self.field_selector.value = field_id
 
     @property

@@ -16,6 +16,7 @@ from .checklist import MODES
 from .exceptions import SessionError
 from .resources import notebooks_dir
 from .session import Session, load_session
+from .texts import say
 
 __all__ = [
     "CHECKLIST_DIR",
@@ -67,12 +68,12 @@ def prepare_checklists(session: Session | Path | str, *, language: str | None = 
     current = _session(session)
     chosen = language or current.language
     if chosen not in LANGUAGES:
-        raise SessionError(f"Unknown language {chosen!r}. Choose from: {', '.join(LANGUAGES)}.")
+        raise SessionError(say("notebooks.unknown_language", lang=repr(chosen), choices=", ".join(LANGUAGES)))
     if mode not in MODES:
-        raise SessionError(f"Unknown checklist mode {mode!r}. Choose from: {', '.join(MODES)}.")
+        raise SessionError(say("notebooks.unknown_mode", mode=repr(mode), choices=", ".join(MODES)))
     template = notebooks_dir() / CHECKLIST_TEMPLATE
     if not template.is_file():
-        raise SessionError(f"The checklist template {template} is missing; reinstall the kit.")
+        raise SessionError(say("notebooks.template_missing", template=template))
     folder = current.path / CHECKLIST_DIR
     written = []
     try:
@@ -95,22 +96,18 @@ def prepare_checklists(session: Session | Path | str, *, language: str | None = 
             _trust(target)
             written.append(target)
     except OSError as exc:
-        raise SessionError(f"Cannot write the checklist notebooks into {folder}: {exc.strerror or exc}.") from exc
+        reason = exc.strerror or exc
+        raise SessionError(say("notebooks.cannot_write_checklists", folder=folder, reason=reason)) from exc
     return written
 
 
 def how_to_open_checklists(session: Session | Path | str, paths: list[Path] | None = None) -> str:
-    """A short English message on how facilitators and participants open the prepared checklists."""
+    """A short message on how facilitators and participants open the prepared checklists (interface language)."""
     current = _session(session)
     notebooks = paths if paths is not None else [checklist_path(current, f) for f in current.fields]
     listed = "\n".join(f"  {p}" for p in notebooks)
     first = notebooks[0] if notebooks else checklist_path(current, current.fields[0])
-    return (
-        f"Checklist notebooks ({len(notebooks)}):\n{listed}\n"
-        f"Facilitators: open one in JupyterLab, e.g.  jupyter lab {first}\n"
-        "  then choose Run → Run All Cells.\n"
-        f"Participants (in the browser, no code shown): wholecomm-kit serve {current.path}"
-    )
+    return say("notebooks.how_to_open", count=len(notebooks), listed=listed, first=first, session=current.path)
 
 
 def prepare_facilitator_notebooks(session: Session | Path | str, *, language: str | None = None) -> list[Path]:
@@ -137,5 +134,6 @@ def prepare_facilitator_notebooks(session: Session | Path | str, *, language: st
             _trust(folder / name)
             written.append(folder / name)
     except OSError as exc:
-        raise SessionError(f"Cannot write the facilitator notebooks into {folder}: {exc.strerror or exc}.") from exc
+        reason = exc.strerror or exc
+        raise SessionError(say("notebooks.cannot_write_facilitator", folder=folder, reason=reason)) from exc
     return written

@@ -21,7 +21,7 @@ from .exceptions import KitError
 from .records import CHALLENGES, RESPONSES, new_respondent_id
 from .report import NoBrowserError, find_browser, print_pdf
 from .session import Session, load_session
-from .texts import t
+from .texts import say, t
 
 FORMATS = ("html", "pdf")
 PAPER_DIR = "paper"
@@ -219,14 +219,18 @@ def _challenges(field: Field, language: str, catalog: Catalog) -> str:
 def _check_field(session: Session, field_id: str) -> None:
     if field_id not in session.fields:
         raise PaperFormError(
-            f"The field {field_id!r} is not assessed in session {session.session_id} "
-            f"(it assesses {', '.join(session.fields)})."
+            say(
+                "paperform.field_not_assessed",
+                field=repr(field_id),
+                session=session.session_id,
+                fields=", ".join(session.fields),
+            )
         )
 
 
 def _check_language(language: str) -> None:
     if language not in LANGUAGES:
-        raise PaperFormError(f"Unknown language {language!r}. Choose from: {', '.join(LANGUAGES)}.")
+        raise PaperFormError(say("paperform.unknown_language", lang=repr(language), choices=", ".join(LANGUAGES)))
 
 
 def form_html(session: Session, field_id: str, language: str, catalog: Catalog) -> str:
@@ -445,7 +449,7 @@ def _issued(session: Session) -> list[str]:
     except FileNotFoundError:
         return []
     except (OSError, UnicodeDecodeError) as exc:
-        raise PaperFormError(f"{path} cannot be read ({exc}); it lists the ids printed on earlier cards.") from exc
+        raise PaperFormError(say("paperform.issued_unreadable", path=path, reason=exc)) from exc
 
 
 def _record_issued(session: Session, ids: list[str]) -> None:
@@ -457,7 +461,7 @@ def _record_issued(session: Session, ids: list[str]) -> None:
             out.flush()
             os.fsync(out.fileno())
     except OSError as exc:
-        raise PaperFormError(f"Cannot write {path}: {exc.strerror}.") from exc
+        raise PaperFormError(say("paperform.cannot_write", path=path, reason=exc.strerror)) from exc
 
 
 def id_cards_html(session: Session, language: str, ids: list[str]) -> str:
@@ -507,23 +511,24 @@ def write_paper_forms(
     _check_language(language)
     unknown = [f for f in formats if f not in FORMATS]
     if unknown or not formats:
-        raise PaperFormError(f"Unknown format(s) {', '.join(unknown) or '(none)'}. Choose from: {', '.join(FORMATS)}.")
+        named = ", ".join(unknown) or say("paperform.no_format")
+        raise PaperFormError(say("paperform.unknown_format", formats=named, choices=", ".join(FORMATS)))
     if not 0 <= cards <= 1000:
-        raise PaperFormError(f"The number of id cards must be between 0 and 1000, not {cards}.")
+        raise PaperFormError(say("paperform.cards_out_of_range", count=cards))
     out = session.path / PAPER_DIR
     try:
         out.mkdir(exist_ok=True)
     except OSError as exc:
-        raise PaperFormError(f"Cannot create the folder {out}: {exc.strerror}.") from exc
+        raise PaperFormError(say("paperform.cannot_create_folder", folder=out, reason=exc.strerror)) from exc
     result = PaperForms(forms=[], pdfs=[], spreadsheet=out / SPREADSHEET, warnings=[])
 
     chromium: Path | None = None
     if "pdf" in formats:
         try:
-            chromium = find_browser(browser)
+            # Without a browser, the advice names the file to print by hand: here a form, not the handout.
+            chromium = find_browser(browser, html=say("paperform.form_html_file"))
         except NoBrowserError as exc:
-            # find_browser's advice names the handout; here the HTML to print is the form.
-            result.warnings.append(str(exc).replace("handout.html", "a form's HTML file"))
+            result.warnings.append(str(exc))
 
     def write(name: str, page: str, footer: str) -> list[Path]:
         """The page as HTML and, with a browser, as PDF; the HTML is kept unless only the PDF was asked for."""
@@ -552,10 +557,7 @@ def write_paper_forms(
         result.cards = write(ID_CARDS, id_cards_html(session, language, result.card_ids), footer)
 
     if result.spreadsheet.exists():
-        result.warnings.append(
-            f"{result.spreadsheet} exists already and was left as it is, because it may hold typed answers. "
-            "Rename or delete it to get a fresh template."
-        )
+        result.warnings.append(say("paperform.spreadsheet_kept", path=result.spreadsheet))
     else:
         answers_template(session, catalog, result.spreadsheet)
     return result

@@ -16,6 +16,7 @@ from dataclasses import astuple, dataclass, fields
 from typing import ClassVar
 
 from .catalog import LANGUAGES, Catalog
+from .texts import say
 
 RESPONDENT_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}")
 ID_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
@@ -40,6 +41,11 @@ class RowProblem(Exception):
         super().__init__(reason)
         self.column = column
         self.reason = reason
+
+
+def row_problem(column: str | None, key: str, **values: object) -> RowProblem:
+    """A :class:`RowProblem` whose reason is the message ``key`` (``messages.<key>``) in the interface language."""
+    return RowProblem(column, say(key, **values))
 
 
 def utc_now() -> str:
@@ -163,58 +169,67 @@ def _choice(row: Mapping[str, str], column: str, options: tuple[str, ...], *, op
     if optional and value == "":
         return value
     if value not in options:
-        shown = ", ".join(options) + (" or empty" if optional else "")
-        what = "is empty" if value == "" else f"{value!r} is not allowed"
-        raise RowProblem(column, f"{what}; expected {shown}")
+        shown = ", ".join(options)
+        if value == "":
+            raise row_problem(column, "records.empty_choice", options=shown)
+        key = "records.not_allowed_or_empty" if optional else "records.not_allowed"
+        raise row_problem(column, key, value=repr(value), options=shown)
     return value
 
 
 def _pattern(row: Mapping[str, str], column: str, pattern: re.Pattern[str], example: str) -> str:
     value = row[column]
     if not pattern.fullmatch(value):
-        what = "is empty" if value == "" else f"{value!r} is not a valid id"
-        raise RowProblem(column, f"{what}; use letters, digits, '-', '_' or '.', e.g. {example}")
+        if value == "":
+            raise row_problem(column, "records.empty_id", example=example)
+        raise row_problem(column, "records.invalid_id", value=repr(value), example=example)
     return value
 
 
 def _text(row: Mapping[str, str], column: str, *, required: bool = False) -> str:
     value = row[column]
     if required and not value.strip():
-        raise RowProblem(column, "is empty")
+        raise row_problem(column, "records.is_empty")
     if len(value) > MAX_TEXT:
-        raise RowProblem(column, f"is {len(value)} characters long; at most {MAX_TEXT} are allowed")
+        raise row_problem(column, "records.too_long", length=len(value), limit=MAX_TEXT)
     if "\x00" in value:
-        raise RowProblem(column, "contains a NUL character")
+        raise row_problem(column, "records.nul_character")
     return value
 
 
 def parse_timestamp(value: str, column: str = "recorded_at") -> str:
     """Accept ISO 8601 with a time zone and return it normalised to UTC."""
     if not re.fullmatch(r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?(Z|[+-]\d{2}:?\d{2})", value):
-        raise RowProblem(
-            column,
-            f"{value!r} is not an ISO 8601 time with time zone, e.g. 2025-03-14T09:30:00Z" if value else "is empty",
-        )
+        if not value:
+            raise row_problem(column, "records.is_empty")
+        raise row_problem(column, "records.not_a_timestamp", value=repr(value))
     try:
         moment = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
     except ValueError:
-        raise RowProblem(column, f"{value!r} is not a real date and time") from None
+        raise row_problem(column, "records.not_a_real_time", value=repr(value)) from None
     return format_timestamp(moment)
 
 
 def _session_id(row: Mapping[str, str], ctx: Context) -> str:
     if row["session_id"] != ctx.session_id:
-        raise RowProblem("session_id", f"{row['session_id']!r} is not this session ({ctx.session_id!r})")
+        raise row_problem(
+            "session_id", "records.other_session", value=repr(row["session_id"]), session=repr(ctx.session_id)
+        )
     return ctx.session_id
 
 
 def _field_id(row: Mapping[str, str], ctx: Context) -> str:
     field_id = _choice(row, "field_id", ctx.catalog.field_ids)
     if field_id not in ctx.fields:
-        raise RowProblem(
-            "field_id", f"{field_id!r} is not assessed in this session (it assesses {', '.join(ctx.fields)})"
-        )
+        raise row_problem("field_id", "records.field_not_assessed", field=repr(field_id), fields=", ".join(ctx.fields))
     return field_id
+
+
+def _other_field(column: str, standard_id: str, actual: str, field_id: str) -> RowProblem:
+    """A standard that does not fit the field named in its row."""
+    return row_problem(
+        column, "records.standard_of_another_field", standard=standard_id, actual=repr(actual), field=repr(field_id)
+    )
 
 
 # --- one parser per table ---------------------------------------------------------------------
@@ -227,25 +242,27 @@ def parse_response(row: Mapping[str, str], ctx: Context) -> Response:
     try:
         standard = catalog.standard(standard_id)
     except KeyError:
-        raise RowProblem("standard_id", f"{standard_id!r} is not a standard of the toolbox catalogue") from None
+        raise row_problem("standard_id", "records.unknown_standard", standard=repr(standard_id)) from None
     if standard.field_id != field_id:
-        raise RowProblem("standard_id", f"{standard_id} belongs to field {standard.field_id!r}, not {field_id!r}")
+        raise _other_field("standard_id", standard_id, standard.field_id, field_id)
     response = _choice(row, "response", catalog.ids("responses"))
     raw_rating = row["rating"]
     rating: int | None = None
     if response == "rated":
         if raw_rating == "":
-            raise RowProblem("rating", "is empty, but the response is 'rated'; give 0, 1, 2 or 3")
+            raise row_problem("rating", "records.rating_missing")
         if not re.fullmatch(r"[0-9]+", raw_rating.strip()):
-            raise RowProblem("rating", f"{raw_rating!r} is not a number; give 0, 1, 2 or 3")
+            raise row_problem("rating", "records.rating_not_a_number", value=repr(raw_rating))
         rating = int(raw_rating)
         if not 0 <= rating <= len(catalog.ratings) - 1:
-            raise RowProblem("rating", f"{rating} is out of range; give 0, 1, 2 or 3")
+            raise row_problem("rating", "records.rating_out_of_range", rating=rating)
     elif raw_rating != "":
-        raise RowProblem("rating", f"must be empty when the response is {response!r} (found {raw_rating!r})")
+        raise row_problem("rating", "records.rating_not_empty", response=repr(response), value=repr(raw_rating))
     version = row["catalog_version"]
     if version != catalog.version:
-        raise RowProblem("catalog_version", f"{version!r} is not this kit's catalogue version {catalog.version!r}")
+        raise row_problem(
+            "catalog_version", "records.catalog_version", version=repr(version), expected=repr(catalog.version)
+        )
     return Response(
         session_id=_session_id(row, ctx),
         respondent_id=_pattern(row, "respondent_id", RESPONDENT_ID, "R-7K3Q"),
@@ -268,9 +285,11 @@ def parse_challenge_answer(row: Mapping[str, str], ctx: Context) -> ChallengeAns
     try:
         challenge = catalog.challenge(challenge_id)
     except KeyError:
-        raise RowProblem("challenge_id", f"{challenge_id!r} is not a key challenge of the toolbox catalogue") from None
+        raise row_problem("challenge_id", "records.unknown_challenge", challenge=repr(challenge_id)) from None
     if challenge.field_id not in ctx.fields:
-        raise RowProblem("challenge_id", f"{challenge_id} belongs to field {challenge.field_id!r}, not assessed here")
+        raise row_problem(
+            "challenge_id", "records.challenge_not_assessed", challenge=challenge_id, field=repr(challenge.field_id)
+        )
     return ChallengeAnswer(
         session_id=_session_id(row, ctx),
         respondent_id=_pattern(row, "respondent_id", RESPONDENT_ID, "R-7K3Q"),
@@ -289,9 +308,9 @@ def parse_action(row: Mapping[str, str], ctx: Context) -> Action:
         try:
             standard = catalog.standard(standard_id)
         except KeyError:
-            raise RowProblem("standard_ids", f"{standard_id!r} is not a standard of the toolbox catalogue") from None
+            raise row_problem("standard_ids", "records.unknown_standard", standard=repr(standard_id)) from None
         if standard.field_id != field_id:
-            raise RowProblem("standard_ids", f"{standard_id} belongs to field {standard.field_id!r}, not {field_id!r}")
+            raise _other_field("standard_ids", standard_id, standard.field_id, field_id)
     due = row["due_date"]
     if due:
         try:
@@ -299,7 +318,7 @@ def parse_action(row: Mapping[str, str], ctx: Context) -> Action:
                 raise ValueError
             dt.date.fromisoformat(due)
         except ValueError:
-            raise RowProblem("due_date", f"{due!r} is not a date in the form YYYY-MM-DD") from None
+            raise row_problem("due_date", "records.not_a_date", value=repr(due)) from None
     return Action(
         action_id=_pattern(row, "action_id", ACTION_ID, "A1"),
         field_id=field_id,

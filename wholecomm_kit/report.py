@@ -21,7 +21,7 @@ from .exceptions import KitError
 from .prerender import Helper
 from .resources import notebooks_dir, templates_dir
 from .session import load_session
-from .texts import t
+from .texts import say, t
 
 FORMATS = ("html", "pdf")
 BROWSER_ENV = "WHOLECOMM_BROWSER"
@@ -68,8 +68,12 @@ class ReportResult:
 Progress = Callable[[str], None]
 
 
-def find_browser(explicit: str | Path | None = None) -> Path:
-    """A Chromium-family browser: the one named, $WHOLECOMM_BROWSER, or one installed in a usual place."""
+def find_browser(explicit: str | Path | None = None, *, html: str | None = None) -> Path:
+    """A Chromium-family browser: the one named, $WHOLECOMM_BROWSER, or one installed in a usual place.
+
+    Without one, the advice says to print ``html`` by hand: a file name or a description such as "a form's
+    HTML file", in the interface language (``handout.html`` unless given).
+    """
     named = explicit or os.environ.get(BROWSER_ENV)
     if named:
         path = Path(named)
@@ -78,7 +82,7 @@ def find_browser(explicit: str | Path | None = None) -> Path:
         found = shutil.which(str(named))
         if found:
             return Path(found)
-        raise NoBrowserError(f"The browser {named} does not exist or cannot be run.")
+        raise NoBrowserError(say("report.browser_missing", browser=named))
     for command in _BROWSER_COMMANDS:
         found = shutil.which(command)
         if found:
@@ -87,12 +91,7 @@ def find_browser(explicit: str | Path | None = None) -> Path:
         for candidate in _MAC_BROWSERS:
             if Path(candidate).exists():
                 return Path(candidate)
-    raise NoBrowserError(
-        "No Chromium-family browser was found to print the PDF. Install one — Debian/Ubuntu: "
-        "'sudo apt-get install chromium'; macOS or Windows: Google Chrome or Microsoft Edge — or name it with "
-        f"--browser PATH or the environment variable {BROWSER_ENV}. You can also open handout.html in any browser "
-        "and print it to PDF yourself."
-    )
+    raise NoBrowserError(say("report.no_browser", env=BROWSER_ENV, html=html or "handout.html"))
 
 
 def run_handout_notebook(
@@ -132,8 +131,7 @@ def run_handout_notebook(
         )
     except PapermillExecutionError as exc:
         raise ReportError(
-            f"The handout notebook stopped with an error in cell {exc.exec_count}: {exc.ename}: {exc.evalue}. "
-            f"The partly executed notebook is {output}."
+            say("report.notebook_failed", cell=exc.exec_count, error=exc.ename, detail=exc.evalue, notebook=output)
         ) from exc
 
 
@@ -225,7 +223,8 @@ class PdfPrinter:
                 finally:
                     chromium.close()
         except PlaywrightError as exc:
-            raise ReportError(f"The browser {browser} could not print the PDF: {exc.message.splitlines()[0]}") from exc
+            reason = exc.message.splitlines()[0]
+            raise ReportError(say("report.print_failed", browser=browser, reason=reason)) from exc
 
 
 def print_pdf(html: Path, pdf: Path, *, browser: Path, footer: str) -> Path:
@@ -256,21 +255,26 @@ def make_report(
     session = load_session(session_dir)
     language = language or session.language
     if language not in LANGUAGES:
-        raise ReportError(f"Unknown language {language!r}. Choose from: {', '.join(LANGUAGES)}.")
+        raise ReportError(say("report.unknown_language", lang=repr(language), choices=", ".join(LANGUAGES)))
     unknown = [f for f in formats if f not in FORMATS]
     if unknown or not formats:
-        raise ReportError(f"Unknown format(s) {', '.join(unknown) or '(none)'}. Choose from: {', '.join(FORMATS)}.")
+        named = ", ".join(unknown) or say("report.no_format")
+        raise ReportError(say("report.unknown_format", formats=named, choices=", ".join(FORMATS)))
     # Absolute, because the notebook runs in the session folder and the helper in this one.
     previous_dir = Path(previous).resolve() if previous else session.previous
     if previous_dir is not None:
         before = load_session(previous_dir)  # a broken previous session is reported before any work starts
         if before.municipality.casefold() != session.municipality.casefold():
             raise ReportError(
-                f"The previous session {before.path} is of {before.municipality!r}, not {session.municipality!r}: "
-                "only sessions of the same municipality can be compared."
+                say(
+                    "report.previous_other_municipality",
+                    path=before.path,
+                    previous=repr(before.municipality),
+                    current=repr(session.municipality),
+                )
             )
     if notebook is not None and not Path(notebook).is_file():
-        raise ReportError(f"The handout notebook {notebook} does not exist.")
+        raise ReportError(say("report.notebook_missing", notebook=notebook))
     out = session.path / "report"
     out.mkdir(exist_ok=True)
     steps = 1 + len(formats)
@@ -286,7 +290,7 @@ def make_report(
         except NoBrowserError as exc:
             result.warnings.append(str(exc))
     try:
-        progress(f"[1/{steps}] Running the handout notebook …")
+        progress(say("report.progress_notebook", steps=steps))
         executed = run_handout_notebook(
             session.path,
             out / "handout.ipynb",
@@ -297,7 +301,7 @@ def make_report(
         )
         title = f"{t('handout.title', language)} – {session.municipality} – {session.date.isoformat()}"
         html = out / "handout.html"
-        progress(f"[2/{steps}] Writing {html} …")
+        progress(say("report.progress_html", steps=steps, path=html))
         result.html = export_html(executed, html, language=language, title=title)
     except BaseException:
         if printer is not None:
@@ -307,7 +311,7 @@ def make_report(
         if helper is not None:
             helper.close()
     if printer is not None:
-        progress(f"[3/{steps}] Printing {out / 'handout.pdf'} …")
+        progress(say("report.progress_pdf", steps=steps, path=out / "handout.pdf"))
         result.pdf = printer.print(html, out / "handout.pdf")
     if "html" not in formats:
         result.html = None

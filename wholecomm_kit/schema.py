@@ -17,6 +17,7 @@ from .records import ACTIONS, CHALLENGES, RESPONSES, TABLES, Table
 from .resources import data_dir
 from .session import load_session
 from .store import SessionStore, read_records
+from .texts import say
 
 ID_PATTERN = "[A-Za-z0-9][A-Za-z0-9_.-]{0,63}"
 
@@ -174,7 +175,7 @@ def validate_session(path: Path) -> list[Problem]:
     for table in TABLES:
         file = store.path(table)
         if not file.exists():
-            problems.append(Problem(file, None, None, "the file is missing"))
+            problems.append(Problem(file, None, None, say("schema.file_missing")))
             continue
         try:
             read_records(file, table, store.context)
@@ -184,11 +185,7 @@ def validate_session(path: Path) -> list[Problem]:
             problems.append(Problem(file, None, None, str(exc)))
         damaged = Path(f"{file}.damaged")
         if damaged.exists():
-            problems.append(
-                Problem(
-                    damaged, None, None, "holds rows cut off by a crash while saving; check them and enter them again"
-                )
-            )
+            problems.append(Problem(damaged, None, None, say("schema.damaged")))
     if not problems:
         problems.extend(_frictionless_problems(session.path, store.catalog))
     return problems
@@ -203,7 +200,8 @@ def _frictionless_problems(folder: Path, catalog: Catalog) -> list[Problem]:
     for task in report.tasks:
         for error in task.errors:
             row = getattr(error, "row_number", None)
-            reason = (f"row {row}: " if row else "") + str(error.message)
+            # Frictionless's own note stays in English; the kit's framing follows the interface language.
+            reason = say("schema.row", row=row, message=error.message) if row else str(error.message)
             problems.append(
                 Problem(files.get(str(task.name), folder), None, getattr(error, "field_name", None), reason)
             )

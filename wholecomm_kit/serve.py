@@ -20,7 +20,7 @@ from pathlib import Path
 from .catalog import LANGUAGES, Catalog, load_catalog
 from .exceptions import KitError
 from .session import Session, load_session
-from .texts import t
+from .texts import say, t
 
 DEFAULT_PORT = 8866
 TOKEN_ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"  # no 0/o, 1/l/i: easy to type from the projector
@@ -58,10 +58,7 @@ def check_port_free(bind: str, port: int) -> None:
         try:
             sock.bind((bind, port))
         except OSError:
-            raise ServeError(
-                f"Port {port} is already in use (is the app already running?). Stop the other program, "
-                f"or choose another port, e.g. --port {port + 1}."
-            ) from None
+            raise ServeError(say("serve.port_in_use", port=port, other=port + 1)) from None
 
 
 @dataclass(frozen=True)
@@ -113,9 +110,9 @@ def plan_server(
 
     session = load_session(session_dir)
     if not 1 <= port <= 65535:
-        raise ServeError(f"The port {port} is not between 1 and 65535.")
+        raise ServeError(say("serve.port_out_of_range", port=port))
     if token is not None and (len(token) < 6 or not token.isalnum()):
-        raise ServeError("The access token must have at least 6 letters or digits (no spaces or symbols).")
+        raise ServeError(say("serve.bad_token"))
     bind = "0.0.0.0" if network else host
     check_port_free(bind, port)
     if not all((session.path / "checklists" / f"{field}.ipynb").exists() for field in session.fields):

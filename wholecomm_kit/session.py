@@ -21,9 +21,13 @@ from .catalog import LANGUAGES, Catalog, load_catalog
 from .exceptions import SessionError
 from .records import TABLES
 from .store import create_empty_table
+from .texts import say
 
 SESSION_FILE = "session.json"
 FORMAT_VERSION = 1
+MAX_MUNICIPALITY = 120
+MAX_SAME_NAME = 999
+"""Sessions of one municipality and date in one workshops folder: ``base``, ``base-2`` … ``base-999``."""
 _UMLAUTS = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue", "Ä": "Ae", "Ö": "Oe", "Ü": "Ue", "ß": "ss"})
 
 
@@ -75,30 +79,23 @@ def check_municipality(name: str) -> str:
     """The municipality name, trimmed; refuses names that are empty or could act as paths."""
     cleaned = name.strip()
     if not cleaned:
-        raise SessionError(
-            "The municipality name is empty. Give the name of the town, e.g. --municipality 'Musterstadt'."
-        )
+        raise SessionError(say("session.municipality_empty"))
     if any(unicodedata.category(ch) in ("Cc", "Cf", "Zl", "Zp") for ch in cleaned):
-        raise SessionError(
-            "The municipality name contains control characters (such as line breaks). Type the name plainly."
-        )
+        raise SessionError(say("session.municipality_control_characters"))
     if "/" in cleaned or "\\" in cleaned or ".." in cleaned:
-        raise SessionError(
-            f"The municipality name {cleaned!r} contains '/', '\\' or '..', which could point outside the "
-            "workshops folder. Leave those characters out."
-        )
-    if len(cleaned) > 120:
-        raise SessionError("The municipality name is longer than 120 characters. Use a shorter form.")
+        raise SessionError(say("session.municipality_path", name=repr(cleaned)))
+    if len(cleaned) > MAX_MUNICIPALITY:
+        raise SessionError(say("session.municipality_too_long", limit=MAX_MUNICIPALITY))
     return cleaned
 
 
 def parse_date(text: str) -> dt.date:
     if not re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", text.strip()):
-        raise SessionError(f"The date {text!r} is not in the form YYYY-MM-DD, e.g. 2025-03-14.")
+        raise SessionError(say("session.date_form", date=repr(text)))
     try:
         return dt.date.fromisoformat(text.strip())
     except ValueError:
-        raise SessionError(f"The date {text!r} does not exist in the calendar.") from None
+        raise SessionError(say("session.date_not_in_calendar", date=repr(text))) from None
 
 
 def parse_fields(text: str | list[str] | tuple[str, ...], catalog: Catalog) -> tuple[str, ...]:
@@ -108,11 +105,11 @@ def parse_fields(text: str | list[str] | tuple[str, ...], catalog: Catalog) -> t
     if items == ["all"]:
         return catalog.field_ids
     if not items:
-        raise SessionError(f"No field of action given. Choose from: {', '.join(catalog.field_ids)} (or 'all').")
+        raise SessionError(say("session.no_fields", choices=", ".join(catalog.field_ids)))
     unknown = [p for p in items if p not in catalog.field_ids]
     if unknown:
         raise SessionError(
-            f"Unknown field(s) of action: {', '.join(unknown)}. Choose from: {', '.join(catalog.field_ids)} (or 'all')."
+            say("session.unknown_fields", unknown=", ".join(unknown), choices=", ".join(catalog.field_ids))
         )
     return tuple(f for f in catalog.field_ids if f in items)
 
@@ -136,30 +133,34 @@ def create_session(
     municipality = check_municipality(municipality)
     country_code = country.strip().upper()
     if not re.fullmatch(r"[A-Za-z]{2}", country.strip()):
-        raise SessionError(f"The country {country!r} is not a two-letter ISO code such as DE, AT, IT or SE.")
+        raise SessionError(say("session.country", country=repr(country)))
     if size not in catalog.ids("sizes"):
-        raise SessionError(f"Unknown municipality size {size!r}. Choose from: {', '.join(catalog.ids('sizes'))}.")
+        raise SessionError(say("session.unknown_size", size=repr(size), choices=", ".join(catalog.ids("sizes"))))
     if language not in LANGUAGES:
-        raise SessionError(f"Unknown language {language!r}. Choose from: {', '.join(LANGUAGES)}.")
+        raise SessionError(say("session.unknown_language", chosen=repr(language), choices=", ".join(LANGUAGES)))
     day = date if isinstance(date, dt.date) else parse_date(date)
     chosen = parse_fields(fields, catalog)
     previous_session = load_session(Path(previous)) if previous is not None else None
     if previous_session is not None and previous_session.municipality.casefold() != municipality.casefold():
         raise SessionError(
-            f"The previous session {previous_session.path} is of {previous_session.municipality!r}, "
-            f"not {municipality!r}: only sessions of the same municipality can be compared."
+            say(
+                "session.previous_of_another_municipality",
+                path=previous_session.path,
+                previous=repr(previous_session.municipality),
+                municipality=repr(municipality),
+            )
         )
 
     parent = Path(directory)
     if parent.exists() and not parent.is_dir():
-        raise SessionError(f"{parent} exists and is not a folder.")
+        raise SessionError(say("session.not_a_folder", path=parent))
     base = "-".join(p for p in (country_code.lower(), slugify(municipality) or "session", day.isoformat()) if p)
     created = (now or dt.datetime.now(dt.UTC)).astimezone(dt.UTC)
     try:
         parent.mkdir(parents=True, exist_ok=True)
         folder, session_id = _claim_folder(parent, base)
     except OSError as exc:
-        raise SessionError(f"Cannot create the session folder in {parent}: {exc.strerror}.") from exc
+        raise SessionError(say("session.cannot_create", path=parent, reason=exc.strerror)) from exc
 
     session = Session(
         path=folder.resolve(),
@@ -183,14 +184,14 @@ def create_session(
 
 def _claim_folder(parent: Path, base: str) -> tuple[Path, str]:
     """Create a fresh folder ``base``, ``base-2`` …; mkdir is atomic, so two facilitators never share one."""
-    for n in range(1, 1000):
+    for n in range(1, MAX_SAME_NAME + 1):
         name = base if n == 1 else f"{base}-{n}"
         try:
             (parent / name).mkdir()
         except FileExistsError:
             continue
         return parent / name, name
-    raise SessionError(f"There are already 999 sessions named {base} in {parent}.")
+    raise SessionError(say("session.too_many", count=MAX_SAME_NAME, base=base, path=parent))
 
 
 def write_json_atomically(path: Path, data: dict[str, Any]) -> None:
@@ -214,30 +215,30 @@ def load_session(path: Path | str, catalog: Catalog | None = None) -> Session:
     catalog = catalog or load_catalog()
     folder = Path(path)
     if not folder.exists():
-        raise SessionError(f"{folder}: no such session folder.")
+        raise SessionError(say("session.missing", path=folder))
     if not folder.is_dir():
-        raise SessionError(f"{folder}: this is a file, not a session folder.")
+        raise SessionError(say("session.is_a_file", path=folder))
     file = folder / SESSION_FILE
     if not file.exists():
-        raise SessionError(
-            f"{folder}: not a session folder (there is no {SESSION_FILE}). Create one with 'wholecomm-kit new-session'."
-        )
+        raise SessionError(say("session.no_session_file", path=folder, file=SESSION_FILE))
     try:
         data = json.loads(file.read_text(encoding="utf-8"))
     except UnicodeDecodeError as exc:
-        raise SessionError(f"{file}: not UTF-8 text ({exc.reason} at byte {exc.start}).") from exc
+        raise SessionError(say("session.not_utf8", file=file, reason=exc.reason, byte=exc.start)) from exc
     except json.JSONDecodeError as exc:
-        raise SessionError(f"{file}, line {exc.lineno}, column {exc.colno}: broken JSON: {exc.msg}.") from exc
+        raise SessionError(
+            say("session.broken_json", file=file, line=exc.lineno, column=exc.colno, reason=exc.msg)
+        ) from exc
     except OSError as exc:
-        raise SessionError(f"{file}: cannot be read: {exc.strerror}.") from exc
+        raise SessionError(say("session.unreadable", file=file, reason=exc.strerror)) from exc
     if not isinstance(data, dict):
-        raise SessionError(f"{file}: expected a JSON object with the session's details.")
+        raise SessionError(say("session.not_an_object", file=file))
 
     def need(key: str, kind: type | tuple[type, ...]) -> Any:
         if key not in data:
-            raise SessionError(f"{file}: the key {key!r} is missing.")
+            raise SessionError(say("session.key_missing", file=file, name=repr(key)))
         if (isinstance(data[key], bool) and kind is not bool) or not isinstance(data[key], kind):
-            raise SessionError(f"{file}: the key {key!r} has the wrong type ({type(data[key]).__name__}).")
+            raise SessionError(say("session.key_wrong_type", file=file, name=repr(key), type=type(data[key]).__name__))
         return data[key]
 
     def check(key: str, value: Any) -> Any:
@@ -247,25 +248,29 @@ def load_session(path: Path | str, catalog: Catalog | None = None) -> Session:
             raise SessionError(f"{file}: {key}: {exc}") from None
 
     if need("format_version", int) != FORMAT_VERSION:
-        raise SessionError(f"{file}: format_version {data['format_version']} is not supported by this kit.")
+        raise SessionError(say("session.format_version", file=file, version=data["format_version"]))
     session_id = need("session_id", str)
     if not re.fullmatch(r"[a-z0-9][a-z0-9-]{0,200}", session_id):
-        raise SessionError(f"{file}: session_id {session_id!r} may only hold lowercase letters, digits and '-'.")
+        raise SessionError(say("session.session_id", file=file, value=repr(session_id)))
     name = need("municipality", str)
     municipality = check("municipality", lambda: check_municipality(name))
     size = need("size", str)
     if size not in catalog.ids("sizes"):
-        raise SessionError(f"{file}: size {size!r} is unknown; expected one of {', '.join(catalog.ids('sizes'))}.")
+        raise SessionError(
+            say("session.size_in_file", file=file, size=repr(size), choices=", ".join(catalog.ids("sizes")))
+        )
     language = need("language", str)
     if language not in LANGUAGES:
-        raise SessionError(f"{file}: language {language!r} is unknown; expected one of {', '.join(LANGUAGES)}.")
+        raise SessionError(
+            say("session.language_in_file", file=file, chosen=repr(language), choices=", ".join(LANGUAGES))
+        )
     field_list = need("fields", list)
     if not all(isinstance(f, str) for f in field_list):
-        raise SessionError(f"{file}: the key 'fields' must be a list of field ids (texts).")
+        raise SessionError(say("session.fields_not_texts", file=file))
     fields = check("fields", lambda: parse_fields(field_list, catalog))
     country = need("country", str)
     if not re.fullmatch(r"[A-Z]{2}", country):
-        raise SessionError(f"{file}: country {country!r} is not a two-letter ISO code.")
+        raise SessionError(say("session.country_in_file", file=file, country=repr(country)))
     previous_text = need("previous", (str, type(None)))
     day_text = need("date", str)
     demo = need("demo", bool) if "demo" in data else False

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from .exceptions import InputError, Problem
+from .texts import say
 
 ANSWERS_SHEET = "answers"
 """The worksheet of ratings when a workbook has one of that name (the kit's template has); else the first."""
@@ -23,7 +24,6 @@ CHALLENGES_SHEET = "challenges"
 """The worksheet of key-challenge answers, read as well when a workbook has one of that name."""
 XLSX_SIGNATURE = b"PK\x03\x04"
 """An ``.xlsx`` file is a ZIP archive: how one is recognised even when it is named ``.csv``."""
-RESAVE = "Open it in your spreadsheet program and save it again as 'Excel Workbook (.xlsx)' or as 'CSV UTF-8'."
 
 
 @dataclass(frozen=True)
@@ -58,15 +58,19 @@ def read_xlsx(path: Path) -> list[Sheet]:
     try:
         data = path.read_bytes()
     except OSError as exc:
-        raise InputError([Problem(path, None, None, f"cannot be read: {exc.strerror or exc}")]) from None
+        raise InputError(
+            [Problem(path, None, None, say("spreadsheet.unreadable", reason=exc.strerror or exc))]
+        ) from None
     try:  # from memory: openpyxl would refuse a workbook by its file name (a workbook saved as "x.csv")
         book = load_workbook(io.BytesIO(data), read_only=True, data_only=False)
     except (zipfile.BadZipFile, InvalidFileException, KeyError, ValueError, OSError) as exc:
-        reason = f"cannot be read as an Excel workbook ({type(exc).__name__}: {exc}). {RESAVE}"
+        error = f"{type(exc).__name__}: {exc}"
+        reason = say("spreadsheet.not_a_workbook", error=error, resave=say("spreadsheet.resave"))
         raise InputError([Problem(path, None, None, reason)]) from None
     try:
         if not book.worksheets:
-            raise InputError([Problem(path, None, None, f"the workbook has no worksheet. {RESAVE}")])
+            reason = say("spreadsheet.no_worksheet", resave=say("spreadsheet.resave"))
+            raise InputError([Problem(path, None, None, reason)])
         by_name = {sheet.title: sheet for sheet in book.worksheets}
         chosen = [by_name.get(ANSWERS_SHEET, book.worksheets[0])]
         if CHALLENGES_SHEET in by_name and by_name[CHALLENGES_SHEET] is not chosen[0]:
@@ -127,7 +131,7 @@ def _fill_in_results(
                     path,
                     rows[position][0],
                     None,
-                    f"this cell holds a formula without a saved result. {RESAVE}",
+                    say("spreadsheet.formula_without_result", resave=say("spreadsheet.resave")),
                     sheet=name,
                     cell=reference,
                 )

@@ -35,10 +35,12 @@ from .records import (
     RowProblem,
     Table,
     check,
+    row_problem,
     table_of,
     to_row,
     utc_now,
 )
+from .texts import say
 
 if TYPE_CHECKING:
     from .session import Session
@@ -68,18 +70,7 @@ def decode_csv(path: Path, data: bytes, columns: Collection[str] = ()) -> str:
         line = data.count(b"\n", 0, offset) + 1
         column = _column_at(data, line, columns)
         byte = data[offset : offset + 1].hex().upper()
-        raise InputError(
-            [
-                Problem(
-                    path,
-                    line,
-                    column,
-                    f"the file is not UTF-8 text (byte 0x{byte} cannot be read). In your spreadsheet choose "
-                    "'Save as' → 'CSV UTF-8' (German Excel: 'CSV UTF-8 (durch Trennzeichen getrennt)'), "
-                    "or import the Excel workbook (.xlsx) itself.",
-                )
-            ]
-        ) from None
+        raise InputError([Problem(path, line, column, say("store.not_utf8", byte=byte))]) from None
 
 
 def detect_delimiter(text: str, columns: Collection[str]) -> str:
@@ -127,7 +118,7 @@ def parse_csv(path: Path, text: str, delimiter: str = ",") -> Iterator[tuple[int
             yield line, record
             line = reader.line_num + 1
     except csv.Error as exc:
-        raise InputError([Problem(path, line, None, f"the CSV structure is broken here: {exc}")]) from None
+        raise InputError([Problem(path, line, None, say("store.csv_broken", error=exc))]) from None
 
 
 def create_empty_table(path: Path, table: Table) -> None:
@@ -143,7 +134,7 @@ def _locked(path: Path, *, exclusive: bool) -> Iterator[int]:
     try:
         fd = os.open(path, flags, 0o644)
     except OSError as exc:
-        raise StoreError(f"{path}: cannot open the file: {exc.strerror}.") from exc
+        raise StoreError(say("store.cannot_open", path=path, reason=exc.strerror)) from exc
     try:
         fcntl.flock(fd, fcntl.LOCK_EX if exclusive else fcntl.LOCK_SH)
         yield fd
@@ -175,9 +166,7 @@ def _write_all(fd: int, path: Path, payload: bytes, size_before: int) -> None:
     except OSError as exc:
         with suppress(OSError):
             os.ftruncate(fd, size_before)
-        raise StoreError(
-            f"{path}: could not save ({exc.strerror}). Nothing of this change was written; try again."
-        ) from exc
+        raise StoreError(say("store.not_saved", path=path, reason=exc.strerror)) from exc
 
 
 def _is_torn(fd: int) -> bool:
@@ -211,10 +200,7 @@ def _check_header(fd: int, path: Path, table: Table) -> None:
     expected = encode_rows([table.columns])
     first_line = os.pread(fd, len(expected) + 3, 0).removeprefix(b"\xef\xbb\xbf").split(b"\n", 1)[0]
     if first_line.rstrip(b"\r") != expected.rstrip(b"\r\n"):
-        raise StoreError(
-            f"{path}, line 1: the header is not the expected columns ({', '.join(table.columns)}). "
-            "The file was changed by hand or belongs to another kit version; restore it from a backup."
-        )
+        raise StoreError(say("store.header_changed", path=path, columns=", ".join(table.columns)))
 
 
 def append_records(path: Path, table: Table, rows: Sequence[Sequence[str]]) -> None:
@@ -248,10 +234,7 @@ def read_table_text(path: Path, table: Table) -> str:
                     _cut_torn_tail(fd, path, len(table.columns))
                 data = _read_all(fd)
         except StoreError as exc:
-            raise StoreError(
-                f"{path}: the last row is incomplete (the program was stopped while saving) and the file "
-                f"cannot be repaired here: {exc}"
-            ) from exc
+            raise StoreError(say("store.torn_and_unrepairable", path=path, reason=exc)) from exc
     return decode_csv(path, data)
 
 
@@ -265,10 +248,11 @@ def read_records(path: Path, table: Table, ctx: Context) -> list[Record]:
     rows = parse_csv(path, text)
     _, header = next(rows)
     if tuple(header) != table.columns:
-        raise InputError([Problem(path, 1, None, f"the header must be exactly: {', '.join(table.columns)}")])
+        raise InputError([Problem(path, 1, None, say("store.header_exactly", columns=", ".join(table.columns)))])
     for line, cells in rows:
         if len(cells) != len(table.columns):
-            problems.append(Problem(path, line, None, f"has {len(cells)} values, expected {len(table.columns)}"))
+            reason = say("store.value_count", count=len(cells), expected=len(table.columns))
+            problems.append(Problem(path, line, None, reason))
             continue
         try:
             records.append(table.parse(dict(zip(table.columns, cells, strict=True)), ctx))
@@ -362,8 +346,8 @@ class SessionStore:
         try:
             field_id = self.catalog.standard(standard_id).field_id
         except KeyError:
-            problem = Problem(self.path(RESPONSES), None, "standard_id", f"{standard_id!r} is not a standard")
-            raise InputError([problem]) from None
+            unknown = row_problem("standard_id", "store.not_a_standard", standard=repr(standard_id))
+            raise InputError([Problem(self.path(RESPONSES), None, unknown.column, unknown.reason)]) from None
         record = Response(
             session_id=self.session.session_id,
             respondent_id=respondent_id,

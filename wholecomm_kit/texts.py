@@ -13,9 +13,12 @@ language*: ``WHOLECOMM_LANG`` if set, else the computer's language setting.
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import functools
 import os
 import string
+from collections.abc import Iterator
 from pathlib import Path
 
 import yaml
@@ -35,11 +38,17 @@ def placeholders(text: str) -> set[str]:
 
 @functools.cache
 def all_texts() -> dict[str, Text]:
-    """Every interface text, checked for both languages and matching placeholders."""
+    """Every interface text, checked for both languages and matching placeholders.
+
+    Its errors stay in English: they are about the text files themselves, so :func:`say` cannot be used to word them.
+    """
     texts: dict[str, Text] = {}
     root = texts_dir()
     for path in sorted(root.rglob("*.yaml")):
-        data = yaml.load(path.read_text(encoding="utf-8"), Loader=SafeLoader) or {}
+        try:
+            data = yaml.load(path.read_text(encoding="utf-8"), Loader=SafeLoader) or {}
+        except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
+            raise CatalogError(f"{path}: not readable as UTF-8 YAML: {exc}") from None
         if not isinstance(data, dict):
             raise CatalogError(f"{path}: expected entries of the form  key: {{de: …, en: …}}")
         for key, value in data.items():
@@ -54,11 +63,11 @@ def all_texts() -> dict[str, Text]:
     return texts
 
 
-def t(key: str, language: str, **values: object) -> str:
+def t(key: str, language: str, /, **values: object) -> str:
     """The text ``key`` in ``language``, with ``{placeholders}`` filled in."""
     try:
         text = all_texts()[key].get(language)
-    except KeyError:
+    except KeyError:  # a mistake in the kit's code, not something the person running it can fix: English
         raise KeyError(f"no interface text {key!r} in language {language!r}") from None
     return text.format(**values) if values else text
 
@@ -68,11 +77,28 @@ LANGUAGE_ENV = "WHOLECOMM_LANG"
 _LOCALE_ENV = ("LANGUAGE", "LC_ALL", "LC_MESSAGES", "LANG")
 
 
+_speaking: contextvars.ContextVar[str | None] = contextvars.ContextVar("speaking", default=None)
+
+
+@contextlib.contextmanager
+def speaking(language: str) -> Iterator[None]:
+    """Messages made inside the block speak ``language``: a checklist explains a failed save in the workshop's."""
+    token = _speaking.set(language)
+    try:
+        yield
+    finally:
+        _speaking.reset(token)
+
+
 def interface_language() -> str:
     """The language for messages to the person running the kit: ``WHOLECOMM_LANG``, else the locale, else English.
 
-    Read on every call, so a test (or a long-running server) sees a change at once.
+    Read on every call, so a test (or a long-running server) sees a change at once. Inside
+    :func:`speaking` it is that block's language.
     """
+    inside = _speaking.get()
+    if inside in LANGUAGES:
+        return inside
     chosen = os.environ.get(LANGUAGE_ENV, "").strip().lower()
     if chosen in LANGUAGES:
         return chosen
@@ -83,6 +109,6 @@ def interface_language() -> str:
     return "en"
 
 
-def say(key: str, **values: object) -> str:
+def say(key: str, /, **values: object) -> str:
     """The message ``messages.<key>`` in the interface language, with ``{placeholders}`` filled in."""
     return t(f"messages.{key}", interface_language(), **values)
