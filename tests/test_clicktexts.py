@@ -78,3 +78,9 @@ def test_the_overview_lists_the_steps_of_a_workshop(language: str) -> None:
     assert result.returncode == 0
     assert ("Ablauf eines Workshops:" if language == "de" else "Running a workshop:") in result.stdout
     assert "wholecomm-kit paper-forms SESSION" in result.stdout
+
+
+def test_the_version_line_and_its_help_are_german_too() -> None:
+    assert kit("--version", language="de").stdout.startswith("wholecomm-kit, Version ")
+    assert "--version   Die Version zeigen und beenden." in kit("--help", language="de").stdout
+    assert kit("--version", language="en").stdout.startswith("wholecomm-kit, version ")

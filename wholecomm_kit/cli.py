@@ -50,7 +50,7 @@ def _sizes() -> list[str]:
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]}, help=_help("cli.group_help"))
-@click.version_option(package_name="wholecomm-kit")
+@click.version_option(package_name="wholecomm-kit", help=say("cli.version_help"), message=say("cli.version_message"))
 def cli() -> None:
     """Whole-COMM workshop kit: assess and plan local inclusion policies with the Whole-COMM Toolbox."""
 
