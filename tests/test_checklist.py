@@ -327,7 +327,7 @@ def test_a_comment_that_is_too_long_is_refused_with_its_reason_and_stays_in_the_
     item.comment.value = "x" * 5001
     assert len(rows(session)) == 1
     assert item.state == "invalid"
-    assert "erlaubt sind höchstens 5000" in item.status.value  # the reason in the workshop's language
+    assert "Kommentar: ist 5001 Zeichen lang; erlaubt sind höchstens 5000" in item.status.value  # the workshop's words
     assert item.comment.value == "x" * 5001
     assert not checklist.pending, "an invalid value is not retried for ever"
     assert "1 Eingabe(n) wurden nicht gespeichert" in checklist.save_status.value
@@ -551,5 +551,5 @@ def test_a_refused_value_is_explained_in_the_workshops_language_whatever_the_lap
     item = checklist.standards["GOV-1-1"]
     item.answer.value = "2"
     item.comment.value = "x" * 5001
-    assert "at most 5000 are allowed" in item.status.value
+    assert "Comment: is 5001 characters long; at most 5000 are allowed" in item.status.value
     assert "höchstens" not in item.status.value

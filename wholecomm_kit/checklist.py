@@ -48,6 +48,14 @@ __all__ = [
 ]
 
 MODES: tuple[str, ...] = ("self", "facilitator")
+_COLUMN_LABELS = {
+    "rating": "answer_label",
+    "response": "answer_label",
+    "priority": "priority_label",
+    "comment": "comment_label",
+    "applies": "challenge_label",
+}
+"""The form's names for the columns a refused value can be in."""
 NO_GROUP = ""
 NO_PRIORITY = ""
 _WIDE = {"description_width": "initial"}
@@ -666,7 +674,9 @@ class Checklist:
                     item.save(self.store, self.respondent, self.language)
             except InputError as exc:
                 del self._pending[key]
-                reason = "; ".join(f"{p.column}: {p.reason}" if p.column else p.reason for p in exc.problems)
+                reason = "; ".join(
+                    f"{self._column(p.column)}: {p.reason}" if p.column else p.reason for p in exc.problems
+                )
                 item.show(self._t("not_saved_reason", reason=reason), "error", "invalid")
                 continue
             except (KitError, OSError) as exc:
@@ -676,6 +686,11 @@ class Checklist:
             del self._pending[key]
             item.show(self._t("saved"), "saved", "saved")
         self._update_save_status(failure)
+
+    def _column(self, column: str) -> str:
+        """What the form calls a column of the answers file, in the workshop's language."""
+        label = _COLUMN_LABELS.get(column)
+        return self._t(label) if label else column
 
     def _update_save_status(self, failure: str | None) -> None:
         if self._pending:
