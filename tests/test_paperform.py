@@ -334,13 +334,18 @@ def test_a_missing_session_or_a_bad_format_is_a_clear_error(tmp_path: Path) -> N
 # --- the spreadsheet ------------------------------------------------------------------------------
 
 
+def template(tmp_path: Path, catalog: Catalog) -> openpyxl.Workbook:
+    """The typing template of a German session on governance and housing, as a facilitator opens it."""
+    session = new_session(tmp_path, fields="governance,housing", language="de")
+    book = openpyxl.load_workbook(answers_template(session, catalog, tmp_path / "answers.xlsx"))
+    assert book.sheetnames == ["answers", "challenges", "standards", "challenge_list"]
+    return book
+
+
 def test_the_spreadsheet_has_the_importers_columns_dropdowns_and_the_standards(
     tmp_path: Path, catalog: Catalog
 ) -> None:
-    session = new_session(tmp_path, fields="governance,housing", language="de")
-    target = answers_template(session, catalog, tmp_path / "answers.xlsx")
-    book = openpyxl.load_workbook(target)
-    assert book.sheetnames == ["answers", "challenges", "standards", "challenge_list"]
+    book = template(tmp_path, catalog)
     answers = book["answers"]
     header = [c.value for c in answers[1]]
     assert header == list(IMPORT_COLUMNS)
@@ -379,10 +384,7 @@ def test_the_spreadsheet_has_the_importers_columns_dropdowns_and_the_standards(
 def test_the_spreadsheet_has_a_challenges_sheet_with_dropdowns_and_the_list_of_challenges(
     tmp_path: Path, catalog: Catalog
 ) -> None:
-    session = new_session(tmp_path, fields="governance,housing", language="de")
-    target = answers_template(session, catalog, tmp_path / "answers.xlsx")
-    book = openpyxl.load_workbook(target)
-    assert book.sheetnames == ["answers", "challenges", "standards", "challenge_list"]
+    book = template(tmp_path, catalog)
     sheet = book["challenges"]
     header = [c.value for c in sheet[1]]
     assert header == list(CHALLENGE_COLUMNS)

@@ -6,7 +6,7 @@ import contextlib
 import functools
 import json
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -43,6 +43,20 @@ def _friendly_errors(command: F) -> F:
 def _help(key: str) -> str:
     """A command's help text; a line ``\\b`` in the YAML keeps click from rewrapping the paragraph after it."""
     return say(key).replace("\\b\n", "\b\n")
+
+
+def _formats(text: str) -> tuple[str, ...]:
+    """``--format html,pdf`` as a tuple."""
+    return tuple(f.strip() for f in text.split(",") if f.strip())
+
+
+def _show(warnings: Iterable[str], paths: Iterable[Path | None]) -> None:
+    """Warnings on stderr, then the paths written, one a line (what a script reads)."""
+    for warning in warnings:
+        click.echo(say("cli.warning", message=warning), err=True)
+    for path in paths:
+        if path is not None:
+            click.echo(str(path))
 
 
 def _sizes() -> list[str]:
@@ -238,17 +252,8 @@ def paper_forms_command(session_dir: Path, lang: str | None, formats: str, brows
     """Write printable paper forms (one per field), id cards and answers.xlsx into SESSION/paper/."""
     from .paperform import write_paper_forms
 
-    result = write_paper_forms(
-        session_dir,
-        language=lang,
-        formats=tuple(f.strip() for f in formats.split(",") if f.strip()),
-        browser=browser,
-        cards=cards,
-    )
-    for warning in result.warnings:
-        click.echo(say("cli.warning", message=warning), err=True)
-    for path in (*result.forms, *result.pdfs, *result.cards, result.spreadsheet):
-        click.echo(str(path))
+    result = write_paper_forms(session_dir, language=lang, formats=_formats(formats), browser=browser, cards=cards)
+    _show(result.warnings, (*result.forms, *result.pdfs, *result.cards, result.spreadsheet))
 
 
 @cli.command("serve", help=_help("cli.serve_help"))
@@ -291,17 +296,13 @@ def report_command(
     result = make_report(
         session_dir,
         language=lang,
-        formats=tuple(f.strip() for f in formats.split(",") if f.strip()),
+        formats=_formats(formats),
         previous=previous,
         browser=browser,
         notebook=notebook,
         progress=lambda message: click.echo(message, err=True),
     )
-    for warning in result.warnings:
-        click.echo(say("cli.warning", message=warning), err=True)
-    for path in (result.html, result.pdf):
-        if path is not None:
-            click.echo(str(path))
+    _show(result.warnings, (result.html, result.pdf))
 
 
 @cli.command("demo", help=_help("cli.demo_help"))
@@ -324,11 +325,7 @@ def demo_command(directory: Path, handout: bool) -> None:
     click.echo(str(session.path))
     if handout:
         result = make_report(session.path, progress=lambda message: click.echo(message, err=True))
-        for warning in result.warnings:
-            click.echo(say("cli.warning", message=warning), err=True)
-        for path in (result.html, result.pdf):
-            if path is not None:
-                click.echo(str(path))
+        _show(result.warnings, (result.html, result.pdf))
 
 
 # The usage line's placeholders, like the help texts, in the interface language.
