@@ -8,6 +8,7 @@ import json
 import re
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import openpyxl
 import pytest
@@ -334,6 +335,16 @@ def test_a_missing_session_or_a_bad_format_is_a_clear_error(tmp_path: Path) -> N
 # --- the spreadsheet ------------------------------------------------------------------------------
 
 
+def data_sheet_header(sheet: Any, columns: tuple[str, ...]) -> list[object]:
+    """A sheet to type into: the importer's columns of that table, bold and frozen, and nothing typed yet."""
+    header = [c.value for c in sheet[1]]
+    assert header == [c for c in columns if c not in ("session_id", "recorded_at")]
+    assert all(c.font.bold for c in sheet[1])
+    assert sheet.freeze_panes == "A2"
+    assert sheet.max_row == 1  # no rows prefilled
+    return header
+
+
 def template(tmp_path: Path, catalog: Catalog) -> openpyxl.Workbook:
     """The typing template of a German session on governance and housing, as a facilitator opens it."""
     session = new_session(tmp_path, fields="governance,housing", language="de")
@@ -347,12 +358,8 @@ def test_the_spreadsheet_has_the_importers_columns_dropdowns_and_the_standards(
 ) -> None:
     book = template(tmp_path, catalog)
     answers = book["answers"]
-    header = [c.value for c in answers[1]]
+    header = data_sheet_header(answers, RESPONSES.columns)
     assert header == list(IMPORT_COLUMNS)
-    assert header == [c for c in RESPONSES.columns if c not in ("session_id", "recorded_at")]
-    assert all(c.font.bold for c in answers[1])
-    assert answers.freeze_panes == "A2"
-    assert answers.max_row == 1  # no answer rows prefilled
 
     letter = {name: openpyxl.utils.get_column_letter(i) for i, name in enumerate(header, start=1)}
     validations = {str(v.sqref): v for v in answers.data_validations.dataValidation}
@@ -386,12 +393,8 @@ def test_the_spreadsheet_has_a_challenges_sheet_with_dropdowns_and_the_list_of_c
 ) -> None:
     book = template(tmp_path, catalog)
     sheet = book["challenges"]
-    header = [c.value for c in sheet[1]]
+    header = data_sheet_header(sheet, CHALLENGES.columns)
     assert header == list(CHALLENGE_COLUMNS)
-    assert header == [c for c in CHALLENGES.columns if c not in ("session_id", "recorded_at")]
-    assert all(c.font.bold for c in sheet[1])
-    assert sheet.freeze_panes == "A2"
-    assert sheet.max_row == 1
     letter = {name: openpyxl.utils.get_column_letter(i) for i, name in enumerate(header, start=1)}
     assert all(sheet.column_dimensions[letter[c]].number_format == "@" for c in header)
 
