@@ -6,7 +6,7 @@ import dataclasses
 import html
 import json
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -345,6 +345,24 @@ def data_sheet_header(sheet: Any, columns: tuple[str, ...]) -> list[object]:
     return header
 
 
+def listed(values: Sequence[str]) -> str:
+    """A dropdown's list of values, as a spreadsheet stores it."""
+    return '"' + ",".join(values) + '"'
+
+
+def assert_dropdowns(sheet: Any, header: list[object], expected: dict[str, str]) -> None:
+    """Exactly these columns offer a dropdown (rows 2 to 1000) of exactly these values, and refuse others."""
+    letter = {name: openpyxl.utils.get_column_letter(i) for i, name in enumerate(header, start=1)}
+    validations = {str(v.sqref): v for v in sheet.data_validations.dataValidation}
+    assert set(validations) == {f"{letter[c]}2:{letter[c]}1000" for c in expected}
+    for column, formula in expected.items():
+        validation = validations[f"{letter[column]}2:{letter[column]}1000"]
+        assert validation.type == "list"
+        assert validation.formula1 == formula, column
+        assert validation.allow_blank
+        assert validation.showErrorMessage
+
+
 def template(tmp_path: Path, catalog: Catalog) -> openpyxl.Workbook:
     """The typing template of a German session on governance and housing, as a facilitator opens it."""
     session = new_session(tmp_path, fields="governance,housing", language="de")
@@ -362,9 +380,8 @@ def test_the_spreadsheet_has_the_importers_columns_dropdowns_and_the_standards(
     assert header == list(IMPORT_COLUMNS)
 
     letter = {name: openpyxl.utils.get_column_letter(i) for i, name in enumerate(header, start=1)}
-    validations = {str(v.sqref): v for v in answers.data_validations.dataValidation}
     expected = {
-        "stakeholder_group": '"' + ",".join(catalog.ids("stakeholder_groups")) + '"',
+        "stakeholder_group": listed(catalog.ids("stakeholder_groups")),
         "field_id": '"governance,housing"',
         "rating": '"0,1,2,3"',
         "response": '"rated,dont_know,not_applicable"',
@@ -374,12 +391,7 @@ def test_the_spreadsheet_has_the_importers_columns_dropdowns_and_the_standards(
     }
     standards = [s for f in ("governance", "housing") for s in catalog.field(f).standards]
     expected["standard_id"] = f"standards!$B$2:$B${len(standards) + 1}"
-    assert set(validations) == {f"{letter[c]}2:{letter[c]}1000" for c in expected}
-    for column, formula in expected.items():
-        validation = validations[f"{letter[column]}2:{letter[column]}1000"]
-        assert validation.type == "list"
-        assert validation.formula1 == formula, column
-        assert validation.allow_blank
+    assert_dropdowns(answers, header, expected)
     assert answers.column_dimensions[letter["respondent_id"]].number_format == "@"
 
     reference = book["standards"]
@@ -400,19 +412,12 @@ def test_the_spreadsheet_has_a_challenges_sheet_with_dropdowns_and_the_list_of_c
 
     challenges = [c for f in ("governance", "housing") for c in catalog.field(f).challenges]
     expected = {
-        "stakeholder_group": '"' + ",".join(catalog.ids("stakeholder_groups")) + '"',
+        "stakeholder_group": listed(catalog.ids("stakeholder_groups")),
         "challenge_id": f"challenge_list!$B$2:$B${len(challenges) + 1}",
         "applies": '"yes,no,unsure"',
     }
-    assert expected["applies"] == '"' + ",".join(catalog.ids("challenge_answers")) + '"'
-    validations = {str(v.sqref): v for v in sheet.data_validations.dataValidation}
-    assert set(validations) == {f"{letter[c]}2:{letter[c]}1000" for c in expected}
-    for column, formula in expected.items():
-        validation = validations[f"{letter[column]}2:{letter[column]}1000"]
-        assert validation.type == "list"
-        assert validation.formula1 == formula, column
-        assert validation.allow_blank
-        assert validation.showErrorMessage
+    assert expected["applies"] == listed(catalog.ids("challenge_answers"))
+    assert_dropdowns(sheet, header, expected)
 
     rows = list(book["challenge_list"].iter_rows(values_only=True))
     assert rows[0] == ("field_id", "challenge_id", "Herausforderung")

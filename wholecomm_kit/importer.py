@@ -84,7 +84,7 @@ def _read(path: Path) -> list[_Part]:
     except OSError as exc:
         raise InputError([Problem(path, None, None, say("importer.unreadable", reason=exc.strerror))]) from None
     if data.startswith(XLSX_SIGNATURE):
-        return [_Part(path, sheet.rows, sheet.name) for sheet in read_xlsx(path)]
+        return [_Part(path, sheet.rows, sheet.name) for sheet in read_xlsx(path, data)]
     if data.startswith(OLD_EXCEL_SIGNATURE):
         reason = say("importer.old_excel", save_as=say("importer.save_as"))
         raise InputError([Problem(path, None, None, reason)])

@@ -47,20 +47,22 @@ def cell_text(value: object) -> str:
     return str(value)
 
 
-def read_xlsx(path: Path) -> list[Sheet]:
+def read_xlsx(path: Path, data: bytes | None = None) -> list[Sheet]:
     """The sheets to import: ``answers`` (else the first sheet), then ``challenges`` if the workbook has one.
 
     A formula counts with the result saved with it; one without a saved result is an error, never an empty cell.
+    ``data`` is the file's content when the caller has read it already.
     """
     from openpyxl import load_workbook
     from openpyxl.utils.exceptions import InvalidFileException
 
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        raise InputError(
-            [Problem(path, None, None, say("spreadsheet.unreadable", reason=exc.strerror or exc))]
-        ) from None
+    if data is None:
+        try:
+            data = path.read_bytes()
+        except OSError as exc:
+            raise InputError(
+                [Problem(path, None, None, say("spreadsheet.unreadable", reason=exc.strerror or exc))]
+            ) from None
     try:  # from memory: openpyxl would refuse a workbook by its file name (a workbook saved as "x.csv")
         book = load_workbook(io.BytesIO(data), read_only=True, data_only=False)
     except (zipfile.BadZipFile, InvalidFileException, KeyError, ValueError, OSError) as exc:
