@@ -219,7 +219,7 @@ def test_priority_alt_states_mean_and_share_of_every_rated_standard(
     rendered: dict[str, dict[str, Chart]], demo: Analysis, language: str
 ) -> None:
     alt = rendered[language]["priorities/governance"].alt
-    percent = {"de": " %", "en": "%"}[language]
+    percent = {"de": "\u00a0%", "en": "%"}[language]
     for row in demo.summary[demo.summary["field_id"] == "governance"].to_dict("records"):
         share = f"{half_up(float(row['share_high_priority']) * 100)}{percent}"
         start = alt.index(f"{row['standard_id']} ")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import dataclasses
 import html
 import re
 import statistics
@@ -131,7 +132,7 @@ def test_all_dont_know_is_an_information_gap_not_a_crash(tmp_path: Path) -> None
     handout = Handout.load(session.path, "en")
     section = text_of(handout.field_section("housing").html)
     assert "Information gaps" in section
-    assert "100\u00a0%" in section
+    assert "100%" in section
     assert "index –" in section
 
 
@@ -166,3 +167,69 @@ def test_the_cover_does_not_name_groups_below_the_threshold(tmp_path: Path) -> N
     assert "Research" not in cover
     assert re.search(r"Other groups \(merged\)\s+1", cover)
     assert "4 participants in total" in cover
+
+
+def test_the_cover_counts_a_person_in_the_group_of_their_latest_answer_not_of_their_last_row(tmp_path: Path) -> None:
+    """A paper form typed in after the workshop may carry an earlier time than the person's app answers."""
+    session = _session(tmp_path, fields="governance")
+    store = SessionStore.open(session)
+    for who in ("R-A", "R-B", "R-C"):
+        rate(store, who, "politics", "GOV-1-1", 2)
+    late = store.responses()[-1]
+    early = dataclasses.replace(
+        late, stakeholder_group="civil_society", standard_id="GOV-1-2", recorded_at="2000-01-01T09:00:00Z"
+    )
+    store.append([early])  # last row in the file, but the earliest answer of R-C
+    cover = text_of(Handout.load(session.path, "en").cover().html)
+    assert re.search(r"Local politics\s+3", cover)
+    assert "Civil society" not in cover
+
+
+def test_a_field_answered_only_with_dont_know_says_there_is_nothing_to_rank(tmp_path: Path) -> None:
+    session = _session(tmp_path, fields="housing")
+    store = SessionStore.open(session)
+    for who in ("R-A", "R-B", "R-C"):
+        rate(store, who, "civil_society", "HOU-1-1", None)
+    section = text_of(Handout.load(session.path, "en").field_section("housing").html)
+    assert "None of the answers in this field is a rating" in section
+    assert "Strengths" not in section
+    assert "Gaps" not in section
+    assert "there are no ratings yet to choose them by" in section  # not "chosen for the weakest standards"
+
+
+def test_numbers_round_half_up_as_in_the_charts(tmp_path: Path) -> None:
+    """62.5 is 63 in the table as in the chart beside it (not 62, as Python's round-half-even would say)."""
+    session = _session(tmp_path, fields="health")
+    store = SessionStore.open(session)
+    ratings = {"HEA-1-1": (3, 3, 3, 3), "HEA-1-2": (0, 0, 1, 2)}  # scores 100 and 25 → index 62.5
+    for standard, values in ratings.items():
+        for i, value in enumerate(values):
+            rate(store, f"R-{i}", "politics", standard, value)
+    handout = Handout.load(session.path, "en")
+    assert re.search(r"Health\s+63\s", text_of(handout.overview().html))
+    assert number(2.25, "en") == "2.3"
+    assert number(62.5, "de", 0) == "63"
+
+
+def test_the_group_table_has_a_row_per_group_and_marks_hidden_cells(tmp_path: Path) -> None:
+    session = _session(tmp_path, fields="governance,health")
+    store = SessionStore.open(session)
+    for who in ("R-A", "R-B", "R-C"):
+        rate(store, who, "administration", "GOV-1-1", 2)
+    rate(store, "R-A", "administration", "HEA-1-1", 1)  # only one administrator rated health
+    groups = Handout.load(session.path, "en").overview().html.split("Views of the stakeholder groups")[-1]
+    assert '<th scope="row">Administration</th>' in groups
+    assert "fewer than 3 people" in text_of(groups)
+
+
+def test_challenges_of_equal_share_put_the_one_more_people_answered_first(tmp_path: Path) -> None:
+    session = _session(tmp_path, fields="health")
+    store = SessionStore.open(session)
+    first, second = (c.id for c in store.catalog.field("health").challenges[:2])
+    store.record_challenge(respondent_id="R-A", stakeholder_group="politics", challenge_id=first, applies="yes")
+    for who in ("R-A", "R-B", "R-C"):
+        store.record_challenge(respondent_id=who, stakeholder_group="politics", challenge_id=second, applies="yes")
+    section = Handout.load(session.path, "en").field_section("health").html
+    assert section.index(html.escape(store.catalog.challenge(second).text.en)) < section.index(
+        html.escape(store.catalog.challenge(first).text.en)
+    )

@@ -164,7 +164,7 @@ def test_a_small_session_shows_its_counts_disputed_standard_and_information_gap(
     assert listed(live.disputed_list) == ["GOV-1-1"]  # ratings 3, 0, 3: sd 1.7
     assert "3 Bewertungen, Standardabweichung 1,7" in live.disputed_list.value
     assert listed(live.gaps_list) == ["GOV-1-2"]  # 1 of 3 don't know
-    assert "33 % „Weiß nicht“ (1 von 3 Antworten)" in live.gaps_list.value
+    assert "33\u00a0% „Weiß nicht“ (1 von 3 Antworten)" in live.gaps_list.value
     assert "Stand: 09:30 Uhr" in live.header.value
     assert "Kleinkleckersdorf" in live.header.value
 

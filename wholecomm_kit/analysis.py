@@ -57,6 +57,7 @@ __all__ = [
     "current_challenges",
     "current_responses",
     "field_index",
+    "respondent_groups",
     "responses_frame",
     "standard_summary",
     "top_priorities",
@@ -275,7 +276,7 @@ class GroupBreakdown:
     suppressed_respondents: int
 
 
-def _respondent_groups(current: pd.DataFrame) -> pd.Series[str]:
+def respondent_groups(current: pd.DataFrame) -> pd.Series[str]:
     """respondent_id → the stakeholder group of their most recent current answer (one person, one group)."""
     last = current.sort_values(["recorded_at", POSITION], kind="stable").drop_duplicates("respondent_id", keep="last")
     return pd.Series(last["stakeholder_group"].to_numpy(), index=last["respondent_id"].to_numpy(), dtype="str")
@@ -298,7 +299,7 @@ def by_stakeholder_group(
     """
     if min_group_size < 1:
         raise ValueError(f"min_group_size must be at least 1, not {min_group_size}")
-    group_of = _respondent_groups(current)
+    group_of = respondent_groups(current)
     sizes = group_of.value_counts()
     known = catalog.ids("stakeholder_groups")
     order = [g for g in known if g in sizes.index] + sorted(g for g in sizes.index if g not in known)

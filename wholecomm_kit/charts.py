@@ -29,7 +29,6 @@ import textwrap
 import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
-from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 import pandas as pd
@@ -47,6 +46,9 @@ from PIL import Image
 
 from .analysis import DISPUTED_MIN_RATINGS, DISPUTED_MIN_SD, OTHER_GROUPS, Analysis, Comparison, GroupBreakdown
 from .catalog import Catalog, load_catalog
+from .formatting import number as _number
+from .formatting import percent as _percent
+from .formatting import signed as _signed
 from .rendered import Chart
 from .texts import t
 
@@ -216,29 +218,6 @@ def _wrap(text: str, width: int) -> str:
 def _kw(size: float, colour: str = TEXT_COLOUR, **extra: Any) -> dict[str, Any]:
     """Text properties that do not depend on rcParams: font, size, colour, no mathtext."""
     return {"fontfamily": FONT_FAMILY, "fontsize": size, "color": colour, "parse_math": False, **extra}
-
-
-def _rounded(value: float, decimals: int = 0) -> Decimal:
-    """Rounded half up, as people round by hand (62.5 → 63), never "-0"."""
-    result = Decimal(repr(float(value))).quantize(Decimal(1).scaleb(-decimals), rounding=ROUND_HALF_UP)
-    return abs(result) if result == 0 else result
-
-
-def _number(value: float, language: str, decimals: int = 0) -> str:
-    text = f"{_rounded(value, decimals):f}"
-    return text.replace(".", ",") if language == "de" else text
-
-
-def _signed(value: float, language: str, decimals: int = 1, minus: str = "−") -> str:
-    rounded = _rounded(value, decimals)
-    if rounded == 0:
-        return "±" + _number(0, language, decimals)
-    return ("+" if rounded > 0 else minus) + _number(abs(float(rounded)), language, decimals)
-
-
-def _percent(share: float, language: str) -> str:
-    number = _number(share * 100, language)
-    return f"{number} %" if language == "de" else f"{number}%"
 
 
 def _count(key: str, n: int, language: str) -> str:

@@ -17,7 +17,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from .analysis import DEFAULT_MIN_GROUP_SIZE, OTHER_GROUPS, Analysis, analyse, top_priorities
+from . import formatting
+from .analysis import DEFAULT_MIN_GROUP_SIZE, OTHER_GROUPS, Analysis, analyse, respondent_groups, top_priorities
 from .catalog import Catalog, Field, Practice, load_catalog
 from .prerender import ChartDir
 from .rendered import Chart
@@ -46,25 +47,24 @@ class Fragment:
 
 
 def number(value: float | None, language: str, digits: int = 1) -> str:
-    """A number as people in the language write it (German: decimal comma); '–' when missing."""
-    if value is None or (isinstance(value, float) and math.isnan(value)):
+    """A number rounded as in the charts, with the language's decimal sign; '–' when missing."""
+    if value is None or formatting.missing(value):
         return t("handout.not_available", language)
-    text = f"{value:.{digits}f}"
-    return text.replace(".", ",") if language == "de" else text
+    return formatting.number(value, language, digits)
 
 
 def percent(value: float | None, language: str) -> str:
-    if value is None or (isinstance(value, float) and math.isnan(value)):
+    if value is None or formatting.missing(value):
         return t("handout.not_available", language)
-    return f"{round(value * 100)}\u00a0%"
+    return formatting.percent(value, language)
 
 
 def _table(caption: str, headers: Sequence[tuple[str, bool]], rows: Iterable[Sequence[str]]) -> str:
     """An accessible table; cells must already be escaped. Headers are (text, numeric)."""
     head = "".join(f'<th scope="col"{" class=num" if numeric else ""}>{escape(h)}</th>' for h, numeric in headers)
     body = "".join(
-        "<tr>"
-        + "".join(f"<td{' class=num' if headers[i][1] else ''}>{cell}</td>" for i, cell in enumerate(row))
+        f'<tr><th scope="row">{row[0]}</th>'
+        + "".join(f"<td{' class=num' if headers[i][1] else ''}>{cell}</td>" for i, cell in enumerate(row) if i)
         + "</tr>"
         for row in rows
     )
@@ -164,7 +164,7 @@ class Handout:
             "<dl>"
             f"<dt>{escape(self._t('municipality'))}</dt>"
             f"<dd>{escape(session.municipality)} ({escape(session.country)})</dd>"
-            f"<dt>{escape(self._t('date'))}</dt><dd>{escape(session.date.isoformat())}</dd>"
+            f"<dt>{escape(self._t('date'))}</dt><dd>{escape(formatting.date(session.date, lang))}</dd>"
             f"<dt>{escape(self._t('fields'))}</dt><dd>{fields}</dd>"
             "</dl>"
         )
@@ -172,7 +172,7 @@ class Handout:
         if responses.empty:
             parts.append(f"<p>{escape(self._t('no_answers'))}</p>")
         else:
-            people = responses.drop_duplicates("respondent_id", keep="last")["stakeholder_group"].value_counts()
+            people = respondent_groups(responses).value_counts()
             threshold = self.analysis.groups.min_group_size
             rows = [
                 (escape(self.catalog.label("stakeholder_groups", group, lang)), str(int(people[group])))
@@ -219,17 +219,24 @@ class Handout:
             note = self._t("groups_suppressed", people=groups.suppressed_respondents, groups=groups.suppressed_groups)
             parts.append(f"<p>{escape(note)}</p>")
         if groups.table.empty:
+            if not self._has_answers:
+                parts.append(f"<p>{escape(self._t('no_group_data'))}</p>")
             return "".join(parts)
         parts.append(self._chart("stakeholder_groups"))
         table = groups.table
         names = list(dict.fromkeys(table["stakeholder_group"].tolist()))
-        headers = [(self._t("field"), False)] + [(self._group_label(g), True) for g in names]
+        fields = self.analysis.session.fields
+        # One row per group: five field columns at most fit an A4 page, eight group columns may not.
+        headers = [(self._t("group"), False)] + [(self.catalog.field(f).title.get(lang), True) for f in fields]
         rows = []
-        for field_id in self.analysis.session.fields:
-            cells = [escape(self.catalog.field(field_id).title.get(lang))]
-            for name in names:
+        for name in names:
+            cells = [escape(self._group_label(name))]
+            for field_id in fields:
                 match = table[(table["stakeholder_group"] == name) & (table["field_id"] == field_id)]
-                cells.append(number(float(match["index"].iloc[0]), lang, 0) if len(match) else "–")
+                if len(match) and bool(match["suppressed"].iloc[0]):
+                    cells.append(escape(self._t("group_hidden", threshold=groups.min_group_size)))
+                else:
+                    cells.append(number(float(match["index"].iloc[0]), lang, 0) if len(match) else "–")
             rows.append(cells)
         parts.append(_table(self._t("groups_heading"), headers, rows))
         return "".join(parts)
@@ -245,7 +252,7 @@ class Handout:
         if comparison is None or previous is None:
             return ""
         lang = self.language
-        parts = [f"<h3>{escape(self._t('change_heading', date=previous.date.isoformat()))}</h3>"]
+        parts = [f"<h3>{escape(self._t('change_heading', date=formatting.date(previous.date, lang)))}</h3>"]
         parts.append(self._chart("change"))
         rows = [
             (
@@ -316,10 +323,14 @@ class Handout:
             )
             parts.append(self._chart(f"answers/{field_id}"))
             rated = mine.dropna(subset=["mean"])
-            strengths = rated[rated["mean"] >= 2.0].sort_values("mean", ascending=False, kind="stable").head(3)
-            gaps = rated[rated["mean"] < 1.5].sort_values("mean", kind="stable").head(3)
-            parts.append(self._standards_block("strengths", strengths, [("mean", "mean"), ("n_rated", "n_rated")]))
-            parts.append(self._standards_block("gaps", gaps, [("mean", "mean"), ("n_rated", "n_rated")]))
+            if rated.empty:
+                parts.append(f"<p>{escape(self._t('no_ratings_field'))}</p>")
+            else:
+                strengths = rated[rated["mean"] >= 2.0].sort_values("mean", ascending=False, kind="stable").head(3)
+                gaps = rated[rated["mean"] < 1.5].sort_values("mean", kind="stable").head(3)
+                columns = [("mean", "mean"), ("median", "median"), ("n_rated", "n_rated")]
+                parts.append(self._standards_block("strengths", strengths, columns))
+                parts.append(self._standards_block("gaps", gaps, columns))
             disputed = mine[mine["disputed"]]
             parts.append(
                 self._standards_block("disputed", disputed, [("mean", "mean"), ("sd", "sd"), ("n_rated", "n_rated")])
@@ -365,7 +376,7 @@ class Handout:
         mine = table[(table["field_id"] == field.id) & (table["n_answers"] > 0)]
         if mine.empty:
             return heading + f"<p>{escape(self._t('no_challenges'))}</p>"
-        mine = mine.sort_values("share_yes", ascending=False, kind="stable")
+        mine = mine.sort_values(["share_yes", "n_answers"], ascending=False, kind="stable")
         rows = [
             (
                 escape(self.catalog.challenge(str(r["challenge_id"])).text.get(lang)),
@@ -379,26 +390,26 @@ class Handout:
 
     def practices_for(self, field: Field, summary: pd.DataFrame) -> list[Practice]:
         """Practice examples that illustrate the field's weakest standards; the field's own when none match."""
-        weakest = summary.dropna(subset=["mean"]).sort_values("mean", kind="stable").head(5)["standard_id"].tolist()
-        ranked = sorted(
-            (p for p in self.catalog.practices if set(p.standard_ids) & set(weakest)),
-            key=lambda p: (-len(set(p.standard_ids) & set(weakest)), p.field_id != field.id, p.id),
+        return self._weakest_practices(field, summary)[:3] or list(field.practices)
+
+    def _weakest_practices(self, field: Field, summary: pd.DataFrame) -> list[Practice]:
+        weakest = set(summary.dropna(subset=["mean"]).sort_values("mean", kind="stable").head(5)["standard_id"])
+        return sorted(
+            (p for p in self.catalog.practices if set(p.standard_ids) & weakest),
+            key=lambda p: (-len(set(p.standard_ids) & weakest), p.field_id != field.id, p.id),
         )
-        return ranked[:3] or list(field.practices)
 
     def _practices_html(self, field: Field, summary: pd.DataFrame) -> str:
         lang = self.language
         items = []
+        intro = "practices_intro" if self._weakest_practices(field, summary) else "practices_intro_field"
         for practice in self.practices_for(field, summary):
             items.append(
                 f"<strong>{escape(practice.name.get(lang))}</strong> — "
                 f"{escape(practice.place)} ({escape(practice.country)}). "
                 f"{escape(practice.summary.get(lang))}"
             )
-        return (
-            f"<h3>{escape(self._t('practices'))}</h3><p class='muted'>{escape(self._t('practices_intro'))}</p>"
-            + _list(items)
-        )
+        return f"<h3>{escape(self._t('practices'))}</h3><p class='muted'>{escape(self._t(intro))}</p>" + _list(items)
 
     def _comments_html(self, field_id: str) -> str:
         responses = self.analysis.responses
@@ -450,9 +461,9 @@ class Handout:
         except ValueError:  # 29 February
             again = day + dt.timedelta(days=365)
         items = [escape(item) for item in self._t("next_steps_list").split("|")]
+        text = self._t("next_steps_text", date=formatting.date(again, self.language))
         return Fragment(
-            f"<section><h2>{escape(self._t('next_steps'))}</h2>"
-            f"<p>{escape(self._t('next_steps_text', date=again.isoformat()))}</p>{_list(items)}</section>"
+            f"<section><h2>{escape(self._t('next_steps'))}</h2><p>{escape(text)}</p>{_list(items)}</section>"
         )
 
     def method(self) -> Fragment:
@@ -463,11 +474,10 @@ class Handout:
         )
 
 
-def _signed(value: float, language: str, digits: int = 0) -> str:
+def _signed(value: float, language: str, digits: int = 1) -> str:
     if math.isnan(value):
         return t("handout.not_available", language)
-    text = number(value, language, digits)
-    return text if value < 0 or text.startswith("-") else f"+{text}"
+    return formatting.signed(value, language, digits)
 
 
 def draw(function: str, *args: object) -> Chart:

@@ -23,7 +23,6 @@ import math
 import traceback
 from collections.abc import Callable
 from dataclasses import dataclass
-from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 from typing import Any
 
@@ -43,6 +42,8 @@ from .analysis import (
 from .callbacks import guarded
 from .catalog import LANGUAGES, Catalog, load_catalog
 from .exceptions import InputError, KitError
+from .formatting import number as _number
+from .formatting import percent as _percent
 from .session import Session, load_session
 from .store import SessionStore
 from .texts import say, speaking, t
@@ -153,18 +154,6 @@ def format_problem(exc: BaseException, language: str) -> str:
     if isinstance(exc, OSError) and exc.strerror:
         return f"{exc.filename or ''}: {exc.strerror}".lstrip(": ")
     return str(exc) or type(exc).__name__
-
-
-def _number(value: float, language: str, decimals: int = 0) -> str:
-    """Rounded half up as people round by hand, with a decimal comma in German."""
-    rounded = Decimal(repr(float(value))).quantize(Decimal(1).scaleb(-decimals), rounding=ROUND_HALF_UP)
-    text = f"{abs(rounded) if rounded == 0 else rounded:f}"
-    return text.replace(".", ",") if language == "de" else text
-
-
-def _percent(share: float, language: str) -> str:
-    number = _number(share * 100, language)
-    return f"{number} %" if language == "de" else f"{number}%"
 
 
 def _local_now() -> dt.datetime:

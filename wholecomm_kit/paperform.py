@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from html import escape
 from pathlib import Path
 
+from . import formatting
 from .catalog import LANGUAGES, Catalog, Field, Group, load_catalog
 from .exceptions import KitError
 from .records import CHALLENGES, RESPONSES, new_respondent_id
@@ -261,7 +262,7 @@ def form_html(session: Session, field_id: str, language: str, catalog: Catalog) 
     how = f"{others}<li>{tx('how_priority', levels=levels)}</li><li>{tx('how_comment')}</li><li>{tx('how_skip')}</li>"
     tables = "".join(_table(group, language, catalog) for group in field.groups)
     challenges = _challenges(field, language, catalog)
-    page_title = f"{title} – {session.municipality} – {session.date.isoformat()}"
+    page_title = f"{title} – {session.municipality} – {formatting.date(session.date, language)}"
     return f"""<!DOCTYPE html>
 <html lang="{language}">
 <head>
@@ -275,7 +276,7 @@ def form_html(session: Session, field_id: str, language: str, catalog: Catalog) 
 <h1>{escape(title)}</h1>
 <p class="subtitle">{tx("subtitle")}</p>
 <p><span class="label">{tx("municipality")}:</span> {escape(session.municipality)} ·
-<span class="label">{tx("date")}:</span> {session.date.isoformat()}</p>
+<span class="label">{tx("date")}:</span> {formatting.date(session.date, language)}</p>
 <section class="person">
 <p><span class="label">{tx("id_label")}:</span><span class="write"></span></p>
 <p>{tx("id_help")}</p>
