@@ -131,3 +131,25 @@ def test_the_schema_command_prints_the_package() -> None:
     result = CliRunner().invoke(cli, ["schema"])
     assert result.exit_code == 0
     assert json.loads(result.stdout)["name"] == "wholecomm-session"
+
+
+def test_validate_reports_an_earlier_session_that_report_could_not_find(tmp_path: Path) -> None:
+    from wholecomm_kit.session import create_session
+
+    def new(date: str, previous: Path | None = None) -> Session:
+        return create_session(
+            municipality="Musterstadt",
+            country="DE",
+            size="rural",
+            date=date,
+            fields="health",
+            language="en",
+            directory=tmp_path / "w",
+            previous=previous,
+        )
+
+    second = new("2025-06-01", new("2024-06-01").path)
+    moved = shutil.copytree(second.path, tmp_path / "usb" / second.session_id)
+    [problem] = validate_session(moved)
+    assert problem.column == "previous"
+    assert "names an earlier session to compare with" in problem.reason

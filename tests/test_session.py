@@ -19,7 +19,7 @@ from wholecomm_kit.catalog import Catalog, load_catalog
 from wholecomm_kit.cli import cli
 from wholecomm_kit.exceptions import KitError, SessionError
 from wholecomm_kit.records import TABLES
-from wholecomm_kit.session import Session, check_municipality, create_session, load_session
+from wholecomm_kit.session import Session, check_municipality, create_session, load_previous, load_session
 
 NOW = dt.datetime(2025, 3, 14, 9, 30, 15, 123456, tzinfo=dt.UTC)
 RESPONSES_HEADER = (
@@ -240,6 +240,34 @@ def test_previous_that_is_not_a_session_is_refused(tmp_path: Path) -> None:
     with pytest.raises(SessionError, match="no such session folder"):
         _new(target, previous=tmp_path / "nowhere")
     assert not target.exists()
+
+
+def test_previous_must_be_an_earlier_assessment(workshops: Path) -> None:
+    later = _new(workshops, date="2025-09-01")
+    with pytest.raises(SessionError, match=r"dated 2025-09-01, not before this session \(2025-03-14\)"):
+        _new(workshops, previous=later.path)
+
+
+def test_a_session_is_not_its_own_previous(workshops: Path) -> None:
+    first = _new(workshops)
+    with pytest.raises(SessionError, match="is this session itself"):
+        load_previous(first, first.path)
+
+
+def test_a_session_copied_without_its_previous_names_the_missing_folder_and_the_way_out(
+    workshops: Path, tmp_path: Path
+) -> None:
+    first = _new(workshops)
+    second = _new(workshops, date="2025-09-01", previous=first.path)
+    stick = tmp_path / "usb"
+    shutil.copytree(second.path, stick / second.session_id)
+    copied = load_session(stick / second.session_id)
+    with pytest.raises(SessionError) as info:
+        load_previous(copied)
+    message = str(info.value)
+    assert str(stick / first.session_id) in message
+    assert "--previous FOLDER" in message
+    assert load_previous(copied, first.path) == first  # named explicitly, it is found
 
 
 # --------------------------------------------------------------------------- bad arguments write nothing

@@ -15,7 +15,7 @@ from .catalog import LANGUAGES, Catalog, load_catalog
 from .exceptions import InputError, KitError, Problem
 from .records import ACTIONS, CHALLENGES, RESPONSES, TABLES, Table
 from .resources import data_dir
-from .session import load_session
+from .session import SESSION_FILE, load_previous, load_session
 from .store import SessionStore, read_records
 from .texts import say
 
@@ -186,6 +186,10 @@ def validate_session(path: Path) -> list[Problem]:
         damaged = Path(f"{file}.damaged")
         if damaged.exists():
             problems.append(Problem(damaged, None, None, say("schema.damaged")))
+    try:
+        load_previous(session)
+    except KitError as exc:  # report would refuse it: say so now, not at the end of the workshop
+        problems.append(Problem(session.path / SESSION_FILE, None, "previous", str(exc)))
     if not problems:
         problems.extend(_frictionless_problems(session.path, store.catalog))
     return problems

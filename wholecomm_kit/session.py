@@ -141,15 +141,8 @@ def create_session(
     day = date if isinstance(date, dt.date) else parse_date(date)
     chosen = parse_fields(fields, catalog)
     previous_session = load_session(Path(previous)) if previous is not None else None
-    if previous_session is not None and previous_session.municipality.casefold() != municipality.casefold():
-        raise SessionError(
-            say(
-                "session.previous_of_another_municipality",
-                path=previous_session.path,
-                previous=repr(previous_session.municipality),
-                municipality=repr(municipality),
-            )
-        )
+    if previous_session is not None:
+        check_previous(municipality, day, None, previous_session)
 
     parent = Path(directory)
     if parent.exists() and not parent.is_dir():
@@ -180,6 +173,39 @@ def create_session(
         create_empty_table(session.path / table.filename, table)
     write_json_atomically(session.path / SESSION_FILE, session.to_json())
     return session
+
+
+def check_previous(municipality: str, day: dt.date, path: Path | None, previous: Session) -> None:
+    """Refuse a session to compare with that is not an earlier session of the same municipality."""
+    if path is not None and previous.path.resolve() == path.resolve():
+        raise SessionError(say("session.previous_is_itself", path=previous.path))
+    if previous.municipality.casefold() != municipality.casefold():
+        raise SessionError(
+            say(
+                "session.previous_of_another_municipality",
+                path=previous.path,
+                previous=repr(previous.municipality),
+                municipality=repr(municipality),
+            )
+        )
+    if previous.date >= day:
+        raise SessionError(
+            say("session.previous_not_earlier", path=previous.path, previous=previous.date, date=day.isoformat())
+        )
+
+
+def load_previous(session: Session, named: Path | str | None = None) -> Session | None:
+    """The session to compare with: ``named`` (``--previous``), else the one in ``session.json``; checked."""
+    if named is not None:
+        previous = load_session(Path(named).resolve())
+    elif session.previous is None:
+        return None
+    elif not session.previous.is_dir():  # moved or copied without it: say where it is looked for and why
+        raise SessionError(say("session.previous_gone", file=session.path / SESSION_FILE, path=session.previous))
+    else:
+        previous = load_session(session.previous)
+    check_previous(session.municipality, session.date, session.path, previous)
+    return previous
 
 
 def _claim_folder(parent: Path, base: str) -> tuple[Path, str]:
