@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import re
 import subprocess
+import unicodedata
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -103,6 +104,18 @@ def test_the_pdf_is_a4_with_pages_and_the_municipality(demo_report: tuple[Sessio
 
 
 @pytest.mark.browser
+def test_no_table_header_word_is_split_across_lines_in_the_pdf(demo_report: tuple[Session, Path, Path]) -> None:
+    """Columns are at least as wide as their longest header word ("Administratio/n" reads badly in print)."""
+    _, html, pdf = demo_report
+    headers = re.findall(r"<th[^>]*>(.*?)</th>", html.read_text(encoding="utf-8"))
+    words = {w for h in headers for w in re.sub(r"<[^>]+>", " ", h).split() if len(w) > 3 and w.isalpha()}
+    assert "Verwaltung" in words  # the group table is there
+    text = unicodedata.normalize("NFKC", "\n".join(page.extract_text() for page in PdfReader(pdf).pages))  # ligatures
+    tokens = set(re.findall(r"\w+", text))
+    assert sorted(words - tokens) == []
+
+
+@pytest.mark.browser
 def test_a_script_in_a_comment_is_shown_as_text_and_never_runs(tmp_path: Path, browser: Browser) -> None:
     session = new_session(tmp_path, "Neustadt <i>am<i> See", fields="governance")
     store = SessionStore.open(session)
@@ -163,8 +176,8 @@ def test_english_and_comparison_with_a_previous_session(tmp_path: Path) -> None:
     result = make_report(second.path, language="en", formats=("html",))
     assert result.html is not None
     text = re.sub(r"<[^>]+>", " ", result.html.read_text(encoding="utf-8"))
-    assert "Change since the last assessment (2024-05-01)" in text
-    assert re.search(r"Governance\s+33\s+100\s+\+67", text)
+    assert "Change since the last assessment (1 May 2024)" in text
+    assert re.search(r"Governance\s+33\s+100\s+\+66\.7", text)
 
 
 def test_a_previous_session_named_relative_to_where_the_command_runs_is_found(
@@ -197,6 +210,57 @@ def test_no_browser_still_writes_the_html_and_says_how_to_get_a_pdf(
     assert "No Chromium-family browser was found" in result.stderr
     assert (session.path / "report" / "handout.html").exists()
     assert not (session.path / "report" / "handout.pdf").exists()
+
+
+def test_only_a_pdf_asked_for_and_no_browser_is_an_error_but_the_html_is_there_to_print(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    session = new_session(tmp_path, "Nurpdf", date="2025-01-09", language="de")
+    monkeypatch.setenv("PATH", str(tmp_path / "empty"))
+    monkeypatch.delenv("WHOLECOMM_BROWSER", raising=False)
+    result = CliRunner().invoke(cli, ["report", str(session.path), "--format", "pdf"])
+    assert result.exit_code == 1
+    html = session.path / "report" / "handout.html"
+    assert html.exists()
+    assert str(html) in result.stderr
+    assert "[2/3]" in result.stderr  # the steps add up: notebook, HTML, PDF
+    assert "[3/3]" not in result.stderr
+
+
+def test_something_in_the_way_of_the_report_is_a_clear_error(tmp_path: Path) -> None:
+    session = new_session(tmp_path, "Imweg", date="2025-01-09")
+    (session.path / "report").write_text("not a folder", encoding="utf-8")
+    result = CliRunner().invoke(cli, ["report", str(session.path), "--format", "html"])
+    assert result.exit_code == 1
+    assert "Is a folder or file in the way?" in result.stderr
+    assert "Traceback" not in result.output
+
+
+def test_a_notebook_option_that_is_not_a_notebook_is_a_clear_error(tmp_path: Path) -> None:
+    session = new_session(tmp_path, "Keinnotebook", date="2025-01-09")
+    text = tmp_path / "answers.csv"
+    text.write_text("a,b\n1,2\n", encoding="utf-8")
+    result = CliRunner().invoke(cli, ["report", str(session.path), "--format", "html", "--notebook", str(text)])
+    assert result.exit_code == 1
+    assert "is not a readable Jupyter notebook" in result.stderr
+    assert "Traceback" not in result.output
+    text.rename(tmp_path / "answers.ipynb")  # the right name, but no notebook inside
+    result = CliRunner().invoke(
+        cli, ["report", str(session.path), "--format", "html", "--notebook", str(tmp_path / "answers.ipynb")]
+    )
+    assert result.exit_code == 1
+    assert "is not a readable Jupyter notebook" in result.stderr
+
+
+def test_braces_in_a_folder_name_are_just_characters(tmp_path: Path) -> None:
+    """papermill reads {name} in paths as a template; the kit's paths must not be."""
+    session = new_session(tmp_path / "Workshops {2025}", "Klammerdorf", date="2025-01-09", fields="health")
+    SessionStore.open(session).record_response(
+        respondent_id="R-A", stakeholder_group="politics", standard_id="HEA-1-1", response="rated", rating=2
+    )
+    result = make_report(session.path, formats=("html",))
+    assert result.html is not None
+    assert "Klammerdorf" in result.html.read_text(encoding="utf-8")
 
 
 def test_without_a_browser_the_advice_is_german_when_the_interface_is(

@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import functools
 import json
+import shlex
 import sys
 from collections.abc import Callable, Iterable
 from pathlib import Path
@@ -177,9 +178,11 @@ def import_command(session_dir: Path, file: Path, lenient: bool, again: bool) ->
         if result.repeated:
             key = f"cli.repeated{'_challenge' if challenges else ''}_{'rows' if sheet else 'lines'}"
             numbers = ", ".join(str(line) for line in result.repeated)
-            click.echo(say(key, count=len(result.repeated), numbers=numbers, source=source), err=True)
+            message = say(key, count=len(result.repeated), numbers=numbers, source=source)
+            click.echo(say("cli.warning", message=message), err=True)
         if result.rejected:
-            click.echo(say("cli.rejected", count=len(result.rejected), source=source), err=True)
+            message = say("cli.rejected", count=len(result.rejected), source=source)
+            click.echo(say("cli.warning", message=message), err=True)
             for problem in result.rejected:
                 click.echo(f"  {problem}", err=True)
 
@@ -232,7 +235,7 @@ def prepare_command(session_dir: Path, mode: str) -> None:
     for path in (*paths, *extra):
         click.echo(str(path))
     click.echo(how_to_open_checklists(session, paths), err=True)
-    click.echo(say("cli.facilitator_notebooks", folder=extra[0].parent), err=True)
+    click.echo(say("cli.facilitator_notebooks", folder=shlex.quote(str(extra[0].parent))), err=True)
 
 
 @cli.command("paper-forms", help=_help("cli.paper_forms_help"))

@@ -9,6 +9,7 @@ can open it in JupyterLab and participants can get it through Voila.
 from __future__ import annotations
 
 import contextlib
+import shlex
 from pathlib import Path
 
 from .catalog import LANGUAGES
@@ -53,6 +54,11 @@ def _trust(path: Path) -> None:
         NotebookNotary().sign(nbformat.read(path, as_version=4))  # type: ignore[no-untyped-call]
 
 
+def literal_path(path: Path | str) -> str:
+    """A path for papermill, which reads ``{name}`` in a path as a template: "Workshops {2025}" stays as it is."""
+    return str(path).replace("{", "{{").replace("}", "}}")
+
+
 def checklist_path(session: Session, field_id: str) -> Path:
     return session.path / CHECKLIST_DIR / f"{field_id}.ipynb"
 
@@ -81,8 +87,8 @@ def prepare_checklists(session: Session | Path | str, *, language: str | None = 
         for field_id in current.fields:
             target = checklist_path(current, field_id)
             papermill.execute_notebook(
-                str(template),
-                str(target),
+                literal_path(template),
+                literal_path(target),
                 parameters={
                     "session_dir": str(current.path.resolve()),
                     "field_id": field_id,
@@ -107,7 +113,14 @@ def how_to_open_checklists(session: Session | Path | str, paths: list[Path] | No
     notebooks = paths if paths is not None else [checklist_path(current, f) for f in current.fields]
     listed = "\n".join(f"  {p}" for p in notebooks)
     first = notebooks[0] if notebooks else checklist_path(current, current.fields[0])
-    return say("notebooks.how_to_open", count=len(notebooks), listed=listed, first=first, session=current.path)
+    # Quoted, so that a path with spaces can be copied into the terminal as it is.
+    return say(
+        "notebooks.how_to_open",
+        count=len(notebooks),
+        listed=listed,
+        first=shlex.quote(str(first)),
+        session=shlex.quote(str(current.path)),
+    )
 
 
 def prepare_facilitator_notebooks(session: Session | Path | str, *, language: str | None = None) -> list[Path]:
@@ -124,8 +137,8 @@ def prepare_facilitator_notebooks(session: Session | Path | str, *, language: st
         folder.mkdir(exist_ok=True)
         for name in FACILITATOR_TEMPLATES:
             papermill.execute_notebook(
-                str(notebooks_dir() / name),
-                str(folder / name),
+                literal_path(notebooks_dir() / name),
+                literal_path(folder / name),
                 parameters={"session_dir": str(current.path.resolve()), "language": language or current.language},
                 prepare_only=True,
                 kernel_name="python3",

@@ -16,11 +16,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from . import formatting
 from .catalog import LANGUAGES
 from .exceptions import KitError
 from .prerender import Helper
 from .resources import notebooks_dir, templates_dir
-from .session import load_session
+from .session import load_previous, load_session
 from .texts import say, t
 
 FORMATS = ("html", "pdf")
@@ -105,9 +106,12 @@ def run_handout_notebook(
 ) -> Any:
     """Execute the handout notebook with papermill and return the executed notebook node."""
     import papermill
+    from nbformat import ValidationError
+    from nbformat.reader import NotJSONError
     from papermill.exceptions import PapermillExecutionError
 
     from .kernels import papermill_options
+    from .notebooks import literal_path
 
     parameters = {
         "session_dir": str(session_dir),
@@ -118,8 +122,8 @@ def run_handout_notebook(
         parameters["chart_dir"] = str(chart_dir)
     try:
         return papermill.execute_notebook(
-            str(notebook or notebooks_dir() / "handout.ipynb"),
-            str(output),
+            literal_path(notebook or notebooks_dir() / "handout.ipynb"),
+            literal_path(output),
             parameters=parameters,
             kernel_name="python3",
             cwd=str(session_dir),
@@ -133,6 +137,10 @@ def run_handout_notebook(
         raise ReportError(
             say("report.notebook_failed", cell=exc.exec_count, error=exc.ename, detail=exc.evalue, notebook=output)
         ) from exc
+    except (NotJSONError, ValidationError) as exc:
+        raise ReportError(say("report.not_a_notebook", notebook=notebook)) from exc
+    except OSError as exc:
+        raise ReportError(say("report.cannot_write", path=exc.filename or output, reason=exc.strerror or exc)) from exc
 
 
 def export_html(notebook: Any, target: Path, *, language: str, title: str) -> Path:
@@ -151,7 +159,10 @@ def export_html(notebook: Any, target: Path, *, language: str, title: str) -> Pa
         language_code=language,
     )
     body, _ = exporter.from_notebook_node(notebook)
-    target.write_text(body, encoding="utf-8")
+    try:
+        target.write_text(body, encoding="utf-8")
+    except OSError as exc:
+        raise ReportError(say("report.cannot_write", path=target, reason=exc.strerror or exc)) from exc
     return target
 
 
@@ -261,33 +272,33 @@ def make_report(
         named = ", ".join(unknown) or say("report.no_format")
         raise ReportError(say("report.unknown_format", formats=named, choices=", ".join(FORMATS)))
     # Absolute, because the notebook runs in the session folder and the helper in this one.
-    previous_dir = Path(previous).resolve() if previous else session.previous
-    if previous_dir is not None:
-        before = load_session(previous_dir)  # a broken previous session is reported before any work starts
-        if before.municipality.casefold() != session.municipality.casefold():
-            raise ReportError(
-                say(
-                    "report.previous_other_municipality",
-                    path=before.path,
-                    previous=repr(before.municipality),
-                    current=repr(session.municipality),
-                )
-            )
+    # A broken or unfitting previous session is reported before any work starts.
+    before = load_previous(session, previous)
+    previous_dir = before.path.resolve() if before is not None else None
     if notebook is not None and not Path(notebook).is_file():
         raise ReportError(say("report.notebook_missing", notebook=notebook))
+    if notebook is not None and Path(notebook).suffix.lower() != ".ipynb":
+        raise ReportError(say("report.not_a_notebook", notebook=notebook))
     out = session.path / "report"
-    out.mkdir(exist_ok=True)
-    steps = 1 + len(formats)
+    try:
+        out.mkdir(exist_ok=True)
+        (out / "handout.pdf").unlink(missing_ok=True)  # never leave a PDF that no longer matches the HTML
+    except OSError as exc:
+        raise ReportError(say("report.cannot_write", path=exc.filename or out, reason=exc.strerror or exc)) from exc
+    steps = 3 if "pdf" in formats else 2  # the PDF is printed from the HTML, so that is always written
     result = ReportResult(notebook=out / "handout.ipynb")
-    (out / "handout.pdf").unlink(missing_ok=True)  # never leave a PDF that no longer matches the HTML
     # The kit's own handout: a helper process starts drawing its charts before the kernel is up.
     helper = Helper(out, session.path, language, previous_dir) if notebook is None else None
     printer: PdfPrinter | None = None
+    no_browser: NoBrowserError | None = None
     if "pdf" in formats:
         try:
-            footer = html_lib.escape(f"{session.municipality} · {session.date}")
-            printer = PdfPrinter(find_browser(browser), footer, helper.nearly_done if helper else None)
+            footer = html_lib.escape(f"{session.municipality} · {formatting.date(session.date, language)}")
+            printer = PdfPrinter(
+                find_browser(browser, html=str(out / "handout.html")), footer, helper.nearly_done if helper else None
+            )
         except NoBrowserError as exc:
+            no_browser = exc
             result.warnings.append(str(exc))
     try:
         progress(say("report.progress_notebook", steps=steps))
@@ -299,7 +310,7 @@ def make_report(
             notebook=Path(notebook).resolve() if notebook else None,
             chart_dir=helper.path if helper else None,
         )
-        title = f"{t('handout.title', language)} – {session.municipality} – {session.date.isoformat()}"
+        title = f"{t('handout.title', language)} – {session.municipality} – {formatting.date(session.date, language)}"
         html = out / "handout.html"
         progress(say("report.progress_html", steps=steps, path=html))
         result.html = export_html(executed, html, language=language, title=title)
@@ -313,6 +324,8 @@ def make_report(
     if printer is not None:
         progress(say("report.progress_pdf", steps=steps, path=out / "handout.pdf"))
         result.pdf = printer.print(html, out / "handout.pdf")
+    if no_browser is not None and "html" not in formats:
+        raise no_browser  # only a PDF was asked for: not a warning but a failure (the HTML is there to print by hand)
     if "html" not in formats:
         result.html = None
     return result
