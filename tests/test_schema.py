@@ -153,3 +153,11 @@ def test_validate_reports_an_earlier_session_that_report_could_not_find(tmp_path
     [problem] = validate_session(moved)
     assert problem.column == "previous"
     assert "names an earlier session to compare with" in problem.reason
+
+
+def test_validate_reports_a_session_of_another_catalogue_version(tmp_path: Path) -> None:
+    session = create_demo(tmp_path)
+    file = session.path / "session.json"
+    file.write_text(file.read_text(encoding="utf-8").replace(session.catalog_version, "1999"), encoding="utf-8")
+    problems = validate_session(session.path)
+    assert any(p.column == "catalog_version" and "'1999'" in p.reason for p in problems)

@@ -186,6 +186,9 @@ def validate_session(path: Path) -> list[Problem]:
         damaged = Path(f"{file}.damaged")
         if damaged.exists():
             problems.append(Problem(damaged, None, None, say("schema.damaged")))
+    if session.catalog_version != store.catalog.version:
+        reason = say("schema.other_catalogue", version=repr(session.catalog_version), kit=repr(store.catalog.version))
+        problems.append(Problem(session.path / SESSION_FILE, None, "catalog_version", reason))
     try:
         load_previous(session)
     except KitError as exc:  # report would refuse it: say so now, not at the end of the workshop

@@ -13,6 +13,7 @@ import os
 import re
 import tempfile
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -80,9 +81,11 @@ def check_municipality(name: str) -> str:
     cleaned = name.strip()
     if not cleaned:
         raise SessionError(say("session.municipality_empty"))
-    if any(unicodedata.category(ch) in ("Cc", "Cf", "Zl", "Zp") for ch in cleaned):
+    # Zero-width (non-)joiners belong to Persian, Indic and emoji spelling; other invisible characters do not.
+    if any(unicodedata.category(ch) in ("Cc", "Cf", "Zl", "Zp") and ch not in "\u200c\u200d" for ch in cleaned):
         raise SessionError(say("session.municipality_control_characters"))
-    if "/" in cleaned or "\\" in cleaned or ".." in cleaned:
+    # The folder name is made from the name's letters and digits only; "Bolzano/Bozen" is a real town.
+    if "\\" in cleaned or ".." in cleaned:
         raise SessionError(say("session.municipality_path", name=repr(cleaned)))
     if len(cleaned) > MAX_MUNICIPALITY:
         raise SessionError(say("session.municipality_too_long", limit=MAX_MUNICIPALITY))
@@ -236,6 +239,48 @@ def write_json_atomically(path: Path, data: dict[str, Any]) -> None:
         raise
 
 
+def _unique_keys(file: Path) -> Callable[[list[tuple[str, Any]]], dict[str, Any]]:
+    """A JSON object hook that refuses a key written twice (json would silently keep the last one)."""
+
+    def pairs_to_dict(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+        result: dict[str, Any] = {}
+        for key, value in pairs:
+            if key in result:
+                raise SessionError(say("session.key_twice", file=file, name=repr(key)))
+            result[key] = value
+        return result
+
+    return pairs_to_dict
+
+
+_JSON_REASONS = {
+    "Expecting value": "json_value",
+    "Expecting property name enclosed in double quotes": "json_name",
+    "Expecting ',' delimiter": "json_comma",
+    "Expecting ':' delimiter": "json_colon",
+    "Unterminated string starting at": "json_unterminated",
+    "Invalid control character at": "json_control",
+    "Extra data": "json_extra",
+    "Invalid \\escape": "json_escape",
+}
+"""Python's JSON errors, which are English, to the kit's words (anything else is quoted as it is)."""
+
+
+def _json_reason(message: str) -> str:
+    for start, key in _JSON_REASONS.items():
+        if message.startswith(start):
+            return say(f"session.{key}")
+    return message
+
+
+def _timestamp(text: str) -> str:
+    try:
+        dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        raise SessionError(say("session.not_a_timestamp", value=repr(text))) from None
+    return text
+
+
 def load_session(path: Path | str, catalog: Catalog | None = None) -> Session:
     """Read a session folder, with errors that say what is wrong where."""
     catalog = catalog or load_catalog()
@@ -248,15 +293,18 @@ def load_session(path: Path | str, catalog: Catalog | None = None) -> Session:
     if not file.exists():
         raise SessionError(say("session.no_session_file", path=folder, file=SESSION_FILE))
     try:
-        data = json.loads(file.read_text(encoding="utf-8"))
+        # utf-8-sig: Windows Notepad starts the file with a byte-order mark
+        data = json.loads(file.read_text(encoding="utf-8-sig"), object_pairs_hook=_unique_keys(file))
     except UnicodeDecodeError as exc:
         raise SessionError(say("session.not_utf8", file=file, reason=exc.reason, byte=exc.start)) from exc
     except json.JSONDecodeError as exc:
         raise SessionError(
-            say("session.broken_json", file=file, line=exc.lineno, column=exc.colno, reason=exc.msg)
+            say("session.broken_json", file=file, line=exc.lineno, column=exc.colno, reason=_json_reason(exc.msg))
         ) from exc
+    except (RecursionError, ValueError) as exc:  # nested thousands deep, or a number of thousands of digits
+        raise SessionError(say("session.not_a_session_file", file=file)) from exc
     except OSError as exc:
-        raise SessionError(say("session.unreadable", file=file, reason=exc.strerror)) from exc
+        raise SessionError(say("session.unreadable", file=file, reason=exc.strerror or exc)) from exc
     if not isinstance(data, dict):
         raise SessionError(say("session.not_an_object", file=file))
 
@@ -310,7 +358,7 @@ def load_session(path: Path | str, catalog: Catalog | None = None) -> Session:
         fields=fields,
         language=language,
         catalog_version=need("catalog_version", str),
-        created_at=need("created_at", str),
+        created_at=check("created_at", lambda: _timestamp(need("created_at", str))),
         previous=(folder / previous_text).resolve() if previous_text else None,
         demo=demo,
     )
