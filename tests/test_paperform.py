@@ -317,6 +317,36 @@ def test_without_a_browser_the_html_is_written_and_the_warning_says_how_to_get_a
     assert run.stdout.splitlines() == [str(paper / n) for n in ("health.html", "id-cards.html", "answers.xlsx")]
 
 
+def test_pdf_only_without_a_browser_is_an_error_and_leaves_the_html_to_print(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    session = new_session(tmp_path, fields="health")
+    monkeypatch.setenv("PATH", str(tmp_path / "empty"))
+    monkeypatch.delenv("WHOLECOMM_BROWSER", raising=False)
+    run = CliRunner().invoke(cli, ["paper-forms", str(session.path), "--format", "pdf", "--cards", "0"])
+    assert run.exit_code == 1
+    assert "No Chromium-family browser was found" in run.stderr
+    assert (session.path / "paper" / "health.html").exists()
+
+
+def test_an_issued_list_without_its_last_line_break_keeps_every_id_apart(tmp_path: Path) -> None:
+    session = new_session(tmp_path, fields="health")
+    (session.path / "paper").mkdir()
+    ledger = session.path / "paper" / "issued-ids.txt"
+    ledger.write_text("P-AAAA\nP-BBBB", encoding="utf-8")  # edited by hand, no final line break
+    result = write_paper_forms(session.path, formats=("html",), cards=2)
+    assert ledger.read_text(encoding="utf-8").splitlines() == ["P-AAAA", "P-BBBB", *result.card_ids]
+
+
+def test_something_in_the_way_of_a_form_is_a_clear_error(tmp_path: Path) -> None:
+    session = new_session(tmp_path, fields="health")
+    (session.path / "paper" / "health.html").mkdir(parents=True)
+    run = CliRunner().invoke(cli, ["paper-forms", str(session.path), "--format", "html"])
+    assert run.exit_code == 1
+    assert "health.html" in run.stderr
+    assert "Traceback" not in run.output
+
+
 def test_a_missing_session_or_a_bad_format_is_a_clear_error(tmp_path: Path) -> None:
     with pytest.raises(KitError, match="no such session folder"):
         write_paper_forms(tmp_path / "nope")

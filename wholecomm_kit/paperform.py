@@ -457,8 +457,12 @@ def _record_issued(session: Session, ids: list[str]) -> None:
     """Add the ids to the session's list of printed ids before any card shows them (appending, so none is lost)."""
     path = session.path / PAPER_DIR / ISSUED_IDS
     try:
-        with path.open("a", encoding="utf-8") as out:
-            out.write("".join(f"{i}\n" for i in ids))
+        with path.open("a+b") as out:
+            out.seek(0, os.SEEK_END)
+            # A list edited by hand may lack its last line break: never glue a new id onto the last one.
+            if out.tell() and (out.seek(-1, os.SEEK_END), out.read(1))[1] != b"\n":
+                out.write(b"\n")
+            out.write("".join(f"{i}\n" for i in ids).encode())
             out.flush()
             os.fsync(out.fileno())
     except OSError as exc:
@@ -524,19 +528,26 @@ def write_paper_forms(
     result = PaperForms(forms=[], pdfs=[], spreadsheet=out / SPREADSHEET, warnings=[])
 
     chromium: Path | None = None
+    no_browser: NoBrowserError | None = None
     if "pdf" in formats:
         try:
             # Without a browser, the advice names the file to print by hand: here a form, not the handout.
             chromium = find_browser(browser, html=say("paperform.form_html_file"))
         except NoBrowserError as exc:
+            no_browser = exc
             result.warnings.append(str(exc))
 
     def write(name: str, page: str, footer: str) -> list[Path]:
         """The page as HTML and, with a browser, as PDF; the HTML is kept unless only the PDF was asked for."""
         html_path = out / f"{name}.html"
         pdf_path = out / f"{name}.pdf"
-        pdf_path.unlink(missing_ok=True)  # never leave a PDF that no longer matches its HTML
-        html_path.write_text(page, encoding="utf-8")
+        try:
+            pdf_path.unlink(missing_ok=True)  # never leave a PDF that no longer matches its HTML
+            html_path.write_text(page, encoding="utf-8")
+        except OSError as exc:
+            raise PaperFormError(
+                say("paperform.cannot_write", path=exc.filename or html_path, reason=exc.strerror or exc)
+            ) from exc
         if chromium is None:
             return [html_path]
         print_pdf(html_path, pdf_path, browser=chromium, footer=html_lib.escape(footer))
@@ -547,18 +558,22 @@ def write_paper_forms(
 
     for field_id in session.fields:
         title = catalog.field(field_id).title.get(language)
-        footer = t("paper.footer", language, field=title, municipality=session.municipality, date=session.date)
+        day = formatting.date(session.date, language)
+        footer = t("paper.footer", language, field=title, municipality=session.municipality, date=day)
         for path in write(field_id, form_html(session, field_id, language, catalog), footer):
             (result.pdfs if path.suffix == ".pdf" else result.forms).append(path)
 
     if cards:
         result.card_ids = card_ids(session, cards)
         _record_issued(session, result.card_ids)
-        footer = t("paper.cards_footer", language, municipality=session.municipality, date=session.date)
+        day = formatting.date(session.date, language)
+        footer = t("paper.cards_footer", language, municipality=session.municipality, date=day)
         result.cards = write(ID_CARDS, id_cards_html(session, language, result.card_ids), footer)
 
     if result.spreadsheet.exists():
         result.warnings.append(say("paperform.spreadsheet_kept", path=result.spreadsheet))
     else:
         answers_template(session, catalog, result.spreadsheet)
+    if no_browser is not None and "html" not in formats:
+        raise no_browser  # only PDFs were asked for: a failure, though the HTML is there to print by hand
     return result
