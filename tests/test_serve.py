@@ -347,6 +347,15 @@ def test_a_busy_port_is_refused_before_the_qr_code_is_written(tmp_path: Path) ->
     assert not (session.path / "join-qr.png").exists()
 
 
+@pytest.mark.parametrize("host", ["999.1.1.1", "203.0.113.5"])
+def test_an_address_this_computer_does_not_have_is_not_called_a_busy_port(tmp_path: Path, host: str) -> None:
+    from wholecomm_kit.serve import ServeError
+
+    session = new_session(tmp_path, "Adressdorf")
+    with pytest.raises(ServeError, match=f"cannot listen on the address {re.escape(host)}"):
+        plan_server(session.path, host=host, port=8899)
+
+
 def test_serve_errors_are_german_when_the_interface_is(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     from wholecomm_kit.serve import ServeError
 

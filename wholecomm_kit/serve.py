@@ -8,6 +8,7 @@ Answers are saved on every change, so stopping the server (Ctrl-C) loses nothing
 
 from __future__ import annotations
 
+import errno
 import html
 import json
 import os
@@ -57,8 +58,11 @@ def check_port_free(bind: str, port: int) -> None:
     with socket.socket() as sock:
         try:
             sock.bind((bind, port))
-        except OSError:
-            raise ServeError(say("serve.port_in_use", port=port, other=port + 1)) from None
+        except OSError as exc:
+            if exc.errno in (errno.EADDRINUSE, errno.EACCES):
+                raise ServeError(say("serve.port_in_use", port=port, other=port + 1)) from None
+            # Not this machine's address, or no address at all ("999.1.1.1", a typo in --host).
+            raise ServeError(say("serve.cannot_listen", host=bind)) from None
 
 
 @dataclass(frozen=True)
