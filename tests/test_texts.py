@@ -171,3 +171,15 @@ def test_speaking_sets_the_language_inside_a_block_only(monkeypatch: pytest.Monk
             assert interface_language() == "en"
         assert interface_language() == "de"
     assert say("cli.valid", session="x") == "x: valid."
+
+
+def test_the_operating_systems_reasons_are_given_in_the_interface_language(monkeypatch: pytest.MonkeyPatch) -> None:
+    import errno
+
+    from wholecomm_kit.texts import os_reason
+
+    folder = IsADirectoryError(errno.EISDIR, "Is a directory")
+    assert os_reason(folder) == "this is a folder, not a file"
+    monkeypatch.setenv("WHOLECOMM_LANG", "de")
+    assert os_reason(folder) == "das ist ein Ordner, keine Datei"
+    assert os_reason(OSError(errno.EIO, "Input/output error")) == "Input/output error"  # rare ones as the system says

@@ -34,7 +34,7 @@ from .exceptions import InputError, KitError
 from .records import Action
 from .session import load_session
 from .store import SessionStore
-from .texts import say, speaking, t
+from .texts import os_reason, say, speaking, t
 
 __all__ = ["EDITABLE_STATUSES", "REMOVED", "ActionPlanEditor", "ActionPlanError", "plan_order"]
 
@@ -301,8 +301,8 @@ class ActionPlanEditor:
                 label = self._t(_COLUMN_LABELS[problem.column]) if problem.column in _COLUMN_LABELS else problem.column
                 parts.append(f"{label}: {problem.reason}" if label else problem.reason)
             return _sentence("; ".join(parts))
-        if isinstance(exc, OSError) and exc.strerror:
-            return _sentence(f"{exc.filename or ''}: {exc.strerror}".lstrip(": "))
+        if isinstance(exc, OSError):
+            return _sentence(f"{exc.filename or ''}: {os_reason(exc)}".lstrip(": "))
         return _sentence(str(exc) or type(exc).__name__)
 
     def _save(self, **values: Any) -> Action | None:

@@ -46,7 +46,7 @@ from .formatting import number as _number
 from .formatting import percent as _percent
 from .session import Session, load_session
 from .store import SessionStore
-from .texts import say, speaking, t
+from .texts import os_reason, say, speaking, t
 
 __all__ = ["LANGUAGE_NAMES", "LiveError", "LiveResults", "Snapshot", "format_problem"]
 
@@ -151,8 +151,8 @@ def format_problem(exc: BaseException, language: str) -> str:
         if hidden > 0:
             lines.append(t("live.more_problems", language, n=hidden))
         return "\n".join(lines)
-    if isinstance(exc, OSError) and exc.strerror:
-        return f"{exc.filename or ''}: {exc.strerror}".lstrip(": ")
+    if isinstance(exc, OSError):
+        return f"{exc.filename or ''}: {os_reason(exc)}".lstrip(": ")
     return str(exc) or type(exc).__name__
 
 

@@ -17,7 +17,7 @@ from .checklist import MODES
 from .exceptions import SessionError
 from .resources import notebooks_dir
 from .session import Session, load_session
-from .texts import say
+from .texts import os_reason, say
 
 __all__ = [
     "CHECKLIST_DIR",
@@ -102,7 +102,7 @@ def prepare_checklists(session: Session | Path | str, *, language: str | None = 
             _trust(target)
             written.append(target)
     except OSError as exc:
-        reason = exc.strerror or exc
+        reason = os_reason(exc)
         raise SessionError(say("notebooks.cannot_write_checklists", folder=folder, reason=reason)) from exc
     return written
 
@@ -147,6 +147,6 @@ def prepare_facilitator_notebooks(session: Session | Path | str, *, language: st
             _trust(folder / name)
             written.append(folder / name)
     except OSError as exc:
-        reason = exc.strerror or exc
+        reason = os_reason(exc)
         raise SessionError(say("notebooks.cannot_write_facilitator", folder=folder, reason=reason)) from exc
     return written

@@ -22,7 +22,7 @@ from .exceptions import KitError
 from .records import CHALLENGES, RESPONSES, new_respondent_id
 from .report import NoBrowserError, find_browser, print_pdf
 from .session import Session, load_session
-from .texts import say, t
+from .texts import os_reason, say, t
 
 FORMATS = ("html", "pdf")
 PAPER_DIR = "paper"
@@ -466,7 +466,7 @@ def _record_issued(session: Session, ids: list[str]) -> None:
             out.flush()
             os.fsync(out.fileno())
     except OSError as exc:
-        raise PaperFormError(say("paperform.cannot_write", path=path, reason=exc.strerror)) from exc
+        raise PaperFormError(say("paperform.cannot_write", path=path, reason=os_reason(exc))) from exc
 
 
 def id_cards_html(session: Session, language: str, ids: list[str]) -> str:
@@ -524,7 +524,7 @@ def write_paper_forms(
     try:
         out.mkdir(exist_ok=True)
     except OSError as exc:
-        raise PaperFormError(say("paperform.cannot_create_folder", folder=out, reason=exc.strerror)) from exc
+        raise PaperFormError(say("paperform.cannot_create_folder", folder=out, reason=os_reason(exc))) from exc
     result = PaperForms(forms=[], pdfs=[], spreadsheet=out / SPREADSHEET, warnings=[])
 
     chromium: Path | None = None
@@ -546,7 +546,7 @@ def write_paper_forms(
             html_path.write_text(page, encoding="utf-8")
         except OSError as exc:
             raise PaperFormError(
-                say("paperform.cannot_write", path=exc.filename or html_path, reason=exc.strerror or exc)
+                say("paperform.cannot_write", path=exc.filename or html_path, reason=os_reason(exc))
             ) from exc
         if chromium is None:
             return [html_path]

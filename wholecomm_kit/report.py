@@ -22,7 +22,7 @@ from .exceptions import KitError
 from .prerender import Helper
 from .resources import notebooks_dir, templates_dir
 from .session import load_previous, load_session
-from .texts import say, t
+from .texts import os_reason, say, t
 
 FORMATS = ("html", "pdf")
 BROWSER_ENV = "WHOLECOMM_BROWSER"
@@ -140,7 +140,7 @@ def run_handout_notebook(
     except (NotJSONError, ValidationError) as exc:
         raise ReportError(say("report.not_a_notebook", notebook=notebook)) from exc
     except OSError as exc:
-        raise ReportError(say("report.cannot_write", path=exc.filename or output, reason=exc.strerror or exc)) from exc
+        raise ReportError(say("report.cannot_write", path=exc.filename or output, reason=os_reason(exc))) from exc
 
 
 def export_html(notebook: Any, target: Path, *, language: str, title: str) -> Path:
@@ -162,7 +162,7 @@ def export_html(notebook: Any, target: Path, *, language: str, title: str) -> Pa
     try:
         target.write_text(body, encoding="utf-8")
     except OSError as exc:
-        raise ReportError(say("report.cannot_write", path=target, reason=exc.strerror or exc)) from exc
+        raise ReportError(say("report.cannot_write", path=target, reason=os_reason(exc))) from exc
     return target
 
 
@@ -284,7 +284,7 @@ def make_report(
         out.mkdir(exist_ok=True)
         (out / "handout.pdf").unlink(missing_ok=True)  # never leave a PDF that no longer matches the HTML
     except OSError as exc:
-        raise ReportError(say("report.cannot_write", path=exc.filename or out, reason=exc.strerror or exc)) from exc
+        raise ReportError(say("report.cannot_write", path=exc.filename or out, reason=os_reason(exc))) from exc
     steps = 3 if "pdf" in formats else 2  # the PDF is printed from the HTML, so that is always written
     result = ReportResult(notebook=out / "handout.ipynb")
     # The kit's own handout: a helper process starts drawing its charts before the kernel is up.

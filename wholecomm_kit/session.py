@@ -22,7 +22,7 @@ from .catalog import LANGUAGES, Catalog, load_catalog
 from .exceptions import SessionError
 from .records import TABLES
 from .store import create_empty_table
-from .texts import say
+from .texts import os_reason, say
 
 SESSION_FILE = "session.json"
 FORMAT_VERSION = 1
@@ -156,7 +156,7 @@ def create_session(
         parent.mkdir(parents=True, exist_ok=True)
         folder, session_id = _claim_folder(parent, base)
     except OSError as exc:
-        raise SessionError(say("session.cannot_create", path=parent, reason=exc.strerror)) from exc
+        raise SessionError(say("session.cannot_create", path=parent, reason=os_reason(exc))) from exc
 
     session = Session(
         path=folder.resolve(),
@@ -304,7 +304,7 @@ def load_session(path: Path | str, catalog: Catalog | None = None) -> Session:
     except (RecursionError, ValueError) as exc:  # nested thousands deep, or a number of thousands of digits
         raise SessionError(say("session.not_a_session_file", file=file)) from exc
     except OSError as exc:
-        raise SessionError(say("session.unreadable", file=file, reason=exc.strerror or exc)) from exc
+        raise SessionError(say("session.unreadable", file=file, reason=os_reason(exc))) from exc
     if not isinstance(data, dict):
         raise SessionError(say("session.not_an_object", file=file))
 

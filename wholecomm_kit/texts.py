@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import contextlib
 import contextvars
+import errno
 import functools
 import os
 import string
@@ -112,3 +113,25 @@ def interface_language() -> str:
 def say(key: str, /, **values: object) -> str:
     """The message ``messages.<key>`` in the interface language, with ``{placeholders}`` filled in."""
     return t(f"messages.{key}", interface_language(), **values)
+
+
+_OS_REASONS = {
+    errno.ENOENT: "missing",
+    errno.EISDIR: "is_a_folder",
+    errno.ENOTDIR: "not_a_folder",
+    errno.EACCES: "no_permission",
+    errno.EPERM: "no_permission",
+    errno.ENOSPC: "disk_full",
+    errno.EROFS: "read_only",
+    errno.EEXIST: "exists",
+    errno.ENAMETOOLONG: "name_too_long",
+    errno.EBUSY: "busy",
+}
+
+
+def os_reason(exc: OSError) -> str:
+    """Why the operating system refused, in the interface language (its own text is English)."""
+    key = _OS_REASONS.get(exc.errno or 0)
+    if key is not None:
+        return say(f"os.{key}")
+    return exc.strerror or str(exc)
