@@ -207,7 +207,10 @@ def parse_timestamp(value: str, column: str = "recorded_at") -> str:
         moment = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
     except ValueError:
         raise row_problem(column, "records.not_a_real_time", value=repr(value)) from None
-    return format_timestamp(moment)
+    try:
+        return format_timestamp(moment)
+    except OverflowError:  # 9999-12-31T23:59-05:00 is in the year 10000 in UTC
+        raise row_problem(column, "records.time_out_of_range", value=repr(value)) from None
 
 
 def _session_id(row: Mapping[str, str], ctx: Context) -> str:

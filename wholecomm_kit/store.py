@@ -5,7 +5,15 @@ exclusive ``flock`` on the file and write a whole batch in one ``write`` call
 followed by ``fsync``, so concurrent participants never interleave and a
 killed process leaves either its whole batch or nothing. Should a torn last
 row still appear (power loss, full disk), the next reader or writer moves it to
-``<file>.damaged`` (so nothing is thrown away) and carries on.
+``<file>.damaged`` (so nothing is thrown away), says so with a
+:class:`DamagedRowWarning` and carries on.
+
+A last record is torn when it is cut off: it lacks its line break and is not a
+whole valid row, or it ends inside an open quoted field (a crash in the middle
+of a comment, even right after a line break in it). A whole valid row that
+merely lacks its final line break (an editor that strips it) is kept and the
+line break added. Nothing else is ever moved: a bad byte or a bad row in the
+middle of a file is an error naming its line and column, for a person to fix.
 """
 
 from __future__ import annotations
@@ -14,11 +22,13 @@ import csv
 import fcntl
 import io
 import os
+import stat
+import warnings
 from collections.abc import Callable, Collection, Hashable, Iterable, Iterator, Sequence
-from contextlib import contextmanager, suppress
+from contextlib import ExitStack, contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, TypeVar
+from typing import TYPE_CHECKING, Literal, TypeVar
 
 from .catalog import Catalog, load_catalog
 from .exceptions import InputError, Problem, StoreError
@@ -45,12 +55,29 @@ from .texts import say
 if TYPE_CHECKING:
     from .session import Session
 
-__all__ = ["TABLES", "SessionStore", "create_empty_table", "decode_csv", "detect_delimiter", "latest", "parse_csv"]
+__all__ = [
+    "TABLES",
+    "DamagedRowWarning",
+    "SessionStore",
+    "create_empty_table",
+    "decode_csv",
+    "detect_delimiter",
+    "latest",
+    "parse_csv",
+]
 
 TERMINATOR = "\r\n"
 DELIMITERS = (",", ";", "\t")
 """The separators a CSV file to import may use, as spreadsheets in different regions save them."""
 T = TypeVar("T")
+
+
+class DamagedRowWarning(UserWarning):
+    """Rows of a session file were moved to ``<file>.damaged``; the message says where, for the facilitator.
+
+    Callers that talk to a person (the command line, the report) should catch it with
+    ``warnings.catch_warnings(record=True)`` and show its message as a warning.
+    """
 
 
 def encode_rows(rows: Iterable[Sequence[str]]) -> bytes:
@@ -64,10 +91,10 @@ def encode_rows(rows: Iterable[Sequence[str]]) -> bytes:
 def decode_csv(path: Path, data: bytes, columns: Collection[str] = ()) -> str:
     """UTF-8 text of a CSV file, or an error naming the line (and, knowing ``columns``, the column) of a bad byte."""
     try:
-        return data.decode("utf-8-sig")
+        return data.decode("utf-8").removeprefix("\ufeff")
     except UnicodeDecodeError as exc:
         offset = exc.start
-        line = data.count(b"\n", 0, offset) + 1
+        line = _line_at(data, offset)
         column = _column_at(data, line, columns)
         byte = data[offset : offset + 1].hex().upper()
         raise InputError([Problem(path, line, column, say("store.not_utf8", byte=byte))]) from None
@@ -79,31 +106,41 @@ def detect_delimiter(text: str, columns: Collection[str]) -> str:
     Spreadsheets save "CSV" with the list separator of the computer's region: semicolons in German
     or French settings. Column names never hold a separator, so the header tells which one it is.
     """
-    first = text.lstrip("\ufeff").split("\n", 1)[0].rstrip("\r")
+    # The first line, whichever line break ends it: old Mac spreadsheets end lines with a CR alone.
+    first = io.StringIO(text.lstrip("\ufeff"), newline="").readline().rstrip("\r\n")
     known = set(columns)
     best, score = ",", 0
     for delimiter in DELIMITERS:
-        cells = next(csv.reader([first], delimiter=delimiter), [])
+        try:
+            cells = next(csv.reader([first], delimiter=delimiter), [])
+        except csv.Error:  # not a header at all (say, one huge field): the rows will tell what is wrong
+            continue
         found = sum(cell.strip() in known for cell in cells)
         if found > score:
             best, score = delimiter, found
     return best
 
 
+def _line_at(data: bytes, offset: int) -> int:
+    """The line number of a byte, counting CRLF, LF and a lone CR as line breaks, as the CSV reader does."""
+    before = data[:offset]
+    return before.count(b"\n") + before.count(b"\r") - before.count(b"\r\n") + 1
+
+
 def _column_at(data: bytes, line: int, columns: Collection[str]) -> str | None:
     """Best-effort name of the column holding the unreadable byte (for the error message)."""
     header: list[str] | None = None
     found = None
-    text = data.decode("utf-8", errors="replace")
+    text = data.decode("utf-8", errors="replace").removeprefix("\ufeff")
     try:
         for start, cells in parse_csv(Path("-"), text, detect_delimiter(text, columns)):
             if header is None:
                 header = cells
             if start > line:
                 break
+            # the record holding the line is the last one starting at or before it
             bad = [i for i, cell in enumerate(cells) if "\ufffd" in cell]
-            if bad:
-                found = header[bad[0]] if bad[0] < len(header) else None
+            found = header[bad[0]] if bad and bad[0] < len(header) else None
     except InputError:
         pass
     return found
@@ -130,28 +167,36 @@ def create_empty_table(path: Path, table: Table) -> None:
 
 @contextmanager
 def _locked(path: Path, *, exclusive: bool) -> Iterator[int]:
-    flags = os.O_RDWR | os.O_CREAT | os.O_APPEND if exclusive else os.O_RDONLY
+    # O_NONBLOCK: a named pipe in the file's place must not hang the kit; regular files ignore it.
+    flags = (os.O_RDWR | os.O_CREAT | os.O_APPEND if exclusive else os.O_RDONLY) | os.O_NONBLOCK
     try:
         fd = os.open(path, flags, 0o644)
+    except IsADirectoryError:
+        raise StoreError(say("store.not_a_file", path=path)) from None
     except OSError as exc:
         raise StoreError(say("store.cannot_open", path=path, reason=exc.strerror)) from exc
     try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise StoreError(say("store.not_a_file", path=path))
         fcntl.flock(fd, fcntl.LOCK_EX if exclusive else fcntl.LOCK_SH)
         yield fd
     finally:
         os.close(fd)  # closing releases the lock
 
 
-def _read_all(fd: int) -> bytes:
-    size = os.fstat(fd).st_size
-    chunks = []
-    offset = 0
-    while offset < size:
-        chunk = os.pread(fd, size - offset, offset)
-        if not chunk:
-            break
-        chunks.append(chunk)
-        offset += len(chunk)
+def _read_all(fd: int, path: Path) -> bytes:
+    try:
+        size = os.fstat(fd).st_size
+        chunks = []
+        offset = 0
+        while offset < size:
+            chunk = os.pread(fd, size - offset, offset)
+            if not chunk:
+                break
+            chunks.append(chunk)
+            offset += len(chunk)
+    except OSError as exc:
+        raise StoreError(say("store.cannot_read", path=path, reason=exc.strerror)) from exc
     return b"".join(chunks)
 
 
@@ -169,78 +214,161 @@ def _write_all(fd: int, path: Path, payload: bytes, size_before: int) -> None:
         raise StoreError(say("store.not_saved", path=path, reason=exc.strerror)) from exc
 
 
-def _is_torn(fd: int) -> bool:
-    """A whole record always ends with a line break; hand-edited files may use LF instead of CRLF."""
-    size = os.fstat(fd).st_size
-    return size > 0 and os.pread(fd, 1, size - 1) != b"\n"
+@dataclass(frozen=True)
+class _Tail:
+    """What to do about the end of a session file before reading or appending."""
+
+    action: Literal["keep", "terminate", "move", "unclear"]
+    """``keep``: it ends with a whole record; ``terminate``: a whole valid row lacks its line break;
+    ``move``: the last record is torn; ``unclear``: the file is broken in a way no crash leaves."""
+    line: int | None = None
+    """Where the last record (or, when unclear, the broken one) starts."""
+    offset: int = 0
+    """The byte where the last record starts."""
 
 
-def _cut_torn_tail(fd: int, path: Path, columns: int) -> None:
-    """Move an incomplete last record to ``<file>.damaged`` and shorten the file to the last whole record."""
-    data = _read_all(fd)
-    boundary = 0
-    end = len(data)
-    while (end := data.rfind(b"\n", 0, end)) >= 0:
+def _is_row(cells: Sequence[str], table: Table, ctx: Context | None) -> bool:
+    """Whether the cells are a whole row of the table (checked against the catalogue when ``ctx`` is given)."""
+    if len(cells) != len(table.columns):
+        return False
+    if ctx is None:
+        return True
+    try:
+        table.parse(dict(zip(table.columns, cells, strict=True)), ctx)
+    except RowProblem:
+        return False
+    return True
+
+
+def _records(text: str) -> tuple[list[str], int | None]:
+    """The records of the text as they are written, line breaks included (a quoted field may hold some).
+
+    Also the line where the text stops being CSV at all (a field larger than any the kit writes), if it does.
+    """
+    lines = io.StringIO(text, newline="").readlines()
+    reader = csv.reader(lines)  # not strict: this only finds where records start; reading them is strict
+    records = []
+    start = 0
+    try:
+        for _ in reader:
+            records.append("".join(lines[start : reader.line_num]))
+            start = reader.line_num
+    except csv.Error:
+        return records, start + 1
+    return records, None
+
+
+def _tail(data: bytes, table: Table, ctx: Context | None) -> _Tail:
+    """How the file ends: with a whole record, a whole valid row missing its line break, or a torn record.
+
+    ``ctx`` is needed to tell a whole row from one cut in its last value; without it, an unterminated
+    last row counts as torn.
+    """
+    if not data or (data.endswith((b"\n", b"\r")) and data.count(b'"') % 2 == 0):
+        return _Tail("keep")  # ends with a line break outside any quoted field: the usual case, decided fast
+    # surrogateescape: a stray non-UTF-8 byte is kept as it is (and reported by the reader), never a reason to cut
+    text = data.decode("utf-8", "surrogateescape")
+    records, broken = _records(text)
+    if broken is not None:  # broken by hand, not by a crash
+        return _Tail("unclear", broken)
+    if not records:
+        return _Tail("keep")
+    last = records[-1]
+    line = sum(len(io.StringIO(record, newline="").readlines()) for record in records[:-1]) + 1
+    offset = len(data) - len(last.encode("utf-8", "surrogateescape"))
+    cells = next(csv.reader(io.StringIO(last, newline="")), [])
+    # The record ends inside an open quoted field if a line break and more text after it still belong to it.
+    open_quote = len(list(csv.reader(io.StringIO(last + "\nx", newline="")))) == 1
+    terminated = not open_quote and last.endswith(("\n", "\r"))
+    if len(records) == 1:  # just the header
+        if [cell.removeprefix("\ufeff") for cell in cells[:1]] + cells[1:] == list(table.columns):
+            return _Tail("keep" if terminated else "terminate", line, offset)
+        expected = encode_rows([table.columns]).decode("utf-8")
+        cut = not terminated and expected.startswith(last.removeprefix("\ufeff"))
+        # a header cut while the file was created; any other header is for the header check to report
+        return _Tail("move" if cut else "keep", line, offset)
+    if open_quote:
+        # A crash cuts one row, possibly after a line break inside its comment. A whole row further down
+        # means a quotation mark typed by hand opened the field: moving would take good rows away.
+        inner = io.StringIO(last, newline="").readlines()[1:]
+        if any(_is_row(next(csv.reader([piece.rstrip("\r\n")]), []), table, ctx) for piece in inner):
+            return _Tail("unclear", line, offset)
+        return _Tail("move", line, offset)
+    if terminated:
+        return _Tail("keep", line, offset)
+    return _Tail("terminate" if _is_row(cells, table, ctx) else "move", line, offset)
+
+
+def _mend_tail(fd: int, path: Path, table: Table, ctx: Context | None) -> _Tail:
+    """Under the exclusive lock: add a missing last line break, or move a torn last record to ``<file>.damaged``."""
+    data = _read_all(fd, path)
+    tail = _tail(data, table, ctx)
+    if tail.action == "terminate":
+        _write_all(fd, path, TERMINATOR.encode(), len(data))
+    elif tail.action == "move":
+        damaged = Path(f"{path}.damaged")
+        torn = data[tail.offset :]
         try:
-            records = list(csv.reader(io.StringIO(data[: end + 1].decode("utf-8"), newline=""), strict=True))
-        except (csv.Error, UnicodeDecodeError):
-            continue
-        if records and len(records[-1]) == columns:
-            boundary = end + 1
-            break
-    with open(f"{path}.damaged", "ab") as damaged:
-        damaged.write(data[boundary:] + b"\n")
-        damaged.flush()
-        os.fsync(damaged.fileno())
-    os.ftruncate(fd, boundary)
-    os.fsync(fd)
+            with damaged.open("ab") as stream:
+                stream.write(torn if torn.endswith(b"\n") else torn + b"\n")
+                stream.flush()
+                os.fsync(stream.fileno())
+            os.ftruncate(fd, tail.offset)
+            os.fsync(fd)
+        except OSError as exc:
+            raise StoreError(say("store.torn_and_unrepairable", path=path, reason=exc.strerror)) from exc
+        message = say("store.rows_moved", path=path, line=tail.line, damaged=damaged)
+        warnings.warn(message, DamagedRowWarning, stacklevel=2)
+    return tail
 
 
 def _check_header(fd: int, path: Path, table: Table) -> None:
     expected = encode_rows([table.columns])
-    first_line = os.pread(fd, len(expected) + 3, 0).removeprefix(b"\xef\xbb\xbf").split(b"\n", 1)[0]
-    if first_line.rstrip(b"\r") != expected.rstrip(b"\r\n"):
+    head = os.pread(fd, len(expected) + 3, 0).removeprefix(b"\xef\xbb\xbf")
+    first_line = head.split(b"\n", 1)[0].split(b"\r", 1)[0]  # whichever line break ends it, CR alone too
+    if first_line != expected.rstrip(b"\r\n"):
         raise StoreError(say("store.header_changed", path=path, columns=", ".join(table.columns)))
 
 
-def append_records(path: Path, table: Table, rows: Sequence[Sequence[str]]) -> None:
-    """Append whole rows atomically with respect to other writers and crashes."""
+def append_records(path: Path, table: Table, rows: Sequence[Sequence[str]], ctx: Context | None = None) -> None:
+    """Append whole rows atomically with respect to other writers and crashes.
+
+    A torn last record is moved aside first (see the module's docstring); give ``ctx`` so that a whole
+    valid last row lacking only its line break is kept.
+    """
     with _locked(path, exclusive=True) as fd:
+        tail = _mend_tail(fd, path, table, ctx)
         size = os.fstat(fd).st_size
         payload = encode_rows(rows)
         if size == 0:
             payload = encode_rows([table.columns]) + payload
         else:
-            if _is_torn(fd):
-                _cut_torn_tail(fd, path, len(table.columns))
-                size = os.fstat(fd).st_size
-            if size == 0:
-                payload = encode_rows([table.columns]) + payload
-            else:
-                _check_header(fd, path, table)
+            _check_header(fd, path, table)
+        if tail.action == "unclear":  # the new rows would vanish into the broken record
+            raise StoreError(say("store.end_unclear", path=path, line=tail.line))
         _write_all(fd, path, payload, size)
 
 
-def read_table_text(path: Path, table: Table) -> str:
-    """The file's text, after moving a torn last record (if any) aside."""
+def read_table_text(path: Path, table: Table, ctx: Context | None = None) -> str:
+    """The file's text, after moving a torn last record (if any) aside; see :func:`append_records` for ``ctx``."""
     if not path.exists():
         return ""
     with _locked(path, exclusive=False) as fd:
-        data = _read_all(fd)
-    if data and not data.endswith(b"\n"):
-        try:
-            with _locked(path, exclusive=True) as fd:
-                if _is_torn(fd):
-                    _cut_torn_tail(fd, path, len(table.columns))
-                data = _read_all(fd)
-        except StoreError as exc:
-            raise StoreError(say("store.torn_and_unrepairable", path=path, reason=exc)) from exc
-    return decode_csv(path, data)
+        data = _read_all(fd, path)
+    if _tail(data, table, ctx).action in ("terminate", "move"):
+        with ExitStack() as stack:
+            try:
+                fd = stack.enter_context(_locked(path, exclusive=True))
+            except StoreError as exc:  # say, a read-only copy of a session
+                raise StoreError(say("store.torn_and_unrepairable", path=path, reason=exc)) from exc
+            _mend_tail(fd, path, table, ctx)
+            data = _read_all(fd, path)
+    return decode_csv(path, data, table.columns)
 
 
 def read_records(path: Path, table: Table, ctx: Context) -> list[Record]:
     """Every row of a session CSV as records; any invalid row is an error naming its line and column."""
-    text = read_table_text(path, table)
+    text = read_table_text(path, table, ctx)
     if not text:
         return []
     problems: list[Problem] = []
@@ -306,7 +434,7 @@ class SessionStore:
             rows = [to_row(check(r, self.context)) for r in records]
         except RowProblem as exc:
             raise InputError([Problem(self.path(table), None, exc.column, exc.reason)]) from None
-        append_records(self.path(table), table, rows)
+        append_records(self.path(table), table, rows, self.context)
 
     def responses(self) -> list[Response]:
         return [r for r in read_records(self.path(RESPONSES), RESPONSES, self.context) if isinstance(r, Response)]
