@@ -82,6 +82,7 @@ BAD_ROWS = [
     (row(stakeholder_group="mayor"), "stakeholder_group", "'mayor' is not allowed"),
     (row(rating="4"), "rating", "out of range"),
     (row(rating="gut"), "rating", "not a number"),
+    (row(rating="2.5"), "rating", "'2.5' is not a whole number from 0 to 3"),
     (row(rating="2", response="dont_know"), "rating", "must be empty"),
     (row(rating="", response="rated"), "rating", "is empty"),
     (row(field_id="education", standard_id="EDU-1-1"), "field_id", "not assessed in this session"),
@@ -96,7 +97,7 @@ BAD_ROWS = [
 def test_a_bad_row_names_file_line_column_and_reason_and_nothing_is_written(
     session: Session, tmp_path: Path, bad: dict[str, str], column: str, reason: str
 ) -> None:
-    file = write_csv(tmp_path / "bad.csv", [row(), row(comment="zwei\nZeilen"), bad])
+    file = write_csv(tmp_path / "bad.csv", [row(), row(standard_id="GOV-1-2", comment="zwei\nZeilen"), bad])
     target = SessionStore.open(session).path(RESPONSES)
     before = target.read_bytes()
     with pytest.raises(InputError) as caught:
@@ -217,6 +218,24 @@ def test_the_cli_prints_every_problem_and_exits_nonzero(session: Session, tmp_pa
     assert "Traceback" not in result.output
 
 
+def test_lenient_with_not_one_good_row_is_a_failure(session: Session, tmp_path: Path) -> None:
+    file = write_csv(tmp_path / "bad.csv", [row(rating="9"), row(stakeholder_group="")])
+    result = CliRunner().invoke(cli, ["import", str(session.path), str(file), "--lenient"])
+    assert result.exit_code == 1
+    assert "Warning: Rejected 2 row(s)" in result.stderr
+    assert "not one row was good" in result.stderr
+
+
+def test_the_cli_names_an_answer_changed_since_and_how_to_change_it_back(session: Session, tmp_path: Path) -> None:
+    first = write_csv(tmp_path / "first.csv", [row(rating="1")])
+    CliRunner().invoke(cli, ["import", str(session.path), str(first)])
+    CliRunner().invoke(cli, ["import", str(session.path), str(write_csv(tmp_path / "fix.csv", [row(rating="2")]))])
+    result = CliRunner().invoke(cli, ["import", str(session.path), str(first)])
+    assert result.exit_code == 0
+    assert "Warning: Not added: 1 line(s)" in result.stderr
+    assert "--again" in result.stderr
+
+
 def test_the_cli_lenient_mode_reports_rejections(session: Session, tmp_path: Path) -> None:
     file = write_csv(tmp_path / "bad.csv", [row(), row(rating="9")])
     result = CliRunner().invoke(cli, ["import", str(session.path), str(file), "--lenient"])
@@ -228,14 +247,17 @@ def test_the_cli_lenient_mode_reports_rejections(session: Session, tmp_path: Pat
 answer_rows = st.lists(
     st.fixed_dictionaries(
         {
-            "standard_id": st.sampled_from(["GOV-1-1", "GOV-2-3", "GOV-6-1"]),
+            "standard_id": st.sampled_from(
+                ["GOV-1-1", "GOV-1-2", "GOV-2-1", "GOV-2-3", "GOV-4-2", "GOV-5-5", "GOV-6-1"]
+            ),
             "rating": st.integers(0, 3).map(str),
             "priority": st.sampled_from(["", "low", "medium", "high"]),
             "comment": st.text(st.characters(blacklist_categories=["Cs"], blacklist_characters="\x00"), max_size=80),
         }
     ),
     min_size=1,
-    max_size=8,
+    max_size=7,
+    unique_by=lambda r: r["standard_id"],  # two different answers to one standard in one file are refused
 )
 
 
@@ -249,8 +271,8 @@ def test_imported_rows_read_back_exactly(session: Session, tmp_path: Path, rows:
     import_responses(session, file)
     back = store.responses()[already:]
     assert [(a.standard_id, str(a.rating), a.priority, a.comment) for a in back] == [
-        (r["standard_id"], r["rating"], r["priority"], r["comment"]) for r in rows
-    ]
+        (r["standard_id"], r["rating"], r["priority"], r["comment"] if r["comment"].strip() else "") for r in rows
+    ]  # a comment of nothing but spaces is stored as empty
 
 
 def test_importing_the_same_file_again_adds_nothing_and_says_so(session: Session, tmp_path: Path) -> None:
@@ -263,7 +285,8 @@ def test_importing_the_same_file_again_adds_nothing_and_says_so(session: Session
     )
     second = import_responses(session, file)
     assert second.imported == 0
-    assert second.repeated == [2, 3]
+    assert second.repeated == [3]  # still the current answer
+    assert [p.line for p in second.outdated] == [2]  # an answer changed since: named, not brought back
     current = {a.standard_id: a.rating for a in store.current_responses()}
     assert current["GOV-1-1"] == 3  # the later change stands
     assert len(store.responses()) == 3
@@ -379,8 +402,8 @@ def test_workbook_rows_read_back_exactly(
     import_responses(session, file)
     back = store.responses()[already:]
     assert [(a.standard_id, str(a.rating), a.priority, a.comment) for a in back] == [
-        (r["standard_id"], r["rating"], r["priority"], r["comment"]) for r in rows
-    ]
+        (r["standard_id"], r["rating"], r["priority"], r["comment"] if r["comment"].strip() else "") for r in rows
+    ]  # a comment of nothing but spaces is stored as empty
 
 
 # --- key challenges ------------------------------------------------------------------------------------
@@ -511,4 +534,406 @@ def test_files_the_kit_cannot_read_are_explained_in_german(
         import_responses(session, latin1)
     assert str(caught.value).startswith(
         f"{latin1}, Zeile 2, Spalte 'comment': Die Datei ist kein UTF-8-Text (das Byte 0xFC ist nicht lesbar)."
+    )
+
+
+# --- changing an answer back ---------------------------------------------------------------------------
+
+
+def current_ratings(session: Session) -> dict[tuple[str, str], int | None]:
+    return {(a.respondent_id, a.standard_id): a.rating for a in SessionStore.open(session).current_responses()}
+
+
+def test_changing_an_answer_back_is_named_with_the_current_answer_and_the_way_round(
+    session: Session, tmp_path: Path
+) -> None:
+    card = "P-X9CV"
+    import_responses(session, write_csv(tmp_path / "first.csv", [row(respondent_id=card, rating="1")]))
+    import_responses(session, write_csv(tmp_path / "fix.csv", [row(respondent_id=card, rating="2")]))
+    back = write_csv(
+        tmp_path / "back.csv", [row(respondent_id=card, standard_id="GOV-1-2"), row(respondent_id=card, rating="1")]
+    )
+    result = import_responses(session, back)
+    assert (result.imported, result.repeated) == (1, [])
+    [problem] = result.outdated
+    assert (problem.file, problem.line, problem.column) == (back, 3, "rating")
+    assert "repeats an earlier answer of P-X9CV to GOV-1-1 that has since been changed to rating '2'" in problem.reason
+    assert "--again" in problem.reason
+    assert current_ratings(session)[(card, "GOV-1-1")] == 2  # an old file cannot bring back an old answer
+    again = import_responses(session, back, again=True)
+    assert (again.imported, again.repeated, again.outdated) == (2, [], [])
+    assert current_ratings(session)[(card, "GOV-1-1")] == 1  # … but --again changes it back on purpose
+
+
+def test_a_row_equal_to_the_current_answer_is_only_already_there(session: Session, tmp_path: Path) -> None:
+    import_responses(session, write_csv(tmp_path / "a.csv", [row(rating="1")]))
+    import_responses(session, write_csv(tmp_path / "b.csv", [row(rating="2")]))
+    result = import_responses(session, write_csv(tmp_path / "c.csv", [row(rating="2")]))
+    assert (result.imported, result.repeated, result.outdated) == (0, [2], [])
+
+
+def test_a_changed_back_row_in_a_workbook_names_its_cell(session: Session, tmp_path: Path) -> None:
+    import_responses(session, write_csv(tmp_path / "a.csv", [row(priority="low")]))
+    import_responses(session, write_csv(tmp_path / "b.csv", [row(priority="high")]))
+    file = write_xlsx(tmp_path / "old.xlsx", [row(priority="low")])
+    [problem] = import_responses(session, file).outdated
+    priority = f"{chr(ord('A') + COLUMNS.index('priority'))}2"
+    assert str(problem) == (
+        f"{file}, sheet 'answers', row 2, column 'priority' (cell {priority}): repeats an earlier answer of R-PAP1 "
+        "to GOV-1-1 that has since been changed to priority 'high'; to change it back, import the file with --again"
+    )
+
+
+@settings(max_examples=30, suppress_health_check=[HealthCheck.function_scoped_fixture], deadline=None)
+@given(ratings=st.lists(st.integers(0, 3), min_size=1, max_size=6), again=st.lists(st.booleans(), min_size=6))
+def test_every_import_of_a_rating_is_added_or_named(
+    session: Session, tmp_path: Path, ratings: list[int], again: list[bool]
+) -> None:
+    """Whatever the order of imports, a rating is added, already there or named as an earlier one; never lost."""
+    store = SessionStore.open(session)
+    respondent = f"R-Y{len(store.responses()):05d}"
+    given_before: set[int] = set()
+    current: int | None = None
+    for rating, on_purpose in zip(ratings, again, strict=False):
+        file = write_csv(tmp_path / "r.csv", [row(respondent_id=respondent, rating=str(rating))])
+        result = import_responses(session, file, again=on_purpose)
+        if on_purpose or rating not in given_before:
+            assert (result.imported, result.repeated, result.outdated) == (1, [], [])
+            current = rating
+        elif rating == current:
+            assert (result.imported, result.repeated, result.outdated) == (0, [2], [])
+        else:
+            assert result.imported == 0
+            assert [p.line for p in result.outdated] == [2]
+            assert f"changed to rating '{current}'" in result.outdated[0].reason
+        given_before.add(rating)
+        assert current_ratings(session)[(respondent, "GOV-1-1")] == current
+
+
+# --- respondent ids in any case --------------------------------------------------------------------------
+
+
+def test_a_card_id_typed_in_small_letters_is_the_same_respondent(session: Session, tmp_path: Path) -> None:
+    import_responses(session, write_csv(tmp_path / "a.csv", [row(respondent_id="p-x9cv", rating="1")]))
+    result = import_responses(session, write_csv(tmp_path / "b.csv", [row(respondent_id="P-X9cv", rating="1")]))
+    assert (result.imported, result.repeated) == (0, [2])
+    import_responses(session, write_csv(tmp_path / "c.csv", [row(respondent_id="P-X9CV", rating="3")]))
+    assert current_ratings(session) == {("P-X9CV", "GOV-1-1"): 3}
+
+
+kit_ids = st.tuples(
+    st.sampled_from("RPG"), st.text(st.sampled_from("23456789ABCDEFGHJKMNPQRSTUVWXYZ"), min_size=4, max_size=4)
+).map(lambda parts: f"{parts[0]}-{parts[1]}")
+
+
+@settings(max_examples=40, suppress_health_check=[HealthCheck.function_scoped_fixture], deadline=None)
+@given(kit_id=kit_ids, flips=st.lists(st.booleans(), min_size=6, max_size=6))
+def test_kit_ids_in_any_case_are_stored_in_capitals(
+    session: Session, tmp_path: Path, kit_id: str, flips: list[bool]
+) -> None:
+    typed = "".join(c.lower() if flip else c for c, flip in zip(kit_id, flips, strict=True))
+    file = write_csv(tmp_path / "ids.csv", [row(respondent_id=typed, standard_id="GOV-6-3")])
+    import_responses(session, file, again=True)
+    assert SessionStore.open(session).responses()[-1].respondent_id == kit_id
+
+
+def test_other_ids_take_the_spelling_already_in_the_session(session: Session, tmp_path: Path) -> None:
+    import_responses(session, write_csv(tmp_path / "a.csv", [row(respondent_id="Gruppe-Nord")]))
+    import_responses(session, write_csv(tmp_path / "b.csv", [row(respondent_id="gruppe-nord", rating="3")]))
+    import_responses(session, write_csv(tmp_path / "c.csv", [row(respondent_id="anna.1")]))
+    assert current_ratings(session) == {("Gruppe-Nord", "GOV-1-1"): 3, ("anna.1", "GOV-1-1"): 2}
+
+
+# --- the paper-forms template: what the kit can fill in, it fills in --------------------------------------
+
+
+def test_the_typing_template_with_only_what_a_form_says_is_imported(session: Session, tmp_path: Path) -> None:
+    from wholecomm_kit.paperform import IMPORT_COLUMNS, answers_template
+
+    template = answers_template(session, SessionStore.open(session).catalog, tmp_path / "answers.xlsx")
+    book = load_workbook(template)
+    sheet = book["answers"]
+    assert [c.value for c in sheet[1]] == list(IMPORT_COLUMNS)
+    language, version = IMPORT_COLUMNS.index("language") + 1, IMPORT_COLUMNS.index("catalog_version") + 1
+    for number in range(2, 41):  # the facilitator filled these two columns down the sheet beforehand
+        sheet.cell(row=number, column=language, value="de")
+        sheet.cell(row=number, column=version, value="2024.1-kit.1")
+    typed = [row(language="", catalog_version=""), row(standard_id="HOU-1-1", field_id="housing", language="")]
+    for number, record in enumerate(typed, start=2):
+        for column, name in enumerate(IMPORT_COLUMNS, start=1):
+            if record[name]:
+                sheet.cell(row=number, column=column, value=record[name])
+    book.save(template)
+    result = import_responses(session, template)
+    assert (result.imported, result.rejected) == (2, [])
+    answers = SessionStore.open(session).responses()
+    assert {(a.language, a.catalog_version) for a in answers} == {(session.language, session.catalog_version)}
+
+
+def test_empty_language_and_catalogue_version_are_the_sessions(session: Session, tmp_path: Path) -> None:
+    file = write_csv(
+        tmp_path / "a.csv", [row(language="", catalog_version="", session_id="")], [*COLUMNS, "session_id"]
+    )
+    assert import_responses(session, file).imported == 1
+    left_out = [c for c in COLUMNS if c not in ("language", "catalog_version")]
+    other = write_csv(
+        tmp_path / "b.csv", [{k: v for k, v in row(standard_id="GOV-1-2").items() if k in left_out}], left_out
+    )
+    assert import_responses(session, other).imported == 1
+    assert [(a.session_id, a.language, a.catalog_version) for a in SessionStore.open(session).responses()] == [
+        (session.session_id, "de", "2024.1-kit.1")
+    ] * 2
+
+
+def test_rows_with_only_what_the_kit_fills_in_count_as_empty(session: Session, tmp_path: Path) -> None:
+    prefilled = {c: "" for c in COLUMNS} | {"language": "de", "catalog_version": "2024.1-kit.1"}
+    file = write_csv(tmp_path / "a.csv", [row(), prefilled, prefilled])
+    result = import_responses(session, file)
+    assert (result.imported, result.blank_lines, result.rejected) == (1, 2, [])
+
+
+@pytest.mark.parametrize("value", ["", "Verwaltung"])
+def test_an_unknown_field_lists_the_sessions_fields(session: Session, tmp_path: Path, value: str) -> None:
+    file = write_csv(tmp_path / "a.csv", [row(field_id=value)])
+    with pytest.raises(InputError) as caught:
+        import_responses(session, file)
+    [problem] = caught.value.problems
+    assert problem.column == "field_id"
+    assert problem.reason.endswith("expected governance, housing")
+
+
+# --- ratings that are not whole numbers ------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("value", ["2.5", "2,5", "-1", "0.5"])
+def test_a_rating_that_is_not_a_whole_number_says_so(session: Session, tmp_path: Path, value: str) -> None:
+    file = write_csv(tmp_path / "a.csv", [row(rating=value)])
+    with pytest.raises(InputError) as caught:
+        import_responses(session, file)
+    [problem] = caught.value.problems
+    assert (problem.line, problem.column) == (2, "rating")
+    assert problem.reason == f"'{value}' is not a whole number from 0 to 3; give 0, 1, 2 or 3"
+
+
+def test_a_rating_typed_with_a_zero_fraction_counts_as_the_whole_number(session: Session, tmp_path: Path) -> None:
+    file = write_csv(tmp_path / "a.csv", [row(rating="2.0"), row(standard_id="GOV-1-2", rating="3,00")])
+    assert import_responses(session, file).imported == 2
+    assert [a.rating for a in SessionStore.open(session).responses()] == [2, 3]
+
+
+def test_a_rating_of_two_and_a_half_in_a_workbook_says_whole_number(session: Session, tmp_path: Path) -> None:
+    file = write_xlsx(tmp_path / "a.xlsx", [row()])
+    book = load_workbook(file)
+    book["answers"].cell(row=2, column=COLUMNS.index("rating") + 1, value=2.5)
+    book.save(file)
+    with pytest.raises(InputError, match=r"'2\.5' is not a whole number from 0 to 3"):
+        import_responses(session, file)
+
+
+# --- files that are not UTF-8 CSV ------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("encoding", "bom", "name"),
+    [
+        ("utf-16-le", b"\xff\xfe", "UTF-16"),
+        ("utf-16-be", b"\xfe\xff", "UTF-16"),
+        ("utf-32-le", b"\xff\xfe\x00\x00", "UTF-32"),
+        ("utf-32-be", b"\x00\x00\xfe\xff", "UTF-32"),
+        ("utf-16-le", b"", "UTF-16"),
+    ],
+)
+def test_a_unicode_text_file_is_named_as_such_with_how_to_save_it(
+    session: Session, tmp_path: Path, encoding: str, bom: bytes, name: str
+) -> None:
+    file = tmp_path / "unicode.txt"
+    text = "\t".join(COLUMNS) + "\r\n" + "\t".join(row(comment="Grüße").values()) + "\r\n"
+    file.write_bytes(bom + text.encode(encoding))
+    with pytest.raises(InputError) as caught:
+        import_responses(session, file)
+    [problem] = caught.value.problems
+    assert (problem.file, problem.line, problem.column) == (file, None, None)
+    assert problem.reason.startswith(f"is {name} text (Excel's 'Unicode Text')")
+    assert "'CSV UTF-8'" in problem.reason
+    assert "\x00" not in problem.reason
+    assert SessionStore.open(session).responses() == []
+
+
+# --- headers as spreadsheets write them ------------------------------------------------------------------
+
+
+def test_empty_columns_excel_adds_at_the_end_are_ignored(session: Session, tmp_path: Path) -> None:
+    file = tmp_path / "excel.csv"
+    lines = [";".join(COLUMNS) + ";;", ";".join(row().values()) + ";;", ";".join(row(standard_id="GOV-1-2").values())]
+    file.write_bytes(("\r\n".join(lines) + "\r\n").encode())
+    assert import_responses(session, file).imported == 2
+
+
+def test_a_value_in_a_column_without_a_name_is_named_by_position(session: Session, tmp_path: Path) -> None:
+    file = tmp_path / "excel.csv"
+    lines = [";".join(COLUMNS) + ";;", ";".join(row().values()) + ";;", ";".join(row().values()) + ";;x"]
+    file.write_bytes(("\r\n".join(lines) + "\r\n").encode())
+    with pytest.raises(InputError) as caught:
+        import_responses(session, file)
+    assert str(caught.value) == (
+        f"{file}, line 1: column 12 has no name in the header, but line(s) 3 hold something in it; "
+        "write one of the allowed column names above it or delete what is in it"
+    )
+
+
+def test_an_excel_separator_line_is_understood(session: Session, tmp_path: Path) -> None:
+    file = tmp_path / "excel.csv"
+    lines = ["sep=;", ";".join(COLUMNS), ";".join(row().values()), ";".join(row(rating="7").values())]
+    file.write_bytes(("\r\n".join(lines) + "\r\n").encode())
+    with pytest.raises(InputError) as caught:
+        import_responses(session, file)
+    [problem] = caught.value.problems
+    assert (problem.line, problem.column) == (4, "rating")  # the separator line counts as line 1
+    file.write_bytes(("\r\n".join(lines[:3]) + "\r\n").encode())
+    assert import_responses(session, file).imported == 1
+
+
+def test_a_bad_byte_after_an_excel_separator_line_names_its_line(session: Session, tmp_path: Path) -> None:
+    file = tmp_path / "excel.csv"
+    lines = ["sep=;", ";".join(COLUMNS), ";".join(row(comment="Grüße").values())]
+    file.write_bytes(("\r\n".join(lines) + "\r\n").encode("cp1252"))
+    with pytest.raises(InputError, match="not UTF-8") as caught:
+        import_responses(session, file)
+    [problem] = caught.value.problems
+    assert (problem.line, problem.column) == (3, "comment")
+
+
+def test_header_problems_in_a_workbook_name_the_cell(session: Session, tmp_path: Path) -> None:
+    columns = [*COLUMNS[:3], "name", *COLUMNS[3:], "rating"]
+    file = write_xlsx(tmp_path / "a.xlsx", [], columns)
+    with pytest.raises(InputError) as caught:
+        import_responses(session, file)
+    found = {(p.sheet, p.line, p.column, p.cell, p.reason.split(";")[0]) for p in caught.value.problems}
+    assert found == {
+        ("answers", 1, "name", "D1", "unknown column"),
+        ("answers", 1, "rating", "L1", "this column appears twice"),
+    }
+
+
+# --- workbooks that say less than they hold ----------------------------------------------------------------
+
+
+def test_rows_beyond_a_wrong_dimension_are_imported(session: Session, tmp_path: Path) -> None:
+    file = write_xlsx(tmp_path / "a.xlsx", [row(), row(standard_id="GOV-1-2"), row(standard_id="GOV-2-1")])
+    wrong_dimension(file, "A1:J2")
+    assert import_responses(session, file).imported == 3
+
+
+def wrong_dimension(path: Path, ref: str) -> None:
+    """Rewrite the sheet's ``<dimension ref>`` as some programs save it: smaller than what the sheet holds."""
+    import re
+    import zipfile
+
+    with zipfile.ZipFile(path) as source:
+        parts = {name: source.read(name) for name in source.namelist()}
+    xml = parts["xl/worksheets/sheet1.xml"].decode()
+    xml, count = re.subn(r'<dimension ref="[^"]*"', f'<dimension ref="{ref}"', xml)
+    assert count == 1
+    parts["xl/worksheets/sheet1.xml"] = xml.encode()
+    with zipfile.ZipFile(path, "w") as target:
+        for name, data in parts.items():
+            target.writestr(name, data)
+
+
+def test_dates_and_times_in_a_comment_read_as_typed(session: Session, tmp_path: Path) -> None:
+    import datetime as dt
+
+    file = write_xlsx(tmp_path / "a.xlsx", [row(), row(standard_id="GOV-1-2"), row(standard_id="GOV-2-1")])
+    book = load_workbook(file)
+    comment = COLUMNS.index("comment") + 1
+    book["answers"].cell(row=2, column=comment, value=dt.datetime(2025, 1, 2))
+    book["answers"].cell(row=3, column=comment, value=dt.time(10, 30))
+    book["answers"].cell(row=4, column=comment, value="   ")
+    book.save(file)
+    import_responses(session, file)
+    assert [a.comment for a in SessionStore.open(session).responses()] == ["2025-01-02", "10:30", ""]
+
+
+def test_a_comment_of_only_spaces_is_stored_as_empty(session: Session, tmp_path: Path) -> None:
+    import_responses(session, write_csv(tmp_path / "a.csv", [row(comment=" \t ")]))
+    assert SessionStore.open(session).responses()[0].comment == ""
+
+
+# --- two answers to one standard in one file --------------------------------------------------------------
+
+
+def test_two_different_answers_to_one_standard_in_a_file_are_a_problem(session: Session, tmp_path: Path) -> None:
+    file = write_csv(
+        tmp_path / "a.csv",
+        [row(rating="1"), row(standard_id="GOV-1-2"), row(respondent_id="r-pap1"), row(respondent_id="R-OTHER")],
+    )
+    with pytest.raises(InputError) as caught:
+        import_responses(session, file)
+    assert str(caught.value).split("\n") == [
+        f"{file}, line 2, column 'rating': R-PAP1 gives another answer to GOV-1-1 in line(s) 4 of this file; "
+        "it is unclear which one is meant: keep only the right one",
+        f"{file}, line 4, column 'rating': R-PAP1 gives another answer to GOV-1-1 in line(s) 2 of this file; "
+        "it is unclear which one is meant: keep only the right one",
+    ]
+    assert SessionStore.open(session).responses() == []
+    result = import_responses(session, file, lenient=True)
+    assert (result.imported, [p.line for p in result.rejected]) == (2, [2, 4])
+
+
+def test_two_different_key_challenge_answers_in_a_workbook_name_their_rows(session: Session, tmp_path: Path) -> None:
+    file = both_sheets(tmp_path / "a.xlsx", [row()], [challenge(), challenge(applies="no")])
+    with pytest.raises(InputError) as caught:
+        import_file(session, file)
+    assert [(p.sheet, p.line, p.cell) for p in caught.value.problems] == [
+        ("challenges", 2, "D2"),
+        ("challenges", 3, "D3"),
+    ]
+    assert "in row(s) 3 of this sheet" in caught.value.problems[0].reason
+
+
+def test_the_same_answer_twice_in_a_file_is_no_problem(session: Session, tmp_path: Path) -> None:
+    file = write_csv(tmp_path / "a.csv", [row(), row()])
+    assert import_responses(session, file).imported == 2
+
+
+def test_an_unnamed_column_is_left_out_when_empty_and_named_by_its_cell_when_not(
+    session: Session, tmp_path: Path
+) -> None:
+    columns = [*COLUMNS[:3], "", *COLUMNS[3:]]
+
+    def ordered(record: dict[str, str], unnamed: str) -> dict[str, str]:
+        return {c: unnamed if c == "" else record[c] for c in columns}
+
+    assert import_responses(session, write_xlsx(tmp_path / "a.xlsx", [ordered(row(), "")], columns)).imported == 1
+    file = write_xlsx(tmp_path / "b.xlsx", [ordered(row(), ""), ordered(row(standard_id="GOV-1-2"), "x")], columns)
+    with pytest.raises(InputError) as caught:
+        import_responses(session, file)
+    [problem] = caught.value.problems
+    assert (problem.line, problem.column, problem.cell) == (1, None, "D1")
+    assert problem.reason.startswith("column 4 has no name in the header, but row(s) 3 hold something in it")
+
+
+def test_new_import_messages_are_explained_in_german(
+    session: Session, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("WHOLECOMM_LANG", "de")
+    import_responses(session, write_csv(tmp_path / "a.csv", [row(rating="1")]))
+    import_responses(session, write_csv(tmp_path / "b.csv", [row(rating="2")]))
+    [problem] = import_responses(session, tmp_path / "a.csv").outdated
+    assert str(problem) == (
+        f"{tmp_path / 'a.csv'}, Zeile 2, Spalte 'rating': wiederholt eine frühere Antwort von R-PAP1 zu GOV-1-1, "
+        "die inzwischen geändert wurde (jetzt: rating '2'); "
+        "um sie zurückzuändern, importieren Sie die Datei mit --again"
+    )
+    file = tmp_path / "unicode.txt"
+    file.write_bytes(b"\xff\xfe" + "\t".join(COLUMNS).encode("utf-16-le"))
+    with pytest.raises(InputError) as caught:
+        import_responses(session, file)
+    assert str(caught.value).startswith(f"{file}: Die Datei ist UTF-16-Text (in Excel „Unicode-Text“)")
+    conflicting = write_csv(tmp_path / "c.csv", [row(rating="0"), row(rating="3")])
+    with pytest.raises(InputError) as caught:
+        import_responses(session, conflicting)
+    assert str(caught.value).split("\n")[0] == (
+        f"{conflicting}, Zeile 2, Spalte 'rating': R-PAP1 gibt in Zeile(n) 3 dieser Datei eine andere Antwort zu "
+        "GOV-1-1; welche gemeint ist, ist unklar: Behalten Sie nur die richtige"
     )

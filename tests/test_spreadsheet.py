@@ -65,7 +65,7 @@ def test_other_values_read_as_plain_text() -> None:
     assert cell_text(None) == ""
     assert cell_text(2.5) == "2.5"
     assert cell_text(True) == "true"
-    assert cell_text(dt.datetime(2025, 6, 12, 10, 15)) == "2025-06-12T10:15:00"
+    assert cell_text(dt.datetime(2025, 6, 12, 10, 15)) == "2025-06-12 10:15"
 
 
 def test_rows_are_numbered_as_the_spreadsheet_shows_them(tmp_path: Path) -> None:
@@ -151,3 +151,46 @@ def test_a_workbook_problem_is_explained_in_german(tmp_path: Path, monkeypatch: 
     broken.write_bytes(b"plain text")
     with pytest.raises(InputError, match=r"Die Datei lässt sich nicht als Excel-Arbeitsmappe lesen"):
         read_xlsx(broken)
+
+
+def test_a_date_reads_without_a_time_and_a_time_without_seconds() -> None:
+    assert cell_text(dt.datetime(2025, 1, 2)) == "2025-01-02"
+    assert cell_text(dt.date(2025, 1, 2)) == "2025-01-02"
+    assert cell_text(dt.time(10, 30)) == "10:30"
+    assert cell_text(dt.time(10, 30, 15)) == "10:30:15"
+    assert cell_text(dt.datetime(2025, 1, 2, 10, 30, 15)) == "2025-01-02 10:30:15"
+
+
+@given(st.datetimes(min_value=dt.datetime(1900, 1, 1)))
+def test_dates_and_times_read_as_a_person_types_them(moment: dt.datetime) -> None:
+    text = cell_text(moment)
+    assert "T" not in text
+    if moment.time() == dt.time():
+        assert text == moment.date().isoformat()
+    else:
+        assert text.startswith(f"{moment.date().isoformat()} {moment:%H:%M}")
+    assert cell_text(moment.time()).startswith(f"{moment:%H:%M}")
+
+
+def test_rows_beyond_a_wrong_dimension_are_read(tmp_path: Path) -> None:
+    path = workbook(tmp_path / "a.xlsx", {1: ["a", "b"], 2: ["x", "y"], 3: ["z", 1], 5: ["w", 2]})
+    with zipfile.ZipFile(path) as source:
+        parts = {name: source.read(name) for name in source.namelist()}
+    xml = parts["xl/worksheets/sheet1.xml"].decode()
+    parts["xl/worksheets/sheet1.xml"] = re.sub(r'<dimension ref="[^"]*"', '<dimension ref="A1:B2"', xml).encode()
+    with zipfile.ZipFile(path, "w") as target:
+        for name, data in parts.items():
+            target.writestr(name, data)
+    assert read_xlsx(path)[0].rows == [(1, ["a", "b"]), (2, ["x", "y"]), (3, ["z", "1"]), (4, []), (5, ["w", "2"])]
+
+
+def test_a_formula_beyond_a_wrong_dimension_counts_with_its_result(tmp_path: Path) -> None:
+    path = with_saved_result(workbook(tmp_path / "a.xlsx", {1: ["a", "b"], 2: ["x", "y"], 3: ["z", "=1+1"]}), "B3", "2")
+    with zipfile.ZipFile(path) as source:
+        parts = {name: source.read(name) for name in source.namelist()}
+    xml = parts["xl/worksheets/sheet1.xml"].decode()
+    parts["xl/worksheets/sheet1.xml"] = re.sub(r'<dimension ref="[^"]*"', '<dimension ref="A1:B2"', xml).encode()
+    with zipfile.ZipFile(path, "w") as target:
+        for name, data in parts.items():
+            target.writestr(name, data)
+    assert read_xlsx(path)[0].rows == [(1, ["a", "b"]), (2, ["x", "y"]), (3, ["z", "2"])]

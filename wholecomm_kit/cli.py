@@ -7,6 +7,7 @@ import functools
 import json
 import shlex
 import sys
+import warnings
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any, TypeVar
@@ -27,16 +28,32 @@ def _friendly_errors(command: F) -> F:
 
     @functools.wraps(command)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
-        try:
-            return command(*args, **kwargs)
-        except InputError as exc:
-            click.echo(say("cli.problems", count=len(exc.problems)), err=True)
-            for problem in exc.problems:
-                click.echo(f"  {problem}", err=True)
-            sys.exit(1)
-        except KitError as exc:
-            click.echo(say("cli.error", message=exc), err=True)
-            sys.exit(1)
+        from .store import DamagedRowWarning
+
+        # Rows moved to a .damaged file are said plainly, as a warning of this command, whatever it is.
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always", DamagedRowWarning)
+            try:
+                return command(*args, **kwargs)
+            except InputError as exc:
+                click.echo(say("cli.problems", count=len(exc.problems)), err=True)
+                for problem in exc.problems:
+                    click.echo(f"  {problem}", err=True)
+                sys.exit(1)
+            except KitError as exc:
+                click.echo(say("cli.error", message=exc), err=True)
+                sys.exit(1)
+            finally:
+                for caught_warning in caught:
+                    if issubclass(caught_warning.category, DamagedRowWarning):
+                        click.echo(say("cli.warning", message=caught_warning.message), err=True)
+                    else:
+                        warnings.showwarning(
+                            caught_warning.message,
+                            caught_warning.category,
+                            caught_warning.filename,
+                            caught_warning.lineno,
+                        )
 
     return wrapper  # type: ignore[return-value]
 
@@ -180,11 +197,21 @@ def import_command(session_dir: Path, file: Path, lenient: bool, again: bool) ->
             numbers = ", ".join(str(line) for line in result.repeated)
             message = say(key, count=len(result.repeated), numbers=numbers, source=source)
             click.echo(say("cli.warning", message=message), err=True)
+        if result.outdated:
+            key = "importer.changed_since_rows" if sheet else "importer.changed_since_lines"
+            message = say(key, count=len(result.outdated), source=source)
+            click.echo(say("cli.warning", message=message), err=True)
+            for problem in result.outdated:
+                click.echo(f"  {problem}", err=True)
         if result.rejected:
             message = say("cli.rejected", count=len(result.rejected), source=source)
             click.echo(say("cli.warning", message=message), err=True)
             for problem in result.rejected:
                 click.echo(f"  {problem}", err=True)
+    rejected = sum(len(r.rejected) for r in results)
+    if rejected and not any(r.imported for r in results):  # --lenient, and not one row was good
+        click.echo(say("cli.nothing_good", count=rejected), err=True)
+        sys.exit(1)
 
 
 @cli.command("validate", help=_help("cli.validate_help"))

@@ -7,34 +7,80 @@ workbook may hold both: its sheet ``answers`` (else its first sheet) and its she
 
 Strict by default: one bad row anywhere and nothing is written, with every problem
 listed by file, line (or sheet, row and cell) and column. ``lenient`` imports the good
-rows and returns every rejected one, so no row is ever dropped without a word.
+rows and returns every rejected one, so no row is ever dropped without a word. Two rows
+of one table giving one respondent different answers to the same standard or challenge
+are both bad: which one is meant cannot be told.
 
 CSV files may be separated by commas, semicolons or tabs (as spreadsheets save them in
-different regions) and must be UTF-8; workbooks (``.xlsx``) are read cell by cell.
+different regions; a first line such as ``sep=;``, which Excel writes, names the separator
+and counts as line 1) and must be UTF-8. A UTF-16 or UTF-32 file (Excel's "Unicode text")
+is refused with how to save it instead. Workbooks (``.xlsx``) are read cell by cell.
+Columns without a name in the header are left out when nothing is in them (spreadsheets
+add such empty columns at the end).
 
-A row that repeats an answer already in the session (same respondent, same standard or
-challenge, same answer; the time aside) is not added again, and its line is reported:
-importing a file twice would otherwise bring back answers that were changed after the
-first import. ``again`` adds such rows all the same.
+What the kit knows itself may be left empty or out: the session (``session_id``), the time
+(``recorded_at``, the moment of the import), the language (``language``, the session's) and
+the catalogue version (``catalog_version``, the session's). A row holding nothing else is an
+empty row, so a template with these filled in down the sheet imports without a word about
+the rows not used. A cell of nothing but spaces counts as empty. Respondent ids of the kit's
+own form (``r-7k3q``, ``p-x9cv``, ``g-2``) are stored in capitals, as the kit writes them;
+other ids take the spelling the session already holds, if any (the participant app reads
+ids in any case as well).
+
+A row that repeats the respondent's current answer (same respondent, same standard or
+challenge, same answer; the time aside) is not added again, and its line is reported. A
+row that repeats an earlier answer, changed since, is not added either: importing an old
+file must not bring back answers changed after it. Such a row is reported with the answer
+that stands now. ``again`` adds both kinds all the same (to change an answer back on purpose).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import re
+from collections.abc import Hashable, Mapping
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from .exceptions import InputError, Problem
-from .records import CHALLENGES, RESPONSES, Record, RowProblem, Table, to_row, utc_now
+from .records import (
+    CHALLENGES,
+    ID_ALPHABET,
+    RESPONSES,
+    ChallengeAnswer,
+    Context,
+    Record,
+    Response,
+    RowProblem,
+    Table,
+    to_row,
+    utc_now,
+)
 from .session import Session
 from .spreadsheet import XLSX_SIGNATURE, read_xlsx
-from .store import SessionStore, append_records, decode_csv, detect_delimiter, parse_csv, read_records
+from .store import SessionStore, append_records, decode_csv, detect_delimiter, latest, parse_csv, read_records
 from .texts import say
 
 OPTIONAL_COLUMNS = ("session_id", "recorded_at")
+"""Where and when: not part of what an answer says (two rows differing only here give the same answer)."""
+DEFAULTED_COLUMNS = ("session_id", "recorded_at", "language", "catalog_version")
+"""Columns the kit fills in when a row leaves them empty or the header leaves them out."""
 OLD_EXCEL_SIGNATURE = b"\xd0\xcf\x11\xe0"
 """Old Excel workbooks (``.xls``) and password-protected ones start so."""
 UNREADABLE_FORMATS = {".xls": "format_xls", ".ods": "format_ods", ".numbers": "format_numbers"}
 """File endings the kit cannot read, with the message (``importer.<key>``) naming the kind of file."""
+UNICODE_BOMS = (
+    (b"\xff\xfe\x00\x00", "UTF-32"),
+    (b"\x00\x00\xfe\xff", "UTF-32"),
+    (b"\xff\xfe", "UTF-16"),
+    (b"\xfe\xff", "UTF-16"),
+)
+"""How a UTF-32 or UTF-16 text file starts (UTF-32 first: its mark begins like UTF-16's)."""
+SEPARATOR_LINE = re.compile(rb"(?:\xef\xbb\xbf)?sep=([^\r\n\"])[ \t]*(\r\n|\n|\r|$)", re.IGNORECASE)
+"""Excel's first line naming the separator, such as ``sep=;``."""
+KIT_ID = re.compile(rf"[A-Za-z]-[{ID_ALPHABET}]{{4}}|[Gg]-[0-9]+", re.IGNORECASE)
+"""Ids the kit hands out (``R-7K3Q`` in the app, ``P-X9CV`` on printed cards, ``G-2`` for a breakout group)."""
+KEY_COLUMNS = {RESPONSES.name: "standard_id", CHALLENGES.name: "challenge_id"}
+"""What a respondent answers in each table; with the respondent, the key of an answer."""
 
 
 @dataclass
@@ -47,7 +93,12 @@ class ImportResult:
     rejected: list[Problem] = field(default_factory=list)
     blank_lines: int = 0
     repeated: list[int] = field(default_factory=list)
-    """Lines (rows of a workbook) not added because the session already holds that very answer."""
+    """Lines (rows of a workbook) not added because they are the respondent's current answer already."""
+    outdated: list[Problem] = field(default_factory=list)
+    """Rows not added because they repeat an earlier answer of the respondent that has been changed since.
+
+    Each names its line (sheet, row and cell) and says what the answer is now and that ``--again`` changes it back.
+    """
     sheet: str | None = None
     """The worksheet read, for a workbook."""
 
@@ -60,16 +111,33 @@ class _Part:
     rows: list[tuple[int, list[str]]]
     sheet: str | None = None
 
-    def problem(self, line: int | None, column: str | None, reason: str, header: list[str] | None = None) -> Problem:
-        """A problem at a line and column; in a workbook with the sheet and the cell, as the spreadsheet names them."""
+    def problem(self, line: int | None, column: str | None, reason: str, index: int | None = None) -> Problem:
+        """A problem at a line and column; in a workbook with the cell of column ``index`` (from 0) as well."""
         if self.sheet is None:
             return Problem(self.path, line, column, reason)
         cell = None
-        if line is not None and column is not None and header is not None and column in header:
+        if line is not None and index is not None:
             from openpyxl.utils import get_column_letter
 
-            cell = f"{get_column_letter(header.index(column) + 1)}{line}"
+            cell = f"{get_column_letter(index + 1)}{line}"
         return Problem(self.path, line, column, reason, sheet=self.sheet, cell=cell)
+
+
+@dataclass(frozen=True)
+class _Header:
+    """The named columns of a table and where each stands in the file (from 0)."""
+
+    line: int
+    names: list[str]
+    positions: list[int]
+
+    @property
+    def width(self) -> int:
+        """Cells a row needs: up to the last named column."""
+        return max(self.positions, default=-1) + 1
+
+    def position(self, column: str | None) -> int | None:
+        return self.positions[self.names.index(column)] if column in self.names else None
 
 
 def _read(path: Path) -> list[_Part]:
@@ -84,15 +152,55 @@ def _read(path: Path) -> list[_Part]:
     except OSError as exc:
         raise InputError([Problem(path, None, None, say("importer.unreadable", reason=exc.strerror))]) from None
     if data.startswith(XLSX_SIGNATURE):
-        return [_Part(path, sheet.rows, sheet.name) for sheet in read_xlsx(path, data)]
+        return [_Part(path, _from_header(sheet.rows), sheet.name) for sheet in read_xlsx(path, data)]
     if data.startswith(OLD_EXCEL_SIGNATURE):
         reason = say("importer.old_excel", save_as=say("importer.save_as"))
         raise InputError([Problem(path, None, None, reason)])
+    encoding = _unicode_text(data)
+    if encoding is not None:
+        reason = say("importer.unicode_text", encoding=encoding, save_as=say("importer.save_as"))
+        raise InputError([Problem(path, None, None, reason)])
     columns = (*RESPONSES.columns, *CHALLENGES.columns)
-    text = decode_csv(path, data, columns)
-    if not text.strip():
-        return [_Part(path, [])]
-    return [_Part(path, list(parse_csv(path, text, detect_delimiter(text, columns))))]
+    delimiter, skipped = None, 0
+    separator = SEPARATOR_LINE.match(data)
+    if separator is not None:  # Excel's hint line: use its separator, and count it as line 1
+        delimiter, skipped = separator.group(1).decode("latin-1"), 1
+        data = data[separator.end() :]
+    try:
+        text = decode_csv(path, data, columns)
+        if not text.strip():
+            return [_Part(path, [])]
+        rows = list(parse_csv(path, text, delimiter or detect_delimiter(text.lstrip("\ufeff\r\n"), columns)))
+    except InputError as exc:
+        raise InputError([_moved(p, skipped) for p in exc.problems]) from None
+    return [_Part(path, _from_header([(line + skipped, cells) for line, cells in rows]))]
+
+
+def _moved(problem: Problem, lines: int) -> Problem:
+    """The problem with its line counted ``lines`` further on."""
+    return replace(problem, line=problem.line + lines) if problem.line is not None and lines else problem
+
+
+def _from_header(rows: list[tuple[int, list[str]]]) -> list[tuple[int, list[str]]]:
+    """The rows from the first with something in it on: empty lines above the header are no rows of the table."""
+    for start, (_, cells) in enumerate(rows):
+        if any(c.strip() for c in cells):
+            return rows[start:]
+    return []
+
+
+def _unicode_text(data: bytes) -> str | None:
+    """``UTF-16`` or ``UTF-32`` for a file in one of those (Excel's "Unicode text"), else None."""
+    for mark, name in UNICODE_BOMS:
+        if data.startswith(mark):
+            return name
+    sample = data[:400]
+    sample = sample[: len(sample) - len(sample) % 2]
+    if len(sample) >= 8:  # no mark: UTF-16 text of mostly Latin letters has a zero byte in every other place
+        for zeros, letters in ((sample[1::2], sample[0::2]), (sample[0::2], sample[1::2])):
+            if zeros.count(0) >= 0.9 * len(zeros) and letters.count(0) <= 0.1 * len(letters):
+                return "UTF-16"
+    return None
 
 
 def _table_for(header: list[str]) -> Table:
@@ -100,29 +208,64 @@ def _table_for(header: list[str]) -> Table:
     return CHALLENGES if "challenge_id" in (h.strip() for h in header) else RESPONSES
 
 
-def _check_header(part: _Part, table: Table, header: list[str], line: int) -> list[str]:
+def _check_header(part: _Part, table: Table) -> _Header:
+    """The named columns; every problem with the header (in a workbook: with its cell), all at once."""
+    line, header = part.rows[0]
     names = [h.strip() for h in header]
     problems = []
+    kept: list[int] = []
     seen: set[str] = set()
-    for name in names:
+    unnamed_key = "importer.unnamed_column" if part.sheet is None else "importer.unnamed_column_sheet"
+    for index, name in enumerate(names):
+        if not name:
+            used = [n for n, cells in part.rows[1:] if index < len(cells) and cells[index].strip()]
+            if used:  # a column without a name is left out only when nothing is in it
+                reason = say(unnamed_key, number=index + 1, lines=", ".join(map(str, used)))
+                problems.append(part.problem(line, None, reason, index))
+            continue
+        kept.append(index)
         if name in seen:
-            problems.append(part.problem(line, name, say("importer.column_twice")))
+            problems.append(part.problem(line, name, say("importer.column_twice"), index))
+        elif name not in table.columns:
+            reason = say("importer.unknown_column", columns=", ".join(table.columns))
+            problems.append(part.problem(line, name, reason, index))
         seen.add(name)
     for name in table.columns:
-        if name not in OPTIONAL_COLUMNS and name not in seen:
+        if name not in DEFAULTED_COLUMNS and name not in seen:
             problems.append(part.problem(line, name, say("importer.column_missing")))
-    for name in names:
-        if name not in table.columns:
-            reason = say("importer.unknown_column", columns=", ".join(table.columns))
-            problems.append(part.problem(line, name, reason))
     if problems:
         raise InputError(problems)
-    return names
+    return _Header(line, [names[i] for i in kept], kept)
 
 
 def _answer(record: Record) -> tuple[object, ...]:
     """What a row says, without when it was recorded."""
     return tuple(getattr(record, c) for c in type(record).COLUMNS if c not in OPTIONAL_COLUMNS)
+
+
+def _respondent(record: Record) -> str:
+    if isinstance(record, Response | ChallengeAnswer):
+        return record.respondent_id
+    raise TypeError(type(record).__name__)  # an action-plan entry is no one's answer
+
+
+def _key(record: Record) -> Hashable:
+    """Whose answer to what: the respondent and the standard or challenge."""
+    if isinstance(record, Response):
+        return (record.respondent_id, record.standard_id)
+    if isinstance(record, ChallengeAnswer):
+        return (record.respondent_id, record.challenge_id)
+    raise TypeError(type(record).__name__)  # an action-plan entry is no one's answer
+
+
+def _differences(record: Record, other: Record) -> list[tuple[str, str]]:
+    """The columns (and ``other``'s values) in which two answers differ."""
+    columns = [c for c in type(record).COLUMNS if c not in OPTIONAL_COLUMNS]
+    return [
+        (column, cell)
+        for column, mine, cell in zip(type(record).COLUMNS, to_row(record), to_row(other), strict=True)
+        if column in columns and mine != cell
+    ]
 
 
 @dataclass
@@ -131,40 +274,143 @@ class _Checked:
 
     result: ImportResult
     table: Table
+    part: _Part
+    header: _Header
     good: list[Record] = field(default_factory=list)
     lines: list[int] = field(default_factory=list)
 
+    def problem(self, line: int, column: str | None, reason: str) -> Problem:
+        return self.part.problem(line, column, reason, self.header.position(column))
 
-def _check(part: _Part, session: Session, store: SessionStore, now: str) -> _Checked:
+
+def _canonical_id(typed: str, known: Mapping[str, str]) -> str:
+    """A kit id in capitals; another id as spelt before (``known``: casefolded → first spelling), else as typed."""
+    if KIT_ID.fullmatch(typed):
+        return typed.upper()
+    return known.get(typed.casefold(), typed)
+
+
+def _plain_rating(value: str) -> str:
+    """A whole number typed with a zero fraction (``2.0``, ``3,00``) as the number; anything else as it is."""
+    match = re.fullmatch(r"\s*([0-9]+)[.,]0*\s*", value)
+    return match.group(1) if match else value
+
+
+def _explained(exc: RowProblem, row: Mapping[str, str], ctx: Context) -> str:
+    """The reason for a bad value, said for what the facilitator can put there in this session."""
+    value = row.get(exc.column or "", "")
+    if exc.column == "field_id" and value not in ctx.catalog.field_ids:
+        fields = ", ".join(ctx.fields)
+        if value == "":
+            return say("records.empty_choice", options=fields)
+        return say("records.not_allowed", value=repr(value), options=fields)
+    number = re.fullmatch(r"\s*[+-]?([0-9]+([.,][0-9]*)?|[.,][0-9]+)\s*", value)
+    if exc.column == "rating" and number and not value.strip().isdigit():  # not "4": that one is out of range
+        return say("importer.rating_not_whole", value=repr(value))
+    return exc.reason
+
+
+def _check(part: _Part, session: Session, store: SessionStore, now: str, known: dict[str, str]) -> _Checked:
     """Parse every row of one table with the same rules the session's own files obey."""
-    header_line, header = part.rows[0]
-    table = _table_for(header)
-    names = _check_header(part, table, header, header_line)
-    checked = _Checked(ImportResult(table=table.name, sheet=part.sheet), table)
+    table = _table_for(part.rows[0][1])
+    header = _check_header(part, table)
+    names = header.names
+    checked = _Checked(ImportResult(table=table.name, sheet=part.sheet), table, part, header)
     result = checked.result
+    defaults = {
+        "session_id": session.session_id,
+        "recorded_at": now,
+        "language": session.language,
+        "catalog_version": session.catalog_version,
+    }
     for line, cells in part.rows[1:]:
         if not cells or all(not c.strip() for c in cells):
             result.blank_lines += 1
             continue
-        if part.sheet is not None and len(cells) < len(names):
-            cells = cells + [""] * (len(names) - len(cells))  # a workbook leaves out empty cells at a row's end
-        if len(cells) != len(names):
+        width = header.width
+        if any(c.strip() for c in cells[width:]) or (part.sheet is None and len(cells) < width):
             what = "importer.cell_count" if part.sheet is not None else "importer.value_count"
-            result.rejected.append(part.problem(line, None, say(what, count=len(cells), expected=len(names))))
+            count = len(cells)
+            result.rejected.append(part.problem(line, None, say(what, count=count, expected=width)))
             continue
-        row = dict(zip(names, cells, strict=True))
-        if not row.get("session_id"):
-            row["session_id"] = session.session_id
-        if not row.get("recorded_at"):
-            row["recorded_at"] = now
+        cells = cells + [""] * (width - len(cells))  # a workbook leaves out empty cells at a row's end
+        row = {name: cells[i] if cells[i].strip() else "" for name, i in zip(names, header.positions, strict=True)}
+        if all(not value or name in DEFAULTED_COLUMNS for name, value in row.items()):
+            result.blank_lines += 1  # only what the kit fills in itself: a row the facilitator did not use
+            continue
+        for name, value in defaults.items():
+            if name in table.columns and not row.get(name):
+                row[name] = value
+        if row.get("respondent_id"):
+            row["respondent_id"] = respondent = _canonical_id(row["respondent_id"], known)
+            known.setdefault(respondent.casefold(), respondent)  # the first spelling in the file, for the rows below
+        if "rating" in row:
+            row["rating"] = _plain_rating(row["rating"])
         try:
             record = table.parse(row, store.context)
         except RowProblem as exc:
-            result.rejected.append(part.problem(line, exc.column, exc.reason, names))
+            result.rejected.append(checked.problem(line, exc.column, _explained(exc, row, store.context)))
             continue
         checked.good.append(record)
         checked.lines.append(line)
+    _refuse_conflicts(checked)
+    result.rejected.sort(key=lambda p: p.line or 0)
     return checked
+
+
+def _refuse_conflicts(checked: _Checked) -> None:
+    """Reject every row that gives a respondent another answer than another row of the table to the same item."""
+    answers: dict[Hashable, set[tuple[object, ...]]] = {}
+    for record in checked.good:
+        answers.setdefault(_key(record), set()).add(_answer(record))
+    torn = {key for key, given in answers.items() if len(given) > 1}
+    if not torn:
+        return
+    key_column = KEY_COLUMNS[checked.table.name]
+    reason_key = "importer.conflicting_lines" if checked.part.sheet is None else "importer.conflicting_rows"
+    group = [(line, r) for line, r in zip(checked.lines, checked.good, strict=True) if _key(r) in torn]
+    for line, record in group:
+        others = [(n, r) for n, r in group if _key(r) == _key(record) and n != line]
+        differing = [r for _, r in others if _answer(r) != _answer(record)]
+        column = _differences(record, differing[0])[0][0]
+        reason = say(
+            reason_key,
+            respondent=_respondent(record),
+            item=getattr(record, key_column),
+            lines=", ".join(str(n) for n, _ in others),
+        )
+        checked.result.rejected.append(checked.problem(line, column, reason))
+    kept = [(line, r) for line, r in zip(checked.lines, checked.good, strict=True) if _key(r) not in torn]
+    checked.lines = [line for line, _ in kept]
+    checked.good = [r for _, r in kept]
+
+
+def _leave_out_repeats(checked: _Checked, earlier: list[Record]) -> None:
+    """Keep out rows that are the current answer already, or an earlier one changed since (named with the current)."""
+    current = {_key(r): r for r in latest(earlier, _key, lambda r: r.recorded_at)}
+    given: dict[Hashable, set[tuple[object, ...]]] = {}
+    for record in earlier:
+        given.setdefault(_key(record), set()).add(_answer(record))
+    key_column = KEY_COLUMNS[checked.table.name]
+    kept_lines, kept = [], []
+    for line, record in zip(checked.lines, checked.good, strict=True):
+        key = _key(record)
+        now = current.get(key)
+        if now is not None and _answer(now) == _answer(record):
+            checked.result.repeated.append(line)
+        elif now is not None and _answer(record) in given.get(key, set()):
+            differences = _differences(record, now)
+            reason = say(
+                "importer.changed_since",
+                respondent=_respondent(record),
+                item=getattr(record, key_column),
+                current=", ".join(f"{column} {value!r}" for column, value in differences),
+            )
+            checked.result.outdated.append(checked.problem(line, differences[0][0], reason))
+        else:
+            kept_lines.append(line)
+            kept.append(record)
+    checked.lines, checked.good = kept_lines, kept
 
 
 def import_file(session: Session, path: Path, *, lenient: bool = False, again: bool = False) -> list[ImportResult]:
@@ -179,22 +425,20 @@ def import_file(session: Session, path: Path, *, lenient: bool = False, again: b
         raise InputError([Problem(path, None, None, say("importer.empty_file"))])
     with_rows = [part for part in parts if len(part.rows) > 1]
     now = utc_now()
-    checked = [_check(part, session, store, now) for part in (with_rows or parts[:1])]
+    existing = {table.name: read_records(store.path(table), table, store.context) for table in (RESPONSES, CHALLENGES)}
+    known: dict[str, str] = {}
+    for records in existing.values():
+        for record in records:
+            known.setdefault(_respondent(record).casefold(), _respondent(record))
+    checked = [_check(part, session, store, now, known) for part in (with_rows or parts[:1])]
     rejected = [problem for c in checked for problem in c.result.rejected]
     if rejected and not lenient:
         raise InputError(rejected)
-    for item in checked:
-        if not again and item.good:
-            known = {_answer(r) for r in read_records(store.path(item.table), item.table, store.context)}
-            kept = []
-            for line, record in zip(item.lines, item.good, strict=True):
-                if _answer(record) in known:
-                    item.result.repeated.append(line)
-                else:
-                    kept.append(record)
-            item.good = kept
+    if not again:
+        for item in checked:
+            _leave_out_repeats(item, existing[item.table.name])
     for item in checked:  # only now, once every table is known to be good
         if item.good:
-            append_records(store.path(item.table), item.table, [to_row(r) for r in item.good])
+            append_records(store.path(item.table), item.table, [to_row(r) for r in item.good], store.context)
         item.result.imported = len(item.good)
     return [item.result for item in checked]

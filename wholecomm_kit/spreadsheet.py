@@ -4,6 +4,9 @@ Facilitators type paper forms into a spreadsheet. Saving that as CSV is where th
 German Excel writes semicolons, plain "CSV" is not UTF-8. Reading the workbook itself avoids both.
 Every cell comes back as the text a CSV export would hold, so one parser checks both kinds of file,
 and every problem names the sheet, the row and the cell as the spreadsheet shows them.
+
+Every row is read, whatever size the workbook claims to have: some programs save a ``<dimension>`` that
+leaves out rows, and a workbook opened read-only would otherwise end there without a word.
 """
 
 from __future__ import annotations
@@ -35,16 +38,31 @@ class Sheet:
 
 
 def cell_text(value: object) -> str:
-    """What a cell holds, as the text a CSV export would hold (whole numbers without ``.0``)."""
+    """What a cell holds, as the text a CSV export would hold (whole numbers without ``.0``).
+
+    A date or time typed into a cell (a spreadsheet turns ``2.1.2025`` or ``10:30`` into one) reads as a person
+    writes it: ``2025-01-02`` without a time at midnight, ``10:30`` without seconds when there are none.
+    """
     if value is None:
         return ""
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
-    if isinstance(value, dt.datetime | dt.date | dt.time):
+    if isinstance(value, dt.datetime):
+        if value.time() == dt.time():
+            return value.date().isoformat()
+        return f"{value.date().isoformat()} {_clock(value.time())}"
+    if isinstance(value, dt.date):
         return value.isoformat()
+    if isinstance(value, dt.time):
+        return _clock(value)
     return str(value)
+
+
+def _clock(moment: dt.time) -> str:
+    """``10:30``, or ``10:30:15`` when there are seconds."""
+    return moment.isoformat(timespec="seconds" if moment.second or moment.microsecond else "minutes")
 
 
 def read_xlsx(path: Path, data: bytes | None = None) -> list[Sheet]:
@@ -94,7 +112,10 @@ def _rows(sheet: Any) -> tuple[list[tuple[int, list[str]]], list[tuple[int, int,
     rows: list[tuple[int, list[str]]] = []
     formulas: list[tuple[int, int, str]] = []
     empty: list[int] = []  # empty rows since the last one with something in it
-    for number, cells in enumerate(sheet.iter_rows(min_row=1), start=1):
+    sheet.reset_dimensions()  # read every row, not only those within the size the file claims
+    number = 0
+    for cells in sheet.iter_rows(min_row=1):
+        number = next((int(c.row) for c in cells if getattr(c, "row", None)), number + 1)
         texts = _trimmed([cell_text(cell.value) for cell in cells])
         found = [(i, str(c.coordinate)) for i, c in enumerate(cells) if getattr(c, "data_type", None) == "f"]
         if not texts and not found:
@@ -116,11 +137,10 @@ def _fill_in_results(
 
     book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     try:
+        sheet = book[name]
+        sheet.reset_dimensions()
         results = {
-            cell.coordinate: cell.value
-            for line in book[name].iter_rows()
-            for cell in line
-            if hasattr(cell, "coordinate")
+            cell.coordinate: cell.value for line in sheet.iter_rows() for cell in line if hasattr(cell, "coordinate")
         }
     finally:
         book.close()
