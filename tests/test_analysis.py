@@ -56,12 +56,14 @@ def at(minute: float) -> str:
     return format_timestamp(T0 + dt.timedelta(minutes=minute))
 
 
-def make_session(directory: Path, fields: str = "governance,housing", previous: Path | None = None) -> Session:
+def make_session(
+    directory: Path, fields: str = "governance,housing", previous: Path | None = None, date: str = "2025-03-14"
+) -> Session:
     return create_session(
         municipality="Teststadt",
         country="DE",
         size="rural",
-        date="2025-03-14",
+        date=date,
         fields=fields,
         language="de",
         directory=directory,
@@ -490,7 +492,7 @@ def test_challenge_shares(tmp_path: Path) -> None:
 
 
 def test_compare_with_previous_session(tmp_path: Path) -> None:
-    before = make_session(tmp_path / "a", fields="governance,housing")
+    before = make_session(tmp_path / "a", fields="governance,housing", date="2024-03-14")
     save(
         before,
         [

@@ -11,6 +11,7 @@ import os
 import platform
 import shutil
 import threading
+import warnings
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -21,7 +22,7 @@ from .catalog import LANGUAGES
 from .exceptions import KitError
 from .prerender import Helper
 from .resources import notebooks_dir, templates_dir
-from .session import load_previous, load_session
+from .session import Session, load_previous, load_session
 from .texts import os_reason, say, t
 
 FORMATS = ("html", "pdf")
@@ -250,6 +251,23 @@ def _local_only(route: Any) -> None:
         route.abort()
 
 
+def _repair_first(session: Session) -> list[str]:
+    """Read the session's files here, so that a torn last row is moved aside (and said) before anyone else reads.
+
+    Otherwise the notebook's kernel would be the first reader, and the warning would end up in the handout.
+    """
+    from .store import DamagedRowWarning, SessionStore
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", DamagedRowWarning)
+        # A file that cannot be read is reported now, with its line and column, not as a failed notebook cell.
+        store = SessionStore.open(session)
+        store.responses()
+        store.challenge_answers()
+        store.actions()
+    return [str(w.message) for w in caught if issubclass(w.category, DamagedRowWarning)]
+
+
 def make_report(
     session_dir: Path,
     *,
@@ -287,6 +305,7 @@ def make_report(
         raise ReportError(say("report.cannot_write", path=exc.filename or out, reason=os_reason(exc))) from exc
     steps = 3 if "pdf" in formats else 2  # the PDF is printed from the HTML, so that is always written
     result = ReportResult(notebook=out / "handout.ipynb")
+    result.warnings.extend(_repair_first(session))
     # The kit's own handout: a helper process starts drawing its charts before the kernel is up.
     helper = Helper(out, session.path, language, previous_dir) if notebook is None else None
     printer: PdfPrinter | None = None
