@@ -233,3 +233,24 @@ def test_challenges_of_equal_share_put_the_one_more_people_answered_first(tmp_pa
     assert section.index(html.escape(store.catalog.challenge(second).text.en)) < section.index(
         html.escape(store.catalog.challenge(first).text.en)
     )
+
+
+def test_when_no_example_fits_the_weakest_standards_the_intro_says_so(tmp_path: Path) -> None:
+    session = _session(tmp_path, fields="governance")
+    store = SessionStore.open(session)
+    illustrated = {s for p in store.catalog.practices for s in p.standard_ids}
+    plain = [s.id for s in store.catalog.field("governance").standards if s.id not in illustrated]
+    for standard in plain[:5]:
+        rate(store, "R-A", "politics", standard, 0)
+    section = text_of(Handout.load(session.path, "en").field_section("governance").html)
+    assert "none of the toolbox's examples is about this field's weakest standards" in section
+
+
+def test_action_due_dates_read_as_dates_and_free_text_may_break_anywhere(tmp_path: Path) -> None:
+    session = _session(tmp_path, fields="governance")
+    SessionStore.open(session).record_action(
+        action_id="A1", field_id="governance", standard_ids=["GOV-1-1"], action="Plan", due_date="2026-03-01"
+    )
+    plan = Handout.load(session.path, "de").action_plan().html
+    assert "01.03.2026" in plan
+    assert "<td class=free>Plan</td>" in plan

@@ -59,12 +59,22 @@ def percent(value: float | None, language: str) -> str:
     return formatting.percent(value, language)
 
 
-def _table(caption: str, headers: Sequence[tuple[str, bool]], rows: Iterable[Sequence[str]]) -> str:
-    """An accessible table; cells must already be escaped. Headers are (text, numeric)."""
+def _table(
+    caption: str, headers: Sequence[tuple[str, bool]], rows: Iterable[Sequence[str]], free: Sequence[int] = ()
+) -> str:
+    """An accessible table; cells must already be escaped. Headers are (text, numeric).
+
+    ``free`` are the columns of people's own text, which may break anywhere (a pasted link); every other
+    column is at least as wide as its longest word, so "In progress" never reads "In progres/s".
+    """
     head = "".join(f'<th scope="col"{" class=num" if numeric else ""}>{escape(h)}</th>' for h, numeric in headers)
     body = "".join(
         f'<tr><th scope="row">{row[0]}</th>'
-        + "".join(f"<td{' class=num' if headers[i][1] else ''}>{cell}</td>" for i, cell in enumerate(row) if i)
+        + "".join(
+            f"<td{' class=num' if headers[i][1] else ' class=free' if i in free else ''}>{cell}</td>"
+            for i, cell in enumerate(row)
+            if i
+        )
         + "</tr>"
         for row in rows
     )
@@ -402,7 +412,12 @@ class Handout:
     def _practices_html(self, field: Field, summary: pd.DataFrame) -> str:
         lang = self.language
         items = []
-        intro = "practices_intro" if self._weakest_practices(field, summary) else "practices_intro_field"
+        if self._weakest_practices(field, summary):
+            intro = "practices_intro"
+        elif summary["mean"].notna().any():
+            intro = "practices_intro_unmatched"
+        else:
+            intro = "practices_intro_field"
         for practice in self.practices_for(field, summary):
             items.append(
                 f"<strong>{escape(practice.name.get(lang))}</strong> — "
@@ -436,7 +451,7 @@ class Handout:
                     escape(str(a["action"])),
                     escape(str(a["standard_ids"])),
                     escape(str(a["responsible"])),
-                    escape(str(a["due_date"])),
+                    escape(_day(str(a["due_date"]), lang)),
                     escape(self.catalog.label("action_statuses", str(a["status"]), lang)),
                 )
                 for a in plan.to_dict("records")
@@ -450,7 +465,7 @@ class Handout:
                 (self._t("due"), False),
                 (self._t("status"), False),
             ]
-            parts.append(_table(self._t("actions"), headers, rows))
+            parts.append(_table(self._t("actions"), headers, rows, free=(2, 4)))
         parts.append("</section>")
         return Fragment("".join(parts))
 
@@ -472,6 +487,14 @@ class Handout:
             f"<section><h2>{escape(self._t('method'))}</h2>{_list(escape(i) for i in items)}"
             f"<p class='muted'>{escape(self._t('source', version=self.catalog.version))}</p></section>"
         )
+
+
+def _day(text: str, language: str) -> str:
+    """A due date as the reader writes dates; anything else (the column is typed by people) as it is."""
+    try:
+        return formatting.date(dt.date.fromisoformat(text), language)
+    except ValueError:
+        return text
 
 
 def _signed(value: float, language: str, digits: int = 1) -> str:
