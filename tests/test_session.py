@@ -546,7 +546,7 @@ def test_load_wrong_types_and_values(saved: Session, key: str, value: Any, expec
     assert expected in message
 
 
-@pytest.mark.parametrize("key", ["format_version", "session_id", "municipality", "fields", "date", "previous"])
+@pytest.mark.parametrize("key", ["format_version", "session_id", "municipality", "fields", "date"])
 def test_load_missing_key(saved: Session, key: str) -> None:
     file = saved.path / "session.json"
     data = json.loads(file.read_text(encoding="utf-8"))
@@ -554,6 +554,15 @@ def test_load_missing_key(saved: Session, key: str) -> None:
     file.write_text(json.dumps(data), encoding="utf-8")
     message = _load_error(saved.path)
     assert f"the key {key!r} is missing" in message
+
+
+def test_without_a_previous_entry_there_is_no_previous_session(saved: Session) -> None:
+    """The advice for a session moved without its predecessor is to delete the entry: that must work."""
+    file = saved.path / "session.json"
+    data = json.loads(file.read_text(encoding="utf-8"))
+    del data["previous"]
+    file.write_text(json.dumps(data), encoding="utf-8")
+    assert load_session(saved.path).previous is None
 
 
 def test_load_without_demo_key_means_not_a_demo(saved: Session) -> None:

@@ -30,19 +30,14 @@ def _friendly_errors(command: F) -> F:
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         from .store import DamagedRowWarning
 
-        # Rows moved to a .damaged file are said plainly, as a warning of this command, whatever it is.
+        # Rows moved to a .damaged file are said plainly, as a warning of this command, before any error.
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always", DamagedRowWarning)
+            failure: KitError | None = None
             try:
                 return command(*args, **kwargs)
-            except InputError as exc:
-                click.echo(say("cli.problems", count=len(exc.problems)), err=True)
-                for problem in exc.problems:
-                    click.echo(f"  {problem}", err=True)
-                sys.exit(1)
             except KitError as exc:
-                click.echo(say("cli.error", message=exc), err=True)
-                sys.exit(1)
+                failure = exc
             finally:
                 for caught_warning in caught:
                     if issubclass(caught_warning.category, DamagedRowWarning):
@@ -54,6 +49,13 @@ def _friendly_errors(command: F) -> F:
                             caught_warning.filename,
                             caught_warning.lineno,
                         )
+        if isinstance(failure, InputError):
+            click.echo(say("cli.problems", count=len(failure.problems)), err=True)
+            for problem in failure.problems:
+                click.echo(f"  {problem}", err=True)
+        else:
+            click.echo(say("cli.error", message=failure), err=True)
+        sys.exit(1)
 
     return wrapper  # type: ignore[return-value]
 

@@ -86,7 +86,7 @@ def check_municipality(name: str) -> str:
         raise SessionError(say("session.municipality_control_characters"))
     # The folder name is made from the name's letters and digits only; "Bolzano/Bozen" is a real town.
     if "\\" in cleaned or ".." in cleaned:
-        raise SessionError(say("session.municipality_path", name=repr(cleaned)))
+        raise SessionError(say("session.municipality_path", name=f"'{cleaned}'"))  # repr() would double "\\"
     if len(cleaned) > MAX_MUNICIPALITY:
         raise SessionError(say("session.municipality_too_long", limit=MAX_MUNICIPALITY))
     return cleaned
@@ -345,7 +345,7 @@ def load_session(path: Path | str, catalog: Catalog | None = None) -> Session:
     country = need("country", str)
     if not re.fullmatch(r"[A-Z]{2}", country):
         raise SessionError(say("session.country_in_file", file=file, country=repr(country)))
-    previous_text = need("previous", (str, type(None)))
+    previous_text = need("previous", (str, type(None))) if "previous" in data else None  # deleting it is fine
     day_text = need("date", str)
     demo = need("demo", bool) if "demo" in data else False
     return Session(
