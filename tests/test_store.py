@@ -156,7 +156,7 @@ def test_a_failed_write_leaves_the_file_as_it_was(store: SessionStore, monkeypat
         raise OSError(errno.ENOSPC, "No space left on device")
 
     monkeypatch.setattr(os, "write", half_then_disk_full)
-    with pytest.raises(StoreError, match="No space left on device"):
+    with pytest.raises(StoreError, match="the disk is full"):
         store.record_response(
             respondent_id="R-BBBB", stakeholder_group="politics", standard_id="GOV-1-2", response="rated", rating=3
         )

@@ -58,7 +58,7 @@ from .records import (
 from .session import Session
 from .spreadsheet import XLSX_SIGNATURE, read_xlsx
 from .store import SessionStore, append_records, decode_csv, detect_delimiter, latest, parse_csv, read_records
-from .texts import say
+from .texts import os_reason, say
 
 OPTIONAL_COLUMNS = ("session_id", "recorded_at")
 """Where and when: not part of what an answer says (two rows differing only here give the same answer)."""
@@ -150,7 +150,7 @@ def _read(path: Path) -> list[_Part]:
     try:
         data = path.read_bytes()
     except OSError as exc:
-        raise InputError([Problem(path, None, None, say("importer.unreadable", reason=exc.strerror))]) from None
+        raise InputError([Problem(path, None, None, say("importer.unreadable", reason=os_reason(exc)))]) from None
     if data.startswith(XLSX_SIGNATURE):
         return [_Part(path, _from_header(sheet.rows), sheet.name) for sheet in read_xlsx(path, data)]
     if data.startswith(OLD_EXCEL_SIGNATURE):

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from .exceptions import InputError, Problem
-from .texts import say
+from .texts import os_reason, say
 
 ANSWERS_SHEET = "answers"
 """The worksheet of ratings when a workbook has one of that name (the kit's template has); else the first."""
@@ -79,7 +79,7 @@ def read_xlsx(path: Path, data: bytes | None = None) -> list[Sheet]:
             data = path.read_bytes()
         except OSError as exc:
             raise InputError(
-                [Problem(path, None, None, say("spreadsheet.unreadable", reason=exc.strerror or exc))]
+                [Problem(path, None, None, say("spreadsheet.unreadable", reason=os_reason(exc)))]
             ) from None
     try:  # from memory: openpyxl would refuse a workbook by its file name (a workbook saved as "x.csv")
         book = load_workbook(io.BytesIO(data), read_only=True, data_only=False)

@@ -50,7 +50,7 @@ from .records import (
     to_row,
     utc_now,
 )
-from .texts import say
+from .texts import os_reason, say
 
 if TYPE_CHECKING:
     from .session import Session
@@ -98,6 +98,23 @@ def decode_csv(path: Path, data: bytes, columns: Collection[str] = ()) -> str:
         column = _column_at(data, line, columns)
         byte = data[offset : offset + 1].hex().upper()
         raise InputError([Problem(path, line, column, say("store.not_utf8", byte=byte))]) from None
+
+
+_CSV_REASONS = {
+    "unexpected end of data": "csv_open_quote",
+    "field larger than field limit": "csv_field_too_long",
+    "line contains NUL": "csv_nul",
+    "new-line character seen in unquoted field": "csv_newline",
+}
+"""Python's CSV reader's complaints, which are English, in the kit's words (anything else as it is)."""
+
+
+def _csv_reason(exc: csv.Error) -> str:
+    text = str(exc)
+    for start, key in _CSV_REASONS.items():
+        if text.startswith(start):
+            return say(f"store.{key}")
+    return text
 
 
 def detect_delimiter(text: str, columns: Collection[str]) -> str:
@@ -155,7 +172,7 @@ def parse_csv(path: Path, text: str, delimiter: str = ",") -> Iterator[tuple[int
             yield line, record
             line = reader.line_num + 1
     except csv.Error as exc:
-        raise InputError([Problem(path, line, None, say("store.csv_broken", error=exc))]) from None
+        raise InputError([Problem(path, line, None, say("store.csv_broken", error=_csv_reason(exc)))]) from None
 
 
 def create_empty_table(path: Path, table: Table) -> None:
@@ -174,7 +191,7 @@ def _locked(path: Path, *, exclusive: bool) -> Iterator[int]:
     except IsADirectoryError:
         raise StoreError(say("store.not_a_file", path=path)) from None
     except OSError as exc:
-        raise StoreError(say("store.cannot_open", path=path, reason=exc.strerror)) from exc
+        raise StoreError(say("store.cannot_open", path=path, reason=os_reason(exc))) from exc
     try:
         if not stat.S_ISREG(os.fstat(fd).st_mode):
             raise StoreError(say("store.not_a_file", path=path))
@@ -196,7 +213,7 @@ def _read_all(fd: int, path: Path) -> bytes:
             chunks.append(chunk)
             offset += len(chunk)
     except OSError as exc:
-        raise StoreError(say("store.cannot_read", path=path, reason=exc.strerror)) from exc
+        raise StoreError(say("store.cannot_read", path=path, reason=os_reason(exc))) from exc
     return b"".join(chunks)
 
 
@@ -211,7 +228,7 @@ def _write_all(fd: int, path: Path, payload: bytes, size_before: int) -> None:
     except OSError as exc:
         with suppress(OSError):
             os.ftruncate(fd, size_before)
-        raise StoreError(say("store.not_saved", path=path, reason=exc.strerror)) from exc
+        raise StoreError(say("store.not_saved", path=path, reason=os_reason(exc))) from exc
 
 
 @dataclass(frozen=True)
@@ -316,7 +333,7 @@ def _mend_tail(fd: int, path: Path, table: Table, ctx: Context | None) -> _Tail:
             os.ftruncate(fd, tail.offset)
             os.fsync(fd)
         except OSError as exc:
-            raise StoreError(say("store.torn_and_unrepairable", path=path, reason=exc.strerror)) from exc
+            raise StoreError(say("store.torn_and_unrepairable", path=path, reason=os_reason(exc))) from exc
         message = say("store.rows_moved", path=path, line=tail.line, damaged=damaged)
         warnings.warn(message, DamagedRowWarning, stacklevel=2)
     return tail
