@@ -937,3 +937,13 @@ def test_new_import_messages_are_explained_in_german(
         f"{conflicting}, Zeile 2, Spalte 'rating': R-PAP1 gibt in Zeile(n) 3 dieser Datei eine andere Antwort zu "
         "GOV-1-1; welche gemeint ist, ist unklar: Behalten Sie nur die richtige"
     )
+
+
+def test_a_pipe_or_device_is_refused_instead_of_read_forever(session: Session, tmp_path: Path) -> None:
+    import os
+
+    pipe = tmp_path / "answers.csv"
+    os.mkfifo(pipe)
+    result = CliRunner().invoke(cli, ["import", str(session.path), str(pipe)])
+    assert result.exit_code == 1
+    assert "not an ordinary file" in result.stderr

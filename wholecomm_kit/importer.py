@@ -148,6 +148,8 @@ def _read(path: Path) -> list[_Part]:
         reason = say("importer.unreadable_format", format=kind, save_as=say("importer.save_as"))
         raise InputError([Problem(path, None, None, reason)])
     try:
+        if path.exists() and not path.is_dir() and not path.is_file():  # a pipe or a device would never end
+            raise InputError([Problem(path, None, None, say("importer.not_a_file"))])
         data = path.read_bytes()
     except OSError as exc:
         raise InputError([Problem(path, None, None, say("importer.unreadable", reason=os_reason(exc)))]) from None
