@@ -225,7 +225,7 @@ def test_refresh_picks_up_a_newly_recorded_answer(small: Session) -> None:
     assert overview_counts(live) == {"governance": (3, 9), "housing": (1, 1)}
     assert overview_counts(live) == expected_counts(small)
     assert "Stand: 10:07 Uhr" in live.header.value
-    assert "Aktualisiert um 10:07 Uhr." in live.status.value
+    assert "Aktualisiert um 10:07:00 Uhr." in live.status.value
     live.field_selector.value = "housing"
     assert shown_counts(live) == ("housing", 1, 1)
     assert "1 Person hat geantwortet" in live.details.value
@@ -315,7 +315,7 @@ def test_switching_the_language_changes_every_label(small: Session) -> None:
     assert live.language_selector.description == "Language"
     assert "Live results: Kleinkleckersdorf" in live.header.value
     assert "as of 12:00" in live.header.value
-    assert "Refreshed at 12:00." in live.status.value
+    assert "Refreshed at 12:00:00." in live.status.value
     assert "3 people have answered" in live.details.value
     assert "Disputed standards (1)" in live.disputed_list.value
     assert "3 ratings, standard deviation 1.7" in live.disputed_list.value
@@ -387,3 +387,12 @@ def test_the_live_results_notebook_runs_and_shows_the_widget(demo: Session, tmp_
     template = notebooks_dir() / "live_results.ipynb"
     check_template(template, {"session_dir": '""', "language": '""'})
     run_widget_notebook(template, tmp_path, {"session_dir": str(demo.path), "language": "en"})
+
+
+def test_the_lists_come_before_the_chart_and_the_index_is_explained(small: Session) -> None:
+    """On a projector a big field's chart runs over several screens: what to discuss comes first."""
+    live = LiveResults(small.path, now=clock("09:30"))
+    assert "Index 0–100" in live.overview.value
+    children = list(live.field_panel.children)
+    assert children.index(live.disputed_list) < children.index(live.chart)
+    assert children.index(live.gaps_list) < children.index(live.chart)

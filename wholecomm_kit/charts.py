@@ -402,7 +402,8 @@ def _render(figure: Figure, title: str, alt: str, *, empty: bool = False) -> Cha
 
 def _no_data(style: Style, title: str, reason: str, language: str) -> Chart:
     """A small chart that says there is nothing to show yet, and why."""
-    wrapped_reason = _wrap(reason, style.chars(0.9, style.small))
+    # On its own under "No data yet" the reason is a sentence; in the alt text it follows a dash.
+    wrapped_reason = _wrap(reason[:1].upper() + reason[1:], style.chars(0.9, style.small))
     figure = _figure(style, style.lines(2, style.title) + style.lines(2.5, style.title * 1.3) + 0.5 * style.font / 9)
     _title(figure, style, title)
     ax = figure.add_subplot()

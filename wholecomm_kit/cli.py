@@ -264,7 +264,9 @@ def prepare_command(session_dir: Path, mode: str) -> None:
     for path in (*paths, *extra):
         click.echo(str(path))
     click.echo(how_to_open_checklists(session, paths), err=True)
-    click.echo(say("cli.facilitator_notebooks", folder=shlex.quote(str(extra[0].parent))), err=True)
+    folder = extra[0].parent
+    live = shlex.quote(str(folder / "live_results.ipynb"))
+    click.echo(say("cli.facilitator_notebooks", folder=shlex.quote(str(folder)), live=live), err=True)
 
 
 @cli.command("paper-forms", help=_help("cli.paper_forms_help"))

@@ -74,6 +74,7 @@ STYLE = f"""<style>
 .wck-live .wck-live-as-of {{ font-size: 26px; color: {charts.MUTED_COLOUR}; margin: 0; }}
 .wck-live .wck-live-refresh {{ font-size: 30px; min-height: 64px; padding: 0 1em; margin-right: 32px; }}
 .wck-live .widget-toggle-button {{ font-size: 22px; min-height: 48px; }}
+.wck-live .widget-toggle-button.mod-active {{ background: #00507A; color: #FFFFFF; }}
 .wck-live table.wck-live-table {{ border-collapse: collapse; margin: 0.3em 0; }}
 .wck-live table.wck-live-table th, .wck-live table.wck-live-table td {{
   padding: 6px 18px; border-bottom: 2px solid #D9D9D9; text-align: left;
@@ -267,7 +268,8 @@ class LiveResults:
         controls = widgets.HBox([self.refresh_button, self.language_selector])
         controls.layout.flex_flow = "row wrap"
         controls.layout.align_items = "center"
-        self.field_panel = widgets.VBox([self.details, self.chart, self.disputed_list, self.gaps_list])
+        # The lists first: on a projector the chart of a big field runs over several screens.
+        self.field_panel = widgets.VBox([self.details, self.disputed_list, self.gaps_list, self.chart])
         self.field_panel.add_class("wck-live-field")
         root = widgets.VBox(
             [
@@ -334,7 +336,8 @@ class LiveResults:
         self._charts.clear()
         if fields_changed:
             self._set_field_options()
-        self._say("refreshed", "saved", time=_clock(snapshot.as_of))
+        # With seconds: a second refresh in the same minute must look different from the first.
+        self._say("refreshed", "saved", time=snapshot.as_of.strftime("%H:%M:%S"))
         self._render()
         return True
 
@@ -444,11 +447,12 @@ class LiveResults:
                 f'<td class="wck-num wck-live-answers">{answers}</td>'
                 f'<td class="wck-num wck-live-index">{html.escape(shown)}</td></tr>'
             )
-        caption = html.escape(self._t("overview_heading"))
+        note = html.escape(self._t("index_note"))
         self.overview.value = (
-            f'{heading}<table class="wck-live-table"><caption class="wck-visually-hidden" '
-            f'style="position:absolute;left:-10000px">{caption}</caption>'
+            f'{heading.replace("<h3>", "<h3 id=wck-live-overview-heading>")}'
+            f'<table class="wck-live-table" aria-labelledby="wck-live-overview-heading">'
             f"<thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
+            f'<p class="wck-live-explain">{note}</p>'
         )
 
     def _render_field(self) -> None:
