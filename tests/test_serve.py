@@ -223,6 +223,24 @@ def test_the_checklist_page_has_no_serious_accessibility_violations(browser: Bro
     page.context.close()
 
 
+def test_the_checklist_page_speaks_the_workshop_language_and_needs_nothing_from_the_internet(
+    browser: Browser, server: Server
+) -> None:
+    """Screen readers pronounce by <html lang>; an offline workshop Wi-Fi cannot reach a CDN."""
+    context = browser.new_context()
+    page = context.new_page()
+    hosts: list[str] = []
+    page.on("request", lambda request: hosts.append(request.url.split("/")[2] if "//" in request.url else ""))
+    page.goto(f"{server.base}/?token={TOKEN}")
+    page.goto(f"{server.base}/voila/render/governance.ipynb", timeout=120_000)
+    page.wait_for_selector(".wck-checklist", timeout=120_000)
+    assert page.evaluate("document.documentElement.lang") == "de"
+    assert page.title() == "Politische Gestaltung (Governance) – Klickdorf"
+    assert {h for h in hosts if h} == {server.base.split("/")[2]}
+    assert "Executing" not in page.content()
+    context.close()
+
+
 def test_the_join_url_opens_a_start_page_with_the_fields_in_both_languages(browser: Browser, server: Server) -> None:
     """Participants see their town and the fields by name (not file names), and one tap opens a checklist."""
     page = browser.new_context().new_page()
@@ -393,3 +411,14 @@ def test_serve_keeps_checklists_prepared_in_facilitator_mode(tmp_path: Path) -> 
     before = path.read_bytes()
     plan_server(session.path, port=free_port())
     assert path.read_bytes() == before
+
+
+def test_voilas_loading_messages_are_in_the_workshop_language_and_its_cdn_links_are_gone() -> None:
+    from wholecomm_kit.serve import OFFLINE_LAB, _localised_voila_files
+
+    files = _localised_voila_files("de")
+    assert "Die Checkliste wird geladen" in files["spinner.macro.html.j2"]
+    assert "`Wird vorbereitet: Schritt ${cell_index} von ${cell_count}`" in files["voila_setup.macro.html.j2"]
+    assert "Executing ${cell_index}" not in files["voila_setup.macro.html.j2"]
+    assert "cdn.jsdelivr.net" not in files[OFFLINE_LAB]
+    assert "{%- block notebook_css -%}" in files[OFFLINE_LAB]  # the rest of Voilà's page is kept

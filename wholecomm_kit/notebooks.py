@@ -12,7 +12,7 @@ import contextlib
 import shlex
 from pathlib import Path
 
-from .catalog import LANGUAGES
+from .catalog import LANGUAGES, load_catalog
 from .checklist import MODES
 from .exceptions import SessionError
 from .resources import notebooks_dir
@@ -38,8 +38,8 @@ def _session(session: Session | Path | str) -> Session:
     return session if isinstance(session, Session) else load_session(session)
 
 
-def _trust(path: Path) -> None:
-    """Sign a notebook the kit wrote, as ``jupyter trust`` does.
+def _trust(path: Path, title: str | None = None) -> None:
+    """Give a notebook the kit wrote its page title (the browser tab), then sign it as ``jupyter trust`` does.
 
     JupyterLab and Voilà warn "Notebook … is not trusted" each time an unsigned notebook is opened,
     which during a workshop means one warning per participant in the facilitator's terminal.
@@ -50,8 +50,12 @@ def _trust(path: Path) -> None:
     import nbformat
     from nbformat.sign import NotebookNotary
 
+    notebook = nbformat.read(path, as_version=4)  # type: ignore[no-untyped-call]
+    if title is not None:
+        notebook.metadata["title"] = title
+        nbformat.write(notebook, path)  # type: ignore[no-untyped-call]
     with contextlib.suppress(OSError, sqlite3.Error):  # an unsigned notebook still works; it only warns
-        NotebookNotary().sign(nbformat.read(path, as_version=4))  # type: ignore[no-untyped-call]
+        NotebookNotary().sign(notebook)  # type: ignore[no-untyped-call]
 
 
 def literal_path(path: Path | str) -> str:
@@ -81,6 +85,7 @@ def prepare_checklists(session: Session | Path | str, *, language: str | None = 
     if not template.is_file():
         raise SessionError(say("notebooks.template_missing", template=template))
     folder = current.path / CHECKLIST_DIR
+    current_catalog = load_catalog()
     written = []
     try:
         folder.mkdir(exist_ok=True)
@@ -99,7 +104,8 @@ def prepare_checklists(session: Session | Path | str, *, language: str | None = 
                 kernel_name="python3",
                 progress_bar=False,
             )
-            _trust(target)
+            field_title = current_catalog.field(field_id).title.get(chosen)
+            _trust(target, f"{field_title} – {current.municipality}")
             written.append(target)
     except OSError as exc:
         reason = os_reason(exc)

@@ -56,6 +56,8 @@ def lan_address() -> str:
 def check_port_free(bind: str, port: int) -> None:
     """Fail before anything is printed or written when another program already uses the port."""
     with socket.socket() as sock:
+        # As the server itself does: connections of a server stopped a moment ago (TIME_WAIT) do not block the port.
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             sock.bind((bind, port))
         except OSError as exc:
@@ -90,6 +92,7 @@ class ServePlan:
             "--Voila.port_retries=0",
             f"--token={self.token}",
             "--strip_sources=True",
+            f"--VoilaExporter.language_code={self.session.language}",  # <html lang>: read aloud in the right language
             "--show_tracebacks=False",
             f"--MappingKernelManager.cull_idle_timeout={CULL_IDLE_SECONDS}",
             f"--MappingKernelManager.cull_interval={CULL_INTERVAL_SECONDS}",
@@ -257,7 +260,7 @@ def checklist_page(session: Session) -> str:
     message = " ".join(f'<span lang="{lang}">{_literal(t("app.connection_lost", lang))}</span>' for lang in languages)
     reload = " / ".join(_literal(t("app.reload", lang)) for lang in languages)
     return (
-        '{%- extends "lab/index.html.j2" -%}\n'
+        '{%- extends "' + OFFLINE_LAB + '" -%}\n'
         "{%- block html_head_js -%}\n{{ super() }}\n"
         f"<script>{_WATCH_SCRIPT}</script>\n"
         "<style>#wck-connection { position: fixed; top: 0; left: 0; right: 0; z-index: 10000; margin: 0;"
@@ -272,11 +275,48 @@ def checklist_page(session: Session) -> str:
     )
 
 
+OFFLINE_LAB = "offline-lab.html.j2"
+"""Voilà's "lab" page without its two style sheets from a CDN (icons), which an offline workshop cannot load."""
+
+
+def _voila_file(name: str) -> str:
+    """One of Voilà's own template files, as installed (``lab/index.html.j2``, ``base/…``)."""
+    from jupyter_core.paths import jupyter_path
+
+    for root in jupyter_path("voila", "templates"):
+        candidate = Path(root) / name
+        if candidate.is_file():
+            return candidate.read_text(encoding="utf-8")
+    raise ServeError(say("serve.voila_template_missing", name=name))
+
+
+def _localised_voila_files(language: str) -> dict[str, str]:
+    """Voilà's page and loading messages, made offline and put into the workshop's language.
+
+    Copies of Voilà's files with its English loading texts replaced; a text Voilà no longer has is
+    simply left as it is, so a newer Voilà still works (in English).
+    """
+    lab = _voila_file("lab/index.html.j2")
+    lab = "\n".join(line for line in lab.splitlines() if "cdn.jsdelivr.net" not in line)
+    spinner = _voila_file("base/spinner.macro.html.j2").replace(
+        "Running {{nb_title}}...", _literal(t("app.loading", language))
+    )
+    step = t("app.loading_step", language, index="${cell_index}", count="${cell_count}").replace("`", "'")
+    setup = (
+        _voila_file("base/voila_setup.macro.html.j2")
+        .replace("`Executing ${cell_index} of ${cell_count}`", f"`{step}`")
+        .replace("`Reading ${cell_index} of ${cell_count}`", f"`{step}`")
+    )
+    return {OFFLINE_LAB: lab, "spinner.macro.html.j2": spinner, "voila_setup.macro.html.j2": setup}
+
+
 def write_templates(session: Session, folder: Path) -> Path:
     """A Voilà template on top of its own "lab" one: the start page and the checklist page; returns ``folder``."""
     template = folder / "voila" / "templates" / TEMPLATE
     template.mkdir(parents=True, exist_ok=True)
     (template / "conf.json").write_text(json.dumps({"base_template": "lab"}), encoding="utf-8")
+    for name, text in _localised_voila_files(session.language).items():
+        (template / name).write_text(text, encoding="utf-8")
     (template / "tree.html").write_text(start_page(session), encoding="utf-8")
     (template / "index.html.j2").write_text(checklist_page(session), encoding="utf-8")
     return folder
