@@ -7,16 +7,17 @@ Setting a widget's ``value`` fires the same callbacks as typing or choosing in t
 from __future__ import annotations
 
 import csv
-import datetime as dt
 import html
 import re
 import shutil
 from pathlib import Path
 from typing import Any
 
+import ipywidgets as widgets
 import pytest
 from helpers import check_template, run_widget_notebook
 
+from wholecomm_kit import actionplan
 from wholecomm_kit.actionplan import ActionPlanEditor, ActionPlanError
 from wholecomm_kit.catalog import Catalog
 from wholecomm_kit.demo import create_demo
@@ -59,7 +60,7 @@ def fill(
     field: str = "housing",
     standards: tuple[str, ...] = ("HOU-1-2", "HOU-1-1"),
     responsible: str = "Wohnungsamt",
-    due: dt.date | None = dt.date(2025, 10, 31),
+    due: str = "2025-10-31",
     status: str = "planned",
 ) -> None:
     editor.action_box.value = action
@@ -129,8 +130,8 @@ def test_the_form_offers_the_sessions_fields_and_their_standards(
 
     assert [value for _, value in editor.status_box.options] == ["planned", "in_progress", "done"]
     assert [label for label, _ in editor.status_box.options] == ["Geplant", "In Arbeit", "Erledigt"]
-    assert editor.due_box.value is None
-    assert "Keine Personennamen nötig" in all_text(editor.widget)
+    assert editor.due_box.value == ""
+    assert "Keine Personennamen nötig" in editor.responsible_box.description
     assert editor.add_button.description == "Hinzufügen"
     assert is_visible(editor.add_button)
     assert not is_visible(editor.save_button)
@@ -141,12 +142,13 @@ def test_english_labels(session: Session) -> None:
     editor = ActionPlanEditor(session.path, "en")
     assert editor.add_button.description == "Add"
     assert editor.action_box.description == "What will be done?"
-    assert editor.responsible_box.description == "Responsible"
+    assert editor.responsible_box.description.startswith("Responsible <")
     assert editor.responsible_box.placeholder == "role or organisation, e.g. social services"
-    assert editor.due_box.description == "Due by"
+    assert editor.due_box.description.startswith("Due by <")
+    assert editor.due_box.placeholder == "YYYY-MM-DD"
     assert [label for label, _ in editor.status_box.options] == ["Planned", "In progress", "Done"]
     assert [label for label, _ in editor.field_box.options] == ["Governance", "Housing and urban planning"]
-    assert "No personal names needed" in all_text(editor.widget)
+    assert "No personal names needed" in editor.responsible_box.description
     assert ActionPlanEditor(session.path, "").language == "de"
     with pytest.raises(ActionPlanError, match="fr"):
         ActionPlanEditor(session.path, "fr")
@@ -192,10 +194,10 @@ def test_add_saves_the_action_at_once_with_a_visible_confirmation(editor: Action
     assert "Runden Tisch Wohnen einrichten" in shown
     assert "2025-10-31" in shown
     assert "Geplant" in shown
-    # the form is empty again for the next action
-    assert form_state(editor) == ("", "governance", (), "", None, "planned")
+    # the form is empty again for the next action, in the field chosen before
+    assert form_state(editor) == ("", "housing", (), "", "", "planned")
 
-    fill(editor, action="  Leerstand erfassen  ", field="governance", standards=(), responsible="", due=None)
+    fill(editor, action="  Leerstand erfassen  ", field="governance", standards=(), responsible="", due="")
     editor.add_button.click()
     assert rows(session)[1] == {
         "action_id": "A2",
@@ -222,7 +224,7 @@ def test_edit_loads_the_action_and_saves_a_new_row_with_the_same_number(
         "housing",
         ("HOU-1-1", "HOU-1-2"),
         "Wohnungsamt",
-        dt.date(2025, 10, 31),
+        "2025-10-31",
         "planned",
     )
     assert "Maßnahme A1 bearbeiten" in text(editor.form_heading)
@@ -248,7 +250,7 @@ def test_edit_loads_the_action_and_saves_a_new_row_with_the_same_number(
     assert editor.editing is None
     assert is_visible(editor.add_button)
     assert not is_visible(editor.save_button)
-    assert form_state(editor) == ("", "governance", (), "", None, "planned")
+    assert form_state(editor) == ("", "housing", (), "", "", "planned")  # the field chosen before editing
     assert "In Arbeit" in all_text(editor.plan_table)
 
 
@@ -260,7 +262,7 @@ def test_cancelling_an_edit_writes_nothing(editor: ActionPlanEditor, session: Se
     editor.cancel_button.click()
     assert rows(session) == [EXPECTED_ROW]
     assert editor.editing is None
-    assert form_state(editor) == ("", "governance", (), "", None, "planned")
+    assert form_state(editor) == ("", "housing", (), "", "", "planned")
     assert t("live.plan_edit_cancelled", "de") in text(editor.message)
 
 
@@ -382,11 +384,29 @@ def test_a_failing_edit_or_removal_keeps_the_form_and_the_plan(
 
 
 def test_a_value_the_store_refuses_is_named_by_its_form_label(editor: ActionPlanEditor, session: Session) -> None:
-    fill(editor, responsible="x" * 5001)
+    fill(editor, responsible="Sozial\x00amt")
     editor.add_button.click()
     assert rows(session) == []
-    assert "Verantwortlich: ist 5001 Zeichen lang" in text(editor.message)  # all of it in the workshop's language
-    assert editor.responsible_box.value == "x" * 5001
+    assert "„Verantwortlich“: enthält ein NUL-Zeichen" in text(editor.message)  # all of it in the workshop's language
+    assert editor.responsible_box.value == "Sozial\x00amt"
+
+
+@pytest.mark.parametrize(("box", "label"), [("action_box", "Was wird getan?"), ("responsible_box", "Verantwortlich")])
+def test_a_text_too_long_is_refused_with_the_limit_and_asks_to_shorten_it(
+    editor: ActionPlanEditor, session: Session, box: str, label: str
+) -> None:
+    fill(editor)
+    getattr(editor, box).value = "x" * 5003
+    editor.add_button.click()
+    assert rows(session) == []
+    message = text(editor.message)
+    expected = (
+        f"„{label}“ ist 5003 Zeichen lang, erlaubt sind höchstens 5000: Bitte kürzen Sie den Text um mindestens 3"
+    )
+    assert expected in message
+    assert "?:" not in message
+    assert "Nichts wurde gespeichert" in message
+    assert getattr(editor, box).value == "x" * 5003
 
 
 def test_an_unreadable_plan_is_reported_not_raised(session: Session) -> None:
@@ -419,6 +439,435 @@ def test_show_displays_the_root_widget(editor: ActionPlanEditor, monkeypatch: py
     monkeypatch.setattr(IPython.display, "display", lambda obj: shown.append(obj))
     editor._ipython_display_()
     assert shown == [editor.widget]
+
+
+# --- the due date (a text box in the workshop's forms) ---------------------------------------------
+
+
+def test_the_due_date_is_typed_as_text_in_the_form_the_workshop_language_expects(
+    editor: ActionPlanEditor, session: Session
+) -> None:
+    assert editor.due_box.placeholder == "JJJJ-MM-TT oder TT.MM.JJJJ"
+    assert "JJJJ-MM-TT oder TT.MM.JJJJ, z. B. 2025-12-31" in editor.due_box.description
+    assert editor.due_box.description_allow_html
+
+    fill(editor, due=" 31.10.2025 ")
+    editor.add_button.click()
+    fill(editor, action="Zweite", due="2025-1-5")
+    editor.add_button.click()
+    fill(editor, action="Dritte", due="1.2.2024")  # the session's year minus one is still allowed
+    editor.add_button.click()
+    assert [row["due_date"] for row in rows(session)] == ["2025-10-31", "2025-01-05", "2024-02-01"]
+    assert "2025-10-31" in all_text(editor.plan_table)
+
+    editor.edit_buttons["A1"].click()
+    assert editor.due_box.value == "2025-10-31"  # shown as it is saved
+
+
+@pytest.mark.parametrize(
+    ("typed", "reason"),
+    [
+        ("30.02.2025", "„30.02.2025“ gibt es nicht: Der Monat 2 des Jahres 2025 hat nur 28 Tage."),
+        ("2025-02-30", "„2025-02-30“ gibt es nicht: Der Monat 2 des Jahres 2025 hat nur 28 Tage."),
+        ("2024-04-31", "Der Monat 4 des Jahres 2024 hat nur 30 Tage."),
+        (
+            "02/30/2025",
+            "„02/30/2025“ ist kein Datum in der Form JJJJ-MM-TT oder TT.MM.JJJJ mit vierstelliger Jahreszahl",
+        ),
+        (
+            "12/31/25",
+            "ist kein Datum in der Form JJJJ-MM-TT oder TT.MM.JJJJ mit vierstelliger Jahreszahl, z. B. 2025-12-31",
+        ),
+        ("31.12.25", "„31.12.25“ ist kein Datum in der Form JJJJ-MM-TT oder TT.MM.JJJJ"),
+        ("0025-12-31", "Das Jahr 0025 in „0025-12-31“ ist wohl ein Tippfehler; möglich sind die Jahre 2024 bis 2055."),
+        ("31.12.2023", "Das Jahr 2023"),
+        ("2056-01-01", "Das Jahr 2056"),
+        ("2025-13-01", "„2025-13-01“ ist kein Datum: Einen Monat 13 gibt es nicht."),
+        ("morgen", "„morgen“ ist kein Datum"),
+    ],
+)
+def test_an_impossible_due_date_is_refused_and_nothing_else_is_saved(
+    editor: ActionPlanEditor, session: Session, typed: str, reason: str
+) -> None:
+    fill(editor, due=typed)
+    before = form_state(editor)
+    editor.add_button.click()
+    assert rows(session) == []
+    message = text(editor.message)
+    assert "„Fällig bis“:" in message
+    assert reason in message
+    assert "Nichts wurde gespeichert" in message
+    assert 'role="alert"' in editor.message.value
+    assert form_state(editor) == before  # the box still shows what was typed, and nothing else was saved
+
+
+def test_an_english_plan_takes_iso_dates_only(session: Session) -> None:
+    editor = ActionPlanEditor(session.path, "en")
+    assert "As YYYY-MM-DD, e.g. 2025-12-31" in editor.due_box.description
+    fill(editor, due="31.10.2025")
+    editor.add_button.click()
+    assert rows(session) == []
+    assert "“Due by”: “31.10.2025” is not a date in the form YYYY-MM-DD with a four-digit year" in text(editor.message)
+    editor.due_box.value = "2025-10-31"
+    editor.add_button.click()
+    assert rows(session) == [EXPECTED_ROW]
+
+
+# --- nothing typed is thrown away without asking ---------------------------------------------------
+
+
+def test_loading_an_action_over_a_new_unsaved_action_asks_first(editor: ActionPlanEditor, session: Session) -> None:
+    fill(editor)
+    editor.add_button.click()
+    fill(editor, action="Neue Maßnahme, noch nicht gespeichert", standards=("HOU-2-1",))
+    typed = form_state(editor)
+
+    editor.edit_buttons["A1"].click()
+    assert editor.editing is None
+    assert form_state(editor) == typed
+    assert editor.pending_edit == "A1"
+    question = all_text(editor.plan_table)
+    assert "Im Formular steht eine neue Maßnahme, die noch nicht gespeichert ist." in question
+    assert "Wenn Sie jetzt A1 zum Bearbeiten laden, geht sie verloren." in question
+    assert editor.confirm_button.description == "Verwerfen und A1 bearbeiten"
+    assert editor.keep_button.description == "Eingaben behalten"
+
+    editor.keep_button.click()
+    assert editor.pending_edit is None
+    assert editor.editing is None
+    assert form_state(editor) == typed
+    assert "Ihre Eingaben stehen weiter im Formular." in text(editor.message)
+
+    editor.edit_buttons["A1"].click()
+    editor.confirm_button.click()
+    assert editor.editing == "A1"
+    assert editor.action_box.value == EXPECTED_ROW["action"]
+    assert rows(session) == [EXPECTED_ROW]
+
+
+def test_loading_another_action_over_unsaved_changes_asks_first(editor: ActionPlanEditor, session: Session) -> None:
+    fill(editor)
+    editor.add_button.click()
+    fill(editor, action="Zweite Maßnahme", standards=())
+    editor.add_button.click()
+
+    editor.edit_buttons["A1"].click()
+    editor.edit_buttons["A2"].click()  # nothing changed in A1 yet: no question
+    assert editor.editing == "A2"
+    editor.responsible_box.value = "Sozialamt"
+
+    editor.edit_buttons["A1"].click()
+    assert editor.editing == "A2"
+    assert editor.responsible_box.value == "Sozialamt"
+    assert "Ihre Änderungen an A2 sind noch nicht gespeichert." in all_text(editor.plan_table)
+    editor.keep_button.click()
+    editor.save_button.click()
+    assert rows(session)[-1]["responsible"] == "Sozialamt"
+
+    editor.edit_buttons["A1"].click()
+    editor.status_box.value = "done"
+    editor.edit_buttons["A2"].click()
+    editor.confirm_button.click()
+    assert editor.editing == "A2"
+    assert editor.status_box.value == "planned"
+    assert len(rows(session)) == 3  # the discarded change to A1 was never written
+
+
+def test_the_field_alone_is_no_unsaved_entry(editor: ActionPlanEditor) -> None:
+    fill(editor)
+    editor.add_button.click()
+    editor.field_box.value = "governance"
+    editor.edit_buttons["A1"].click()
+    assert editor.editing == "A1"
+
+
+# --- two windows on one plan -----------------------------------------------------------------------
+
+
+def test_saving_an_action_removed_in_another_window_is_refused(editor: ActionPlanEditor, session: Session) -> None:
+    fill(editor)
+    editor.add_button.click()
+    other = ActionPlanEditor(session.path)
+
+    editor.edit_buttons["A1"].click()
+    editor.action_box.value = "Runden Tisch Wohnen zweimal im Jahr"
+    other.remove_buttons["A1"].click()
+    other.confirm_button.click()
+    assert len(rows(session)) == 2
+
+    editor.save_button.click()
+    assert len(rows(session)) == 2  # A1 does not come back
+    message = text(editor.message)
+    assert "Nicht gespeichert: A1 wurde in einem anderen Fenster aus dem Plan entfernt" in message
+    assert "Es wurde nichts geschrieben." in message
+    assert 'role="alert"' in editor.message.value
+    assert is_visible(editor.conflict_button)
+    assert editor.conflict_button.description == "Plan neu laden"
+    assert editor.editing == "A1"
+    assert editor.action_box.value == "Runden Tisch Wohnen zweimal im Jahr"
+
+    editor.conflict_button.click()
+    assert not is_visible(editor.conflict_button)
+    assert editor.plan == []
+    assert editor.editing is None
+    assert is_visible(editor.add_button)
+    assert "A1 steht nicht mehr im Plan." in text(editor.message)
+    assert editor.action_box.value == "Runden Tisch Wohnen zweimal im Jahr"  # still there, to add as a new action
+    assert editor.has_unsaved_entries()
+    editor.add_button.click()
+    assert rows(session)[-1] == {**EXPECTED_ROW, "action_id": "A2", "action": "Runden Tisch Wohnen zweimal im Jahr"}
+
+
+def test_a_change_saved_in_another_window_is_not_overwritten_silently(
+    editor: ActionPlanEditor, session: Session
+) -> None:
+    fill(editor)
+    editor.add_button.click()
+    other = ActionPlanEditor(session.path)
+    editor.edit_buttons["A1"].click()
+    other.edit_buttons["A1"].click()
+    other.status_box.value = "in_progress"
+    other.save_button.click()
+    editor.responsible_box.value = "Wohnungsamt und Diakonie"
+
+    editor.reload_button.click()  # an ordinary reload does not make the other window's version the one edited
+    editor.save_button.click()
+    assert [row["status"] for row in rows(session)] == ["planned", "in_progress"]
+    message = text(editor.message)
+    assert re.search(r"Nicht gespeichert: A1 wurde in einem anderen Fenster geändert \(um \d\d:\d\d Uhr\)", message)
+    assert editor.responsible_box.value == "Wohnungsamt und Diakonie"
+
+    editor.reload_button.click()  # after the refusal, either reload button carries on from the version saved now
+    assert "Der Plan zeigt A1 jetzt so, wie es im anderen Fenster gespeichert wurde." in text(editor.message)
+    assert "In Arbeit" in all_text(editor.plan_table)
+    assert editor.editing == "A1"
+    editor.save_button.click()  # now knowingly
+    assert rows(session)[-1]["responsible"] == "Wohnungsamt und Diakonie"
+    assert "Änderungen an A1 gespeichert." in text(editor.message)
+
+
+def test_removing_an_action_changed_in_another_window_asks_again(editor: ActionPlanEditor, session: Session) -> None:
+    fill(editor)
+    editor.add_button.click()
+    other = ActionPlanEditor(session.path)
+    editor.remove_buttons["A1"].click()
+    other.edit_buttons["A1"].click()
+    other.action_box.value = "Runden Tisch Wohnen und Arbeit"
+    other.save_button.click()
+
+    editor.confirm_button.click()
+    assert len(rows(session)) == 2
+    assert "Nicht entfernt: A1 wurde in einem anderen Fenster geändert" in text(editor.message)
+    assert editor.pending_removal is None
+
+    editor.conflict_button.click()
+    assert editor.pending_removal == "A1"
+    assert "A1 „Runden Tisch Wohnen und Arbeit“ wirklich aus dem Plan entfernen?" in all_text(editor.plan_table)
+    editor.confirm_button.click()
+    assert rows(session)[-1] == {**EXPECTED_ROW, "action": "Runden Tisch Wohnen und Arbeit", "status": "removed"}
+
+
+def test_removing_an_action_removed_in_another_window_writes_nothing(
+    editor: ActionPlanEditor, session: Session
+) -> None:
+    fill(editor)
+    editor.add_button.click()
+    other = ActionPlanEditor(session.path)
+    editor.remove_buttons["A1"].click()
+    other.remove_buttons["A1"].click()
+    other.confirm_button.click()
+
+    editor.confirm_button.click()
+    assert len(rows(session)) == 2
+    assert "A1 wurde bereits in einem anderen Fenster aus dem Plan entfernt" in text(editor.message)
+    editor.conflict_button.click()
+    assert editor.plan == []
+    assert "A1 steht nicht mehr darin" in text(editor.message)
+
+
+# --- a broken row in actions.csv -------------------------------------------------------------------
+
+
+def add_broken_row(session: Session) -> None:
+    with (session.path / "actions.csv").open("a", encoding="utf-8", newline="") as stream:
+        stream.write("A9,governance,GOV-9-9,von Hand,,,planned,2025-06-12T10:00:00.000Z\r\n")
+
+
+def test_a_broken_row_is_shown_with_file_line_and_reason_and_not_blamed_on_the_form(
+    editor: ActionPlanEditor, session: Session
+) -> None:
+    fill(editor)
+    editor.add_button.click()
+    editor.edit_buttons["A1"].click()
+    add_broken_row(session)
+
+    editor.reload_button.click()
+    status = text(editor.plan_status)
+    assert f"weil die Datei {session.path / 'actions.csv'} eine fehlerhafte Zeile enthält" in status
+    assert "actions.csv, Zeile 3, Spalte 'standard_ids': 'GOV-9-9' ist kein Standard aus dem Katalog" in status
+    assert "Öffnen Sie sie in einem Texteditor (nicht in einer Tabellenkalkulation)" in status
+    assert 'role="alert"' in editor.plan_status.value
+
+    editor.status_box.value = "done"
+    editor.save_button.click()
+    message = text(editor.message)
+    assert "Nicht gespeichert: Die Datei actions.csv hat eine fehlerhafte Zeile (Zeile 3;" in message
+    assert "Das liegt nicht an Ihren Eingaben" in message
+    assert "„Änderungen speichern“" in message
+    assert "Bezug zu Standards" not in message
+    assert "GOV-9-9" not in message
+    editor.cancel_button.click()
+
+    fill(editor, action="Neue Maßnahme")
+    editor.add_button.click()
+    assert "Nicht gespeichert: Die Datei actions.csv hat eine fehlerhafte Zeile (Zeile 3;" in text(editor.message)
+    assert editor.action_box.value == "Neue Maßnahme"
+
+    editor.remove_buttons["A1"].click()
+    editor.confirm_button.click()
+    assert "Nicht entfernt: Die Datei actions.csv hat eine fehlerhafte Zeile (Zeile 3;" in text(editor.message)
+    assert len((session.path / "actions.csv").read_text(encoding="utf-8").splitlines()) == 3  # nothing written
+
+    # repaired as the message says: the row added by hand is deleted
+    lines = (session.path / "actions.csv").read_text(encoding="utf-8").splitlines(keepends=True)
+    (session.path / "actions.csv").write_text("".join(lines[:2]), encoding="utf-8", newline="")
+    editor.reload_button.click()
+    assert editor.plan_status.value == ""
+    editor.add_button.click()
+    assert rows(session)[-1]["action"] == "Neue Maßnahme"
+
+
+def test_a_broken_row_when_the_editor_opens_is_shown_in_english(session: Session) -> None:
+    add_broken_row(session)
+    editor = ActionPlanEditor(session.path, "en")
+    status = text(editor.plan_status)
+    assert "actions.csv, line 2, column 'standard_ids': 'GOV-9-9' is not a standard of the toolbox catalogue" in status
+    assert "The file must be repaired" in status
+    fill(editor)
+    editor.add_button.click()
+    assert "Not saved: the file actions.csv has a broken row (line 2;" in text(editor.message)
+    assert "“Add” again" in text(editor.message)
+
+
+# --- wording ---------------------------------------------------------------------------------------
+
+
+def test_the_status_is_called_status_in_german_too(editor: ActionPlanEditor) -> None:
+    fill(editor)
+    editor.add_button.click()
+    assert editor.status_box.description == "Status"
+    assert "Status" in all_text(editor.plan_table)
+    assert not re.search(r"\bStand\b", all_text(editor.widget))
+
+
+def test_the_saved_message_quotes_a_long_action_shortened(editor: ActionPlanEditor, session: Session) -> None:
+    long_text = "Runden Tisch Wohnen einrichten " + "mit allen Beteiligten aus Verwaltung und Zivilgesellschaft " * 6
+    fill(editor, action=long_text)
+    editor.add_button.click()
+    message = text(editor.message).strip()
+    assert message.startswith("Gespeichert: A1 – Runden Tisch Wohnen einrichten mit allen")
+    assert message.endswith("…")
+    assert len(message) < len("Gespeichert: A1 – ") + 82
+    assert rows(session)[0]["action"] == long_text.strip()  # the file and the plan keep all of it
+    assert long_text.strip() in all_text(editor.plan_table)
+
+    editor.remove_buttons["A1"].click()
+    question = all_text(editor.plan_table)
+    assert "A1 „Runden Tisch Wohnen einrichten mit allen" in question
+    assert long_text.strip() in question  # in the plan's row; the question itself is short
+    assert "…“ wirklich aus dem Plan entfernen?" in question
+
+
+def test_saving_without_changes_writes_no_row(editor: ActionPlanEditor, session: Session) -> None:
+    fill(editor)
+    editor.add_button.click()
+    editor.edit_buttons["A1"].click()
+    editor.save_button.click()
+    assert rows(session) == [EXPECTED_ROW]
+    assert "An A1 wurde nichts geändert; es wurde nichts gespeichert." in text(editor.message)
+    assert editor.editing is None
+
+    editor.edit_buttons["A1"].click()
+    editor.action_box.value = "etwas anderes"
+    editor.due_box.value = "31.10.2025"  # the same date, written the German way
+    editor.action_box.value = EXPECTED_ROW["action"] + "  "
+    editor.save_button.click()
+    assert rows(session) == [EXPECTED_ROW]
+
+
+# --- the field of action ---------------------------------------------------------------------------
+
+
+def test_switching_the_field_says_which_standards_are_dropped_and_brings_them_back(
+    editor: ActionPlanEditor, session: Session
+) -> None:
+    fill(editor)
+    editor.add_button.click()
+    assert editor.field_box.value == "housing"  # kept for the next action
+    editor.edit_buttons["A1"].click()
+
+    editor.field_box.value = "governance"
+    assert editor.standards_box.value == ()
+    message = text(editor.message)
+    assert "Die Standards HOU-1-1, HOU-1-2 gehören zu „Wohnen und Stadtplanung“" in message
+    assert "nicht mehr mit der Maßnahme verbunden" in message
+    editor.standards_box.value = ("GOV-1-1",)
+
+    editor.field_box.value = "housing"
+    assert editor.standards_box.value == ("HOU-1-1", "HOU-1-2")
+    assert "GOV-1-1" in text(editor.message)
+    editor.save_button.click()
+    assert rows(session) == [EXPECTED_ROW]  # back where it was: nothing changed
+
+
+# --- the projector -------------------------------------------------------------------------------
+
+
+def test_large_type_scoped_to_the_plan_and_nothing_cut_off(editor: ActionPlanEditor) -> None:
+    root = editor.widget
+    assert "wck-action-plan" in root._dom_classes
+    assert root.children[0].value == actionplan.STYLE
+    sizes = [int(size) for size in re.findall(r"font-size: (\d+)px", actionplan.STYLE)]
+    assert min(sizes) >= 20
+    assert "--jp-widgets-font-size: 22px" in actionplan.STYLE
+    rules = re.findall(r"[^{}]+\{", actionplan.STYLE.removeprefix("<style>"))
+    selectors = [rule.split("{")[0].strip() for rule in rules]
+    parts = [part.strip() for selector in selectors for part in selector.split(",")]
+    assert all(part.startswith(".wck-action-plan") for part in parts), parts
+    assert "<small>" not in all_text(root)
+
+    fill(editor)
+    editor.add_button.click()
+    editor.remove_buttons["A1"].click()
+    buttons = [
+        editor.add_button,
+        editor.save_button,
+        editor.cancel_button,
+        editor.reload_button,
+        editor.conflict_button,
+        editor.edit_buttons["A1"],
+        editor.remove_buttons["A1"],
+        editor.confirm_button,
+        editor.keep_button,
+    ]
+    assert all(button.layout.width == "auto" for button in buttons)  # as wide as their text
+    assert editor.field_box.layout.width == "auto"
+    assert re.search(r"\.jupyter-button \{[^}]*text-overflow: clip", actionplan.STYLE)
+    assert re.search(r"\.wck-plan-field > select \{[^}]*width: auto", actionplan.STYLE)
+
+
+def test_the_status_exposes_its_state_and_shows_it_with_enough_contrast(editor: ActionPlanEditor) -> None:
+    from wholecomm_kit.charts import contrast_ratio
+
+    # radio buttons: the browser tells assistive technology which one is checked
+    assert isinstance(editor.status_box, widgets.RadioButtons)
+    assert re.search(r"label:has\(input:checked\) \{[^}]*background: " + actionplan.SELECTED_COLOUR, actionplan.STYLE)
+    assert contrast_ratio("#FFFFFF", actionplan.SELECTED_COLOUR) >= 4.5  # the chosen one's text
+    assert contrast_ratio(actionplan.SELECTED_COLOUR, "#FFFFFF") >= 3  # the chosen one against the others
+    # the hints are part of their inputs' labels
+    for box in (editor.standards_box, editor.responsible_box, editor.due_box):
+        assert box.description_allow_html
+        assert 'class="wck-plan-hint"' in box.description
 
 
 # --- the notebook ----------------------------------------------------------------------------------
