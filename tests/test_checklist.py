@@ -6,6 +6,7 @@ browser; ``Button.click()`` runs the same handlers as a real click.
 
 from __future__ import annotations
 
+import asyncio
 import csv
 import re
 from pathlib import Path
@@ -17,7 +18,9 @@ from helpers import new_session
 
 from wholecomm_kit.catalog import Catalog
 from wholecomm_kit.checklist import (
+    COMMENT_DELAY,
     ID_ALPHABET,
+    KIT_ID,
     Checklist,
     ChecklistError,
     decode_answer,
@@ -28,7 +31,7 @@ from wholecomm_kit.checklist import (
 from wholecomm_kit.exceptions import KitError, StoreError
 from wholecomm_kit.session import Session
 from wholecomm_kit.store import SessionStore
-from wholecomm_kit.texts import t
+from wholecomm_kit.texts import all_texts, t
 
 GENERATED_ID = re.compile(rf"R-[{ID_ALPHABET}]{{4}}")
 
@@ -128,8 +131,8 @@ def test_the_form_shows_the_field_its_scale_groups_challenges_and_practices(sess
         assert label in scale
     assert list(checklist.standards) == [s.id for s in field.standards]
     assert list(checklist.challenges) == [c.id for c in field.challenges]
-    assert len(checklist.accordion.children) == len(field.groups)
-    assert checklist.accordion.titles[0] == "1. Strategischer Plan und Rechenschaftspflicht (0/2)"
+    assert len(checklist.sections.children) == len(field.groups)
+    assert checklist.section_titles[0] == "1. Strategischer Plan und Rechenschaftspflicht (0/2)"
     practices = next(w for w in all_widgets(checklist.widget) if "wck-practices" in w._dom_classes).value
     for practice in field.practices:
         assert practice.name.de in practices
@@ -159,8 +162,7 @@ def test_every_control_has_a_visible_name_and_every_answer_button_a_tooltip(sess
     answer = checklist.standards["GOV-1-1"].answer
     assert [value for _, value in answer.options] == ["0", "1", "2", "3", "dont_know", "not_applicable"]
     assert answer.value is None
-    assert answer.tooltips[5] == "Nicht zutreffend / nicht in kommunaler Zuständigkeit"
-    assert checklist.standards["GOV-1-1"].comment.continuous_update is False
+    assert answer.tooltips[5] == "GOV-1-1: Nicht zutreffend / nicht in kommunaler Zuständigkeit"
 
 
 def test_show_displays_the_root_widget(session: Session, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -272,8 +274,9 @@ def test_progress_counts_answered_standards_per_group_and_for_the_field(session:
     assert checklist.progress_bar.value == 3
     assert checklist.progress_bar.max == 22
     assert checklist.progress_text.value == "3 von 22 Standards beantwortet"
-    assert checklist.accordion.titles[0] == "1. Strategischer Plan und Rechenschaftspflicht (2/2)"
-    assert checklist.accordion.titles[1].endswith(f"(1/{checklist.group_progress('GOV-G2')[1]})")
+    assert checklist.section_titles[0] == "1. Strategischer Plan und Rechenschaftspflicht (2/2)"
+    assert "(2/2)</h3>" in checklist.section_headings["GOV-G1"].value
+    assert checklist.section_titles[1].endswith(f"(1/{checklist.group_progress('GOV-G2')[1]})")
 
 
 def test_priority_or_comment_before_a_rating_waits_for_the_rating(session: Session) -> None:
@@ -330,7 +333,7 @@ def test_a_comment_that_is_too_long_is_refused_with_its_reason_and_stays_in_the_
     assert "Kommentar: ist 5001 Zeichen lang; erlaubt sind höchstens 5000" in item.status.value  # the workshop's words
     assert item.comment.value == "x" * 5001
     assert not checklist.pending, "an invalid value is not retried for ever"
-    assert "1 Eingabe(n) wurden nicht gespeichert" in checklist.save_status.value
+    assert "1 Eingabe wurde nicht gespeichert" in checklist.save_status.value
     assert "Alle Änderungen sind gespeichert" not in checklist.save_status.value
     item.comment.value = "kurz"
     assert rows(session)[-1]["comment"] == "kurz"
@@ -432,7 +435,7 @@ def test_english_labels_and_language_column(session: Session) -> None:
         "Unsure",
     ]
     assert "Checklist: Governance" in all_widgets(checklist.widget)[1].value
-    assert checklist.accordion.titles[0] == "1. Strategic plan and accountability (0/2)"
+    assert checklist.section_titles[0] == "1. Strategic plan and accountability (0/2)"
     assert "In our municipality" in checklist.standards["GOV-1-1"].widget.children[0].value
     answer.value = "0"
     assert rows(session)[-1]["language"] == "en"
@@ -461,7 +464,7 @@ def test_a_failed_save_is_shown_keeps_the_answer_and_the_next_change_saves_both(
     assert item.state == "failed"
     assert "⚠ Nicht gespeichert" in item.status.value
     assert "No space left on device" in checklist.save_status.value
-    assert "1 Änderung(en) konnten nicht gespeichert werden" in checklist.save_status.value
+    assert "1 Änderung konnte nicht gespeichert werden" in checklist.save_status.value
     assert is_visible(checklist.retry_button)
     assert checklist.pending == ("GOV-1-1",)
     assert checklist.progress() == (1, 22), "the answer still counts in the form"
@@ -553,3 +556,201 @@ def test_a_refused_value_is_explained_in_the_workshops_language_whatever_the_lap
     item.comment.value = "x" * 5001
     assert "Comment: is 5001 characters long; at most 5000 are allowed" in item.status.value
     assert "höchstens" not in item.status.value
+
+
+# --- what the reviewer found on a phone ------------------------------------------------------
+
+
+def test_changes_waiting_for_an_answer_are_counted_never_called_saved(session: Session) -> None:
+    checklist = started(session, respondent="R-WWWW")
+    checklist.standards["GOV-1-1"].answer.value = "2"
+    assert "Alle Änderungen sind gespeichert" in checklist.save_status.value
+    checklist.standards["GOV-3-1"].priority.value = "high"
+    assert len(rows(session)) == 1, "a priority alone is not a row"
+    assert list(checklist.waiting) == ["GOV-3-1"]
+    assert "Alle Änderungen sind gespeichert" not in checklist.save_status.value
+    assert "1 Änderung wartet noch auf eine Antwort (GOV-3-1)" in checklist.save_status.value
+    assert "„Weiß nicht“ oder „Nicht zutreffend“" in checklist.save_status.value
+    assert "„Weiß nicht“ oder „Nicht zutreffend“" in checklist.standards["GOV-3-1"].status.value
+    checklist.standards["GOV-3-2"].comment.value = "Fehlt ganz"
+    assert list(checklist.waiting) == ["GOV-3-1", "GOV-3-2"]
+    assert "2 Änderungen warten noch auf eine Antwort (GOV-3-1, GOV-3-2)" in checklist.save_status.value
+    checklist.standards["GOV-3-1"].answer.value = "dont_know"
+    assert "1 Änderung wartet" in checklist.save_status.value
+    checklist.standards["GOV-3-2"].answer.value = "not_applicable"
+    assert list(checklist.waiting) == []
+    assert "Alle Änderungen sind gespeichert" in checklist.save_status.value
+    assert [(r["standard_id"], r["response"], r["priority"], r["comment"]) for r in rows(session)[1:]] == [
+        ("GOV-3-1", "dont_know", "high", ""),
+        ("GOV-3-2", "not_applicable", "", "Fehlt ganz"),
+    ]
+
+
+def test_a_typed_comment_is_not_saved_yet_until_a_pause_then_saved_in_one_row(session: Session) -> None:
+    assert 1 <= COMMENT_DELAY <= 2
+
+    async def typing() -> None:
+        checklist = started(session, respondent="R-TTTT", comment_delay=0.2)  # the kernel's loop is running
+        item = checklist.standards["GOV-1-1"]
+        assert item.comment.continuous_update, "every keystroke reaches the kernel, so nothing waits for a blur"
+        item.answer.value = "1"
+        for typed in ("B", "Be", "Bei", "Beirat", "Beirat fehlt"):
+            item.comment.value = typed
+            await asyncio.sleep(0.02)
+            assert item.state == "typing"
+            assert "Noch nicht gespeichert" in item.status.value
+            assert "Gespeichert" not in item.status.value.replace("Noch nicht gespeichert", "")
+            assert "Alle Änderungen sind gespeichert" not in checklist.save_status.value
+            assert checklist.pending == ("GOV-1-1",)
+        assert len(rows(session)) == 1
+        await asyncio.sleep(0.5)
+        assert [r["comment"] for r in rows(session)] == ["", "Beirat fehlt"], "one row per pause"
+        assert item.state == "saved"
+        assert "✓ Gespeichert" in item.status.value
+        assert "Alle Änderungen sind gespeichert" in checklist.save_status.value
+
+        item.comment.value = "Beirat fehlt seit 2020"  # then a tap elsewhere: saved at once, as on leaving the box
+        checklist.standards["GOV-1-2"].answer.value = "3"
+        assert sorted((r["standard_id"], r["comment"]) for r in rows(session)[-2:]) == [
+            ("GOV-1-1", "Beirat fehlt seit 2020"),
+            ("GOV-1-2", ""),
+        ]
+        assert item.state == "saved"
+        await asyncio.sleep(0.5)
+        assert len(rows(session)) == 4, "the timer of the saved comment writes nothing more"
+
+        item.comment.value = "x" * 5001  # the length limit, after the pause
+        await asyncio.sleep(0.5)
+        assert item.state == "invalid"
+        assert "ist 5001 Zeichen lang" in item.status.value
+        assert len(rows(session)) == 4
+
+        item.comment.value = "kurz"
+        assert checklist.switch_respondent() is True, "switching saves a comment being typed first"
+        assert rows(session)[-1]["comment"] == "kurz"
+
+    asyncio.run(typing())
+
+
+def test_kit_ids_typed_in_lower_case_are_saved_in_capitals(session: Session) -> None:
+    from wholecomm_kit.importer import KIT_ID as IMPORTED
+
+    assert (KIT_ID.pattern, KIT_ID.flags) == (IMPORTED.pattern, IMPORTED.flags), "one person, one id everywhere"
+    for typed, saved in [("r-r92z", "R-R92Z"), ("p-x9cv", "P-X9CV"), ("g-2", "G-2"), ("Team.a", "Team.a")]:
+        checklist = started(session, respondent=typed)
+        assert checklist.respondent is not None
+        assert checklist.respondent.id == saved
+        assert checklist.id_box.value == saved
+        assert saved in checklist.status_id.value
+        checklist.standards["GOV-1-1"].answer.value = "1"
+    assert [r["respondent_id"] for r in rows(session)] == ["R-R92Z", "P-X9CV", "G-2", "Team.a"]
+    again = started(session, respondent="team.A")  # another id: found in its stored spelling
+    assert again.respondent is not None
+    assert again.respondent.id == "Team.a"
+
+
+def test_an_id_with_answers_continues_under_its_group_and_says_so(session: Session) -> None:
+    first = started(session, respondent="R-GRPP", group="politics")
+    first.standards["GOV-1-1"].answer.value = "2"
+    again = started(session, respondent="r-grpp", group="business")
+    assert again.respondent is not None
+    assert again.respondent.stakeholder_group == "politics"
+    assert again.group_box.value == "politics"
+    assert "zuvor als „Kommunalpolitik“ geantwortet" in again.respondent_message.value
+    again.standards["GOV-1-2"].answer.value = "1"
+    assert {r["stakeholder_group"] for r in rows(session)} == {"politics"}
+
+    english = started(session, respondent="R-GRPP", group="politics", language="en")
+    assert "answered as" not in english.respondent_message.value, "the same group: nothing to say"
+    other = started(session, respondent="R-GRPP", group="research", language="en")
+    assert "You answered as “Local politics” with R-GRPP before" in other.respondent_message.value
+
+
+def test_a_stale_device_saves_only_what_changed_over_the_stored_answer(session: Session) -> None:
+    phone = started(session, respondent="R-MRGE")
+    phone.standards["GOV-1-1"].answer.value = "3"
+    laptop = started(session, respondent="R-MRGE")  # the same id open on a second device
+    assert laptop.standards["GOV-1-1"].answer.value == "3"
+    phone.standards["GOV-1-1"].answer.value = "0"
+    phone.standards["GOV-1-1"].priority.value = "high"
+
+    stale = laptop.standards["GOV-1-1"]
+    assert stale.answer.value == "3", "the laptop still shows what it loaded"
+    stale.comment.value = "Nur auf dem Papier"
+    assert rows(session)[-1] == response_row(
+        session, "R-MRGE", "administration", "GOV-1-1", rating="0", priority="high", comment="Nur auf dem Papier"
+    )
+    assert (stale.answer.value, stale.priority.value) == ("0", "high"), "the form shows what was saved"
+    assert stale.state == "saved"
+
+    phone.standards["GOV-1-1"].priority.value = "low"  # now the phone is stale: it has no comment
+    assert rows(session)[-1]["comment"] == "Nur auf dem Papier"
+    assert phone.standards["GOV-1-1"].comment.value == "Nur auf dem Papier"
+    count = len(rows(session))
+    laptop.standards["GOV-1-1"].priority.value = "low"  # the same as stored: no second row for it
+    assert len(rows(session)) == count
+    assert laptop.standards["GOV-1-1"].state == "saved"
+
+    laptop.standards["GOV-1-2"].priority.value = "medium"  # the phone answers it meanwhile
+    phone.standards["GOV-1-2"].answer.value = "dont_know"
+    laptop.retry()
+    assert laptop.standards["GOV-1-2"].state == "needs_answer", "nothing stored then; the laptop waits"
+    laptop.standards["GOV-1-2"].comment.value = "Unklar"
+    assert rows(session)[-1] == response_row(
+        session, "R-MRGE", "administration", "GOV-1-2", response="dont_know", priority="medium", comment="Unklar"
+    )
+    assert laptop.standards["GOV-1-2"].answer.value == "dont_know"
+    assert laptop.progress() == (2, 22)
+
+
+def test_the_form_suits_phones_keyboards_and_screen_readers(session: Session, catalog: Catalog) -> None:
+    checklist = Checklist(session.path, "governance")
+    tree = all_widgets(checklist.widget)
+    assert not [w for w in tree if isinstance(w, widgets.Accordion)], "every section open and reachable by keyboard"
+    for group in catalog.field("governance").groups:
+        assert checklist.section_headings[group.id].value.startswith('<h3 class="wck-section-heading">')
+    style = next(w for w in tree if "wck-style" in w._dom_classes).value
+    assert "min-height: 44px" in style
+    assert "--jp-widgets-font-size: 16px" in style
+    assert "gap: 8px" in style
+    assert "position: sticky" in style
+    assert "outline: 3px solid #1a1a1a" in style
+    assert '"✓ " / "ausgewählt: "' in style
+    item = checklist.standards["GOV-1-1"]
+    assert item.comment.rows >= 3
+    assert item.comment.layout.width == "100%"
+    assert checklist.group_box.layout.width == "auto"
+    assert all(tip.startswith("GOV-1-1: ") for tip in item.answer.tooltips), "each button names its standard"
+    assert all(tip.startswith("GOV-1-1: ") for tip in item.priority.tooltips)
+    assert "<h4" in item.widget.children[0].value
+    assert checklist.challenges["GOV-C1"].applies.description == "Trifft das in Ihrer Kommune zu?"
+    assert "Tab" not in style
+
+
+def test_enter_in_the_id_box_continues(session: Session) -> None:
+    checklist = Checklist(session.path, "governance")
+    checklist.group_box.value = "research"
+    checklist.id_box.value = "r-ent3"
+    checklist.id_box._handle_custom_msg({"event": "other"}, [])
+    assert checklist.respondent is None
+    checklist.id_box._handle_custom_msg({"event": "submit"}, [])  # what the browser sends on Enter
+    assert checklist.respondent is not None
+    assert checklist.respondent.id == "R-ENT3"
+    assert is_visible(checklist.form)
+
+
+def test_one_earlier_answer_is_singular_and_texts_speak_to_phones_too(session: Session) -> None:
+    first = started(session, respondent="R-ONE2")
+    first.standards["GOV-1-1"].answer.value = "1"
+    again = started(session, respondent="R-ONE2")
+    assert "1 frühere Antwort von R-ONE2 wurde geladen." in again.respondent_message.value
+    english = started(session, respondent="R-ONE2", language="en")
+    assert "Loaded 1 earlier answer for R-ONE2." in english.respondent_message.value
+    new = started(session, respondent="R-EFSV", language="en")
+    assert "R-EFSV has no answers in this field yet. You can start." in new.respondent_message.value
+    for key, text in all_texts().items():
+        if key.startswith("checklist."):
+            assert "klick" not in text.de.lower() or "tipp" in text.de.lower(), key
+            assert "click" not in text.en.lower() or "tap" in text.en.lower(), key
+            assert "(en)" not in text.de, key
+            assert "(s)" not in text.en, key

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
 import re
@@ -18,7 +19,7 @@ from pathlib import Path
 
 import pytest
 from helpers import axe_violations, chromium, new_session
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import Browser, Page, ViewportSize, expect
 
 from wholecomm_kit.catalog import load_catalog
 from wholecomm_kit.serve import plan_server, start_page
@@ -133,10 +134,8 @@ def answer_button(page: Page, standard_id: str, answer: str) -> str:
 
 
 def reveal(page: Page, standard_id: str) -> None:
-    """Open the accordion section that holds the standard (ipywidgets shows one section at a time)."""
-    section = page.locator(".jupyter-widget-Collapse", has=page.locator(f".wck-standard-{standard_id}"))
-    if "jupyter-widget-Collapse-open" not in (section.get_attribute("class") or ""):
-        section.locator(".jupyter-widget-Collapse-header").click()
+    """Bring the standard into view (its section is always open: no accordion to open first)."""
+    page.locator(f".wck-standard-{standard_id}").scroll_into_view_if_needed()
 
 
 def click_answer(page: Page, standard_id: str, answer: str) -> None:
@@ -422,3 +421,141 @@ def test_voilas_loading_messages_are_in_the_workshop_language_and_its_cdn_links_
     assert "Executing ${cell_index}" not in files["voila_setup.macro.html.j2"]
     assert "cdn.jsdelivr.net" not in files[OFFLINE_LAB]
     assert "{%- block notebook_css -%}" in files[OFFLINE_LAB]  # the rest of Voilà's page is kept
+
+
+# --- on a phone, by keyboard ------------------------------------------------------------------
+
+PHONE: ViewportSize = {"width": 390, "height": 844}
+
+
+def open_on_phone(browser: Browser, server: Server, field: str = "governance") -> Page:
+    page = browser.new_context(viewport=PHONE, has_touch=True, is_mobile=True).new_page()
+    page.goto(f"{server.base}/?token={TOKEN}")
+    page.goto(f"{server.base}/voila/render/{field}.ipynb", timeout=120_000)
+    page.wait_for_selector(".wck-checklist", timeout=120_000)
+    return page
+
+
+BOX = """e => { const r = e.getBoundingClientRect(); const c = getComputedStyle(e);
+  return {left: r.left, right: r.right, top: r.top, bottom: r.bottom, width: r.width, height: r.height,
+          font: parseFloat(c.fontSize), line: parseFloat(c.lineHeight) || 1.5 * parseFloat(c.fontSize),
+          outline: parseFloat(c.outlineWidth), outlineStyle: c.outlineStyle, outlineColour: c.outlineColor,
+          colour: c.color, background: c.backgroundColor}; }"""
+
+
+def luminance(rgb: str) -> float:
+    channels = [int(x) / 255 for x in re.findall(r"\d+", rgb)[:3]]
+    linear = [c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
+    return 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
+
+
+def contrast(a: str, b: str) -> float:
+    high, low = sorted((luminance(a), luminance(b)), reverse=True)
+    return (high + 0.05) / (low + 0.05)
+
+
+def test_on_a_phone_targets_type_and_status_are_usable(browser: Browser, server: Server) -> None:
+    page = open_on_phone(browser, server)
+    for selector in (".wck-respondent-id-input input", ".wck-stakeholder-group select", "button.wck-continue"):
+        box = page.locator(selector).evaluate(BOX)
+        assert box["height"] >= 44, (selector, box)
+        assert box["font"] >= 16, (selector, box)  # iOS zooms into smaller inputs
+    group = page.locator(".wck-stakeholder-group select")
+    label = load_catalog().label("stakeholder_groups", "migrant_organisation", "de")
+    group.select_option(label=label)
+    text_width = group.evaluate(
+        "e => { const c = document.createElement('canvas').getContext('2d'); c.font = getComputedStyle(e).font;"
+        " return c.measureText(e.options[e.selectedIndex].text).width; }"
+    )
+    assert text_width + 16 <= group.evaluate("e => e.clientWidth"), "the group's name is not cut off"
+
+    page.fill(".wck-respondent-id-input input", "r-phxn")
+    page.press(".wck-respondent-id-input input", "Enter")  # Enter continues like the button
+    expect(page.locator(".wck-id-display .wck-respondent-id")).to_have_text("R-PHXN", timeout=30_000)
+    expect(page.locator(".wck-status-bar")).to_contain_text("R-PHXN")
+
+    buttons = page.locator(".wck-standard-GOV-1-1 .wck-answer button")
+    boxes = [buttons.nth(i).evaluate(BOX) for i in range(buttons.count())]
+    assert all(b["height"] >= 44 and b["width"] >= 44 and b["font"] >= 16 for b in boxes), boxes
+    for a, b in itertools.pairwise(boxes):
+        same_line = abs(a["top"] - b["top"]) < 1
+        gap = b["left"] - a["right"] if same_line else b["top"] - a["bottom"]
+        assert gap >= 8, (a, b)
+    click_answer(page, "GOV-1-1", "2")
+    saved = page.locator(".wck-standard-GOV-1-1 .wck-status-saved")
+    expect(saved).to_be_visible(timeout=30_000)
+    mark = saved.evaluate(BOX)
+    assert mark["height"] < 1.6 * mark["line"], "“✓ Gespeichert” stays on one line"
+    selected = page.locator(".wck-standard-GOV-1-1 .wck-answer button.mod-active").evaluate(BOX)
+    unselected = boxes[0]
+    assert contrast(selected["colour"], selected["background"]) >= 4.5, selected
+    assert contrast(selected["background"], unselected["background"]) >= 3, (selected, unselected)
+
+    comment = page.locator(".wck-standard-GOV-1-1 .wck-comment textarea")
+    standard = page.locator(".wck-standard-GOV-1-1").evaluate(BOX)
+    assert comment.evaluate(BOX)["width"] >= 0.85 * standard["width"]
+    assert comment.evaluate("e => e.rows") >= 3
+    assert comment.evaluate(BOX)["font"] >= 16
+
+    last = load_catalog().field("governance").standards[-1].id
+    reveal(page, last)
+    bar = page.locator(".wck-status-bar").evaluate(BOX)
+    assert -1 <= bar["top"] <= 40, "the save status stays at the top while scrolling"
+    expect(page.locator(".wck-status-bar .wck-save-status")).to_contain_text("Alle Änderungen sind gespeichert")
+    page.context.close()
+
+
+def test_every_section_is_reachable_and_answerable_by_keyboard(browser: Browser, server: Server) -> None:
+    page = open_checklist(browser, server)
+    respondent = start(page)
+    assert page.locator(".jupyter-widget-Collapse").count() == 0
+    groups = load_catalog().field("governance").groups
+    assert page.locator("h3.wck-section-heading").count() == len(groups) + 1  # and the key challenges
+    target = groups[-1].standards[0].id
+    page.locator(".wck-standard-GOV-1-1 .wck-answer button").first.focus()
+    for _ in range(400):
+        page.keyboard.press("Tab")
+        if page.evaluate(f"document.activeElement.closest('.wck-standard-{target} .wck-answer') !== null"):
+            break
+    else:
+        raise AssertionError(f"Tab never reached {target}")
+    focused = page.evaluate(f"({BOX})(document.activeElement)")
+    assert focused["outline"] >= 2, focused
+    assert focused["outlineStyle"] != "none", focused
+    assert contrast(focused["outlineColour"], "rgb(255, 255, 255)") >= 4.5, focused  # dark, not light blue
+    page.keyboard.press("Space")
+    expect(page.locator(f".wck-standard-{target} .wck-status-saved")).to_be_visible(timeout=30_000)
+    expect(page.locator(f".wck-standard-{target} .wck-answer button.mod-active")).to_have_count(1)
+    assert rows_of(server.session, respondent) == {target: ("rated", "0")}
+    page.context.close()
+
+
+def test_a_comment_is_saved_after_a_pause_in_typing_and_marked_unsaved_before(browser: Browser, server: Server) -> None:
+    page = open_checklist(browser, server)
+    respondent = start(page)
+    click_answer(page, "GOV-2-1", "1")
+    expect(page.locator(".wck-standard-GOV-2-1 .wck-status-saved")).to_be_visible(timeout=30_000)
+    box = page.locator(".wck-standard-GOV-2-1 .wck-comment textarea")
+    box.click()
+    box.press_sequentially("Kein Budget", delay=60)
+    status = page.locator(".wck-standard-GOV-2-1 .wck-status")
+    expect(status).to_contain_text("Noch nicht gespeichert", timeout=5_000)
+    expect(page.locator(".wck-save-status")).not_to_contain_text("Alle Änderungen sind gespeichert")
+    # no blur: the box keeps the focus, and the comment is saved all the same
+    expect(page.locator(".wck-standard-GOV-2-1 .wck-status-saved")).to_be_visible(timeout=15_000)
+    assert page.evaluate("document.activeElement.tagName") == "TEXTAREA"
+    mine = [r for r in SessionStore.open(server.session).responses() if r.respondent_id == respondent]
+    assert [r.comment for r in mine] == ["", "Kein Budget"], "one row for the pause, not one per keystroke"
+    page.context.close()
+
+
+def test_a_priority_without_an_answer_is_not_called_saved(browser: Browser, server: Server) -> None:
+    page = open_checklist(browser, server)
+    start(page)
+    click_answer(page, "GOV-1-1", "3")
+    expect(page.locator(".wck-save-status")).to_contain_text("Alle Änderungen sind gespeichert", timeout=30_000)
+    reveal(page, "GOV-1-2")
+    page.click(".wck-standard-GOV-1-2 .wck-priority button:text-is('Hoch')")
+    expect(page.locator(".wck-save-status")).to_contain_text("1 Änderung wartet noch auf eine Antwort", timeout=30_000)
+    expect(page.locator(".wck-save-status")).not_to_contain_text("Alle Änderungen sind gespeichert")
+    page.context.close()

@@ -2,23 +2,34 @@
 
 One :class:`Checklist` shows one field of a session: a respondent block (a
 pseudonymous id and a stakeholder group, never a name), the principle groups as
-collapsible sections with one row of answer buttons per standard, the field's
-key challenges and its practice examples. Every change is saved at once through
-the :class:`~wholecomm_kit.store.SessionStore`; a save that fails stays pending,
-is shown next to the standard and in the status bar, and is tried again with the
-next change or the "save again" button.
+always-open sections under their own headings (so every one is reachable with the
+keyboard) with one row of answer buttons per standard, the field's key challenges
+and its practice examples. A status bar that stays at the top of the screen shows
+the id, the progress and whether everything is saved.
+
+Every change is saved at once through the :class:`~wholecomm_kit.store.SessionStore`,
+merged with what is stored for that respondent and standard: only the part the
+person just changed replaces the stored one (another device with the same id may
+have changed the rest), and the form then shows what was saved. A priority or
+comment without an answer waits for one and is counted in the status bar. A comment
+is saved after a short pause in typing (:data:`COMMENT_DELAY`, on the kernel's
+asyncio loop) or with the next other change, and counts as not saved until then.
+A save that fails stays pending, is shown next to the standard and in the status
+bar, and is tried again with the next change or the "save again" button.
 
 The class needs no browser: tests set the widgets' ``value`` (which fires the
 same callbacks as a click) or call :meth:`Checklist.start`, :meth:`Checklist.retry`
-and :meth:`Checklist.switch_respondent`.
+and :meth:`Checklist.switch_respondent`. Without a running asyncio loop (a plain
+script or test), a comment is saved at once.
 """
 
 from __future__ import annotations
 
+import asyncio
 import html
 import re
 import traceback
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -34,7 +45,9 @@ from .store import SessionStore
 from .texts import say, speaking, t
 
 __all__ = [
+    "COMMENT_DELAY",
     "ID_ALPHABET",
+    "KIT_ID",
     "MODES",
     "ChallengeItem",
     "Checklist",
@@ -43,11 +56,16 @@ __all__ = [
     "StandardItem",
     "decode_answer",
     "encode_answer",
+    "kit_id",
     "new_respondent_id",
     "next_group_id",
 ]
 
 MODES: tuple[str, ...] = ("self", "facilitator")
+COMMENT_DELAY = 1.5
+"""Seconds without typing after which a comment is saved (any other change saves it at once)."""
+KIT_ID = re.compile(rf"[A-Za-z]-[{ID_ALPHABET}]{{4}}|[Gg]-[0-9]+", re.IGNORECASE)
+"""Ids the kit hands out (``R-7K3Q`` here, ``P-X9CV`` on cards, ``G-2`` for a breakout group), as the importer's."""
 _COLUMN_LABELS = {
     "rating": "answer_label",
     "response": "answer_label",
@@ -59,6 +77,9 @@ _COLUMN_LABELS = {
 NO_GROUP = ""
 NO_PRIORITY = ""
 _WIDE = {"description_width": "initial"}
+_COLOURS = {"saved": "#1b5e20", "error": "#b71c1c", "info": "#37474f", "waiting": "#7a3e00"}
+_ACCENT = "#00507a"
+"""The kit's blue: white text on it is 8.6:1, and it stands out 7.9:1 against an unselected button."""
 
 
 class ChecklistError(KitError):
@@ -79,6 +100,11 @@ def next_group_id(taken: Iterable[str] = ()) -> str:
     return f"G-{max(numbers, default=0) + 1}"
 
 
+def kit_id(typed: str) -> str | None:
+    """An id of the kit's own form in capitals, as the kit writes it (``r-7k3q`` → ``R-7K3Q``); else None."""
+    return typed.upper() if KIT_ID.fullmatch(typed) else None
+
+
 def encode_answer(response: str, rating: int | None) -> str:
     """The answer buttons' value: ``"0"`` … ``"3"`` for a rating, else the response id."""
     return str(rating) if response == "rated" else response
@@ -94,17 +120,90 @@ def _set_visible(widget: Any, visible: bool) -> None:
 
 
 def _status_html(text: str, kind: str) -> str:
-    colours = {"saved": "#1b5e20", "error": "#b71c1c", "info": "#37474f"}
     if not text:
         return ""
     return (
         f'<span class="wck-status-{kind}" role="status" aria-live="polite" '
-        f'style="color:{colours[kind]}">{html.escape(text)}</span>'
+        f'style="color:{_COLOURS[kind]}">{html.escape(text)}</span>'
     )
 
 
+def _css_string(text: str) -> str:
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", " ") + '"'
+
+
+def _style(language: str) -> str:
+    """Phone-sized type and touch targets, a clearly coloured selected answer and a visible focus.
+
+    Scoped to the checklist (class ``wck-checklist``) so nothing else on the page changes. 16 px type
+    (iOS zooms into smaller inputs), 44 px touch targets with 8 px between them, the selected answer
+    white on the kit's blue with a check mark (announced by screen readers as "selected"), and a 3 px
+    dark focus outline. The status bar sticks to the top of the screen (controls scrolled to by the keyboard
+    keep a margin below it): the output areas around the
+    checklist (Voilà, JupyterLab) must not clip it, so they let it overflow.
+    """
+    selected = _css_string("✓ ") + " / " + _css_string(t("checklist.selected_mark", language))
+    return f"""<style>
+.wck-checklist {{
+  --jp-widgets-font-size: 16px;
+  --jp-widgets-inline-height: 44px;
+  font-size: 16px; line-height: 1.45; color: #1a1a1a; max-width: 48rem; overflow: visible;
+}}
+.wck-checklist .widget-box {{ overflow: visible; }}
+.wck-checklist .widget-html-content, .wck-checklist .widget-label, .wck-checklist .widget-inline-hbox {{
+  font-size: 16px; line-height: 1.45;
+}}
+.wck-checklist .widget-html, .wck-checklist .widget-html-content {{ height: auto; }}
+.wck-checklist .widget-inline-hbox {{ flex-wrap: wrap; height: auto; width: auto; max-width: 100%; row-gap: 4px; }}
+.wck-checklist .widget-inline-hbox > .widget-label {{ width: auto; max-width: 100%; white-space: normal; }}
+.wck-checklist input, .wck-checklist select, .wck-checklist textarea {{ font-size: 16px; min-height: 44px; }}
+.wck-checklist .widget-text {{ width: 100%; max-width: 26rem; }}
+.wck-checklist .widget-text input {{ flex: 1 1 10rem; min-width: 10rem; }}
+.wck-checklist .widget-dropdown {{ width: auto; max-width: 100%; }}
+.wck-checklist .widget-dropdown > select {{ flex: 0 1 auto; width: auto; max-width: 100%; }}
+.wck-checklist .jupyter-button {{
+  min-height: 44px; height: auto; font-size: 16px; line-height: 1.3; padding: 8px 14px; white-space: normal;
+}}
+.wck-checklist .widget-button {{ width: auto; margin: 4px 8px 4px 0; }}
+.wck-checklist .widget-toggle-buttons > div {{ display: flex; flex-wrap: wrap; gap: 8px; }}
+.wck-checklist .widget-toggle-buttons .widget-toggle-button {{
+  margin: 0; border: 1px solid #616161; background: #f5f5f5; color: #1a1a1a; box-shadow: none;
+}}
+.wck-checklist .widget-toggle-buttons .widget-toggle-button.mod-active {{
+  background: {_ACCENT}; border-color: {_ACCENT}; color: #ffffff; font-weight: bold;
+}}
+.wck-checklist .widget-toggle-buttons .widget-toggle-button.mod-active::before {{ content: "✓ "; content: {selected}; }}
+.wck-checklist button:focus-visible, .wck-checklist input:focus-visible, .wck-checklist select:focus-visible,
+.wck-checklist textarea:focus-visible {{ outline: 3px solid #1a1a1a !important; outline-offset: 2px !important; }}
+.wck-checklist button, .wck-checklist input, .wck-checklist select, .wck-checklist textarea {{
+  scroll-margin-top: 11rem; scroll-margin-bottom: 1rem;
+}}
+.wck-checklist .wck-answer-row {{ align-items: center; flex-wrap: wrap; gap: 8px; }}
+.wck-checklist .wck-status-saved {{ white-space: nowrap; }}
+.wck-checklist .wck-standard {{ padding: 8px 10px; margin: 0 0 12px 0; gap: 8px; }}
+.wck-checklist .wck-comment {{ width: 100%; max-width: 100%; flex-direction: column; align-items: stretch; }}
+.wck-checklist .wck-comment > .widget-label {{ text-align: left; }}
+.wck-checklist .wck-comment textarea {{ width: 100%; min-height: 5.5em; box-sizing: border-box; font-family: inherit; }}
+.wck-checklist h3.wck-section-heading {{ font-size: 20px; color: {_ACCENT}; margin: 20px 0 8px 0; }}
+.wck-checklist h4.wck-statement-title {{ font-size: 17px; margin: 0 0 4px 0; }}
+.jp-OutputArea:has(.wck-checklist), .jp-OutputArea-child:has(.wck-checklist),
+.jp-OutputArea-output:has(.wck-checklist) {{ overflow: visible; }}
+.wck-checklist .wck-status-bar {{
+  position: sticky; top: 0; z-index: 20; background: #ffffff; border-bottom: 2px solid {_ACCENT};
+  padding: 6px 0; margin-bottom: 8px;
+}}
+.wck-checklist .wck-status-bar .wck-answer-row {{ column-gap: 16px; row-gap: 0; }}
+.wck-checklist .wck-progress {{ width: 100%; max-width: 26rem; flex-wrap: nowrap; }}
+.wck-checklist .wck-progress .progress {{ flex: 1 1 auto; }}
+</style>"""
+
+
 class _Item:
-    """One answerable row (a standard or a challenge) with its own "saved" confirmation."""
+    """One answerable row (a standard or a challenge) with its own "saved" confirmation.
+
+    ``changed`` holds the parts (``response``, ``priority``, ``comment``, ``applies``) the person has
+    changed since the last save: only these replace the stored answer when saving.
+    """
 
     key: str
     widget: Any
@@ -113,6 +212,7 @@ class _Item:
         self.status = widgets.HTML(value="")
         self.status.add_class("wck-status")
         self.state = ""
+        self.changed: set[str] = set()
 
     def show(self, text: str, kind: str, state: str) -> None:
         self.status.value = _status_html(text, kind)
@@ -122,16 +222,19 @@ class _Item:
     def answered(self) -> bool:
         raise NotImplementedError
 
-    def ready(self) -> bool:
-        return self.answered
+    def save(
+        self, store: SessionStore, respondent: Respondent, language: str, current: Response | ChallengeAnswer | None
+    ) -> Response | ChallengeAnswer | None:
+        """Save the changed parts over ``current`` (the stored answer); the saved answer, or None if it needs one."""
+        raise NotImplementedError
 
-    def save(self, store: SessionStore, respondent: Respondent, language: str) -> None:
+    def restore(self, record: Any) -> None:
         raise NotImplementedError
 
     def clear(self) -> None:
         raise NotImplementedError
 
-    def observe(self, callback: Callable[[_Item], None]) -> None:
+    def observe(self, callback: Callable[[_Item, str], None]) -> None:
         raise NotImplementedError
 
 
@@ -142,10 +245,11 @@ class StandardItem(_Item):
         super().__init__()
         self.standard = standard
         self.key = standard.id
+        # The tooltip (the buttons' accessible description) names the standard each button answers.
         self.answer = widgets.ToggleButtons(
             options=_answer_options(catalog, language),
             value=None,
-            tooltips=_answer_tooltips(catalog, language),
+            tooltips=[f"{standard.id}: {tip}" for tip in _answer_tooltips(catalog, language)],
             description=t("checklist.answer_label", language),
             style={**_WIDE, "button_width": "auto"},
         )
@@ -155,7 +259,7 @@ class StandardItem(_Item):
         self.priority = widgets.ToggleButtons(
             options=priorities,
             value=NO_PRIORITY,
-            tooltips=[t("checklist.priority_tooltip", language)] * len(priorities),
+            tooltips=[f"{standard.id}: {t('checklist.priority_tooltip', language)}"] * len(priorities),
             description=t("checklist.priority_label", language),
             style={**_WIDE, "button_width": "auto"},
         )
@@ -164,21 +268,23 @@ class StandardItem(_Item):
             value="",
             description=t("checklist.comment_label", language),
             placeholder=t("checklist.comment_placeholder", language),
-            continuous_update=False,
-            rows=2,
+            continuous_update=True,  # every keystroke reaches the kernel; the save waits for a pause
+            rows=3,
             style=_WIDE,
-            layout=widgets.Layout(width="95%"),
+            layout=widgets.Layout(width="100%"),
         )
         self.comment.add_class("wck-comment")
         statement = widgets.HTML(
             value=(
-                f'<div class="wck-statement"><strong>{html.escape(standard.id)} · '
-                f"{html.escape(standard.short.get(language))}</strong><br>{html.escape(standard.text.get(language))}</div>"
+                f'<div class="wck-statement"><h4 class="wck-statement-title">{html.escape(standard.id)} · '
+                f"{html.escape(standard.short.get(language))}</h4>{html.escape(standard.text.get(language))}</div>"
             )
         )
+        row = widgets.HBox([self.answer, self.status])
+        row.add_class("wck-answer-row")
         self.widget = widgets.VBox(
-            [statement, widgets.HBox([self.answer, self.status]), self.priority, self.comment],
-            layout=widgets.Layout(border="1px solid #ddd", padding="6px", margin="0 0 8px 0"),
+            [statement, row, self.priority, self.comment],
+            layout=widgets.Layout(border="1px solid #bdbdbd"),
         )
         self.widget.add_class("wck-standard")
         self.widget.add_class(f"wck-standard-{standard.id}")
@@ -187,20 +293,37 @@ class StandardItem(_Item):
     def answered(self) -> bool:
         return self.answer.value is not None
 
-    def observe(self, callback: Callable[[_Item], None]) -> None:
-        for control in (self.answer, self.priority, self.comment):
-            control.observe(lambda _change: callback(self), names="value")
+    def observe(self, callback: Callable[[_Item, str], None]) -> None:
+        for part, control in (("response", self.answer), ("priority", self.priority), ("comment", self.comment)):
+            control.observe(lambda _change, part=part: callback(self, part), names="value")
 
-    def save(self, store: SessionStore, respondent: Respondent, language: str) -> None:
-        response, rating = decode_answer(str(self.answer.value))
-        store.record_response(
+    def save(
+        self, store: SessionStore, respondent: Respondent, language: str, current: Response | ChallengeAnswer | None
+    ) -> Response | None:
+        stored = current if isinstance(current, Response) else None
+        form = (self.answer.value, str(self.priority.value), str(self.comment.value))
+        if stored is None:
+            answer, priority, comment = form
+        else:
+            answer = form[0] if "response" in self.changed else encode_answer(stored.response, stored.rating)
+            priority = form[1] if "priority" in self.changed else stored.priority
+            comment = form[2] if "comment" in self.changed else stored.comment
+        if answer is None:
+            return None
+        response, rating = decode_answer(str(answer))
+        if stored is not None and (
+            (stored.stakeholder_group, stored.response, stored.rating, stored.priority, stored.comment)
+            == (respondent.stakeholder_group, response, rating, priority, comment)
+        ):
+            return stored  # nothing new: no second row for the same answer
+        return store.record_response(
             respondent_id=respondent.id,
             stakeholder_group=respondent.stakeholder_group,
             standard_id=self.standard.id,
             response=response,
             rating=rating,
-            priority=str(self.priority.value),
-            comment=str(self.comment.value),
+            priority=priority,
+            comment=comment,
             language=language,
         )
 
@@ -213,6 +336,7 @@ class StandardItem(_Item):
         self.answer.value = None
         self.priority.value = NO_PRIORITY
         self.comment.value = ""
+        self.changed.clear()
         self.show("", "info", "")
 
 
@@ -227,14 +351,16 @@ class ChallengeItem(_Item):
         self.applies = widgets.ToggleButtons(
             options=labels,
             value=None,
-            tooltips=[label for label, _ in labels],
+            tooltips=[f"{challenge.number}. {label}" for label, _ in labels],
             description=t("checklist.challenge_label", language),
             style={**_WIDE, "button_width": "auto"},
         )
         self.applies.add_class("wck-applies")
         statement = html.escape(challenge.text.get(language))
         text = widgets.HTML(value=f'<div class="wck-challenge-text">{challenge.number}. {statement}</div>')
-        self.widget = widgets.VBox([text, widgets.HBox([self.applies, self.status])])
+        row = widgets.HBox([self.applies, self.status])
+        row.add_class("wck-answer-row")
+        self.widget = widgets.VBox([text, row])
         self.widget.add_class("wck-challenge")
         self.widget.add_class(f"wck-challenge-{challenge.id}")
 
@@ -242,15 +368,25 @@ class ChallengeItem(_Item):
     def answered(self) -> bool:
         return self.applies.value is not None
 
-    def observe(self, callback: Callable[[_Item], None]) -> None:
-        self.applies.observe(lambda _change: callback(self), names="value")
+    def observe(self, callback: Callable[[_Item, str], None]) -> None:
+        self.applies.observe(lambda _change: callback(self, "applies"), names="value")
 
-    def save(self, store: SessionStore, respondent: Respondent, language: str) -> None:
-        store.record_challenge(
+    def save(
+        self, store: SessionStore, respondent: Respondent, language: str, current: Response | ChallengeAnswer | None
+    ) -> ChallengeAnswer | None:
+        if self.applies.value is None:
+            return None
+        applies = str(self.applies.value)
+        if isinstance(current, ChallengeAnswer) and (current.stakeholder_group, current.applies) == (
+            respondent.stakeholder_group,
+            applies,
+        ):
+            return current
+        return store.record_challenge(
             respondent_id=respondent.id,
             stakeholder_group=respondent.stakeholder_group,
             challenge_id=self.challenge.id,
-            applies=str(self.applies.value),
+            applies=applies,
         )
 
     def restore(self, record: ChallengeAnswer) -> None:
@@ -258,6 +394,7 @@ class ChallengeItem(_Item):
 
     def clear(self) -> None:
         self.applies.value = None
+        self.changed.clear()
         self.show("", "info", "")
 
 
@@ -296,7 +433,10 @@ def _latest_group(records: Iterable[Response | ChallengeAnswer]) -> str:
 
 
 def _canonical_id(typed: str, known: set[str]) -> str:
-    """The stored spelling of an id typed in another case (``r-7k3q`` finds ``R-7K3Q``)."""
+    """The id to save under: a kit id in capitals; another id in its stored spelling (``abc`` finds ``ABC``)."""
+    upper = kit_id(typed)
+    if upper is not None:
+        return upper
     if typed in known:
         return typed
     matches = [k for k in known if k.casefold() == typed.casefold()]
@@ -308,6 +448,7 @@ class Checklist:
 
     ``mode="self"``: one participant per device, with a generated id such as ``R-7K3Q``.
     ``mode="facilitator"``: the facilitator records a breakout group's consensus under an id such as ``G-1``.
+    ``comment_delay``: seconds without typing before a comment is saved (0: at once).
     """
 
     def __init__(
@@ -318,6 +459,7 @@ class Checklist:
         mode: str = "self",
         *,
         catalog: Catalog | None = None,
+        comment_delay: float = COMMENT_DELAY,
     ) -> None:
         if language not in LANGUAGES:
             raise ChecklistError(say("checklist.unknown_language", lang=repr(language), choices=", ".join(LANGUAGES)))
@@ -328,10 +470,13 @@ class Checklist:
         self.field = _field_of(self.catalog, self.session, field_id)
         self.language = language
         self.mode = mode
+        self.comment_delay = comment_delay
         self.store = SessionStore.open(self.session, self.catalog)
         self.respondent: Respondent | None = None
         self._default_group = "other" if mode == "facilitator" else NO_GROUP
         self._pending: dict[str, _Item] = {}
+        self._typing: dict[str, _Item] = {}
+        self._timer: asyncio.TimerHandle | None = None
         self._loading = False
         self.standards: dict[str, StandardItem] = {
             s.id: StandardItem(s, self.catalog, language) for s in self.field.standards
@@ -339,8 +484,9 @@ class Checklist:
         self.challenges: dict[str, ChallengeItem] = {
             c.id: ChallengeItem(c, self.catalog, language) for c in self.field.challenges
         }
+        on_change = self._guarded(lambda change: self._on_change(*change))
         for item in (*self.standards.values(), *self.challenges.values()):
-            item.observe(self._guarded(self._on_change))
+            item.observe(lambda changed, part: on_change((changed, part)))
         self.widget = self._build()
         self._refresh_progress()
 
@@ -353,13 +499,16 @@ class Checklist:
         """A text whose wording depends on the mode (``key_self`` / ``key_facilitator``)."""
         return self._t(f"{key}_{self.mode}", **values)
 
+    def _tn(self, key: str, count: int, **values: object) -> str:
+        """A text whose wording depends on the number (``key_one`` / ``key_other``)."""
+        return self._t(f"{key}_{'one' if count == 1 else 'other'}", count=count, **values)
+
     # --- building the form --------------------------------------------------------------------
 
     def _build(self) -> Any:
         self.form = widgets.VBox(
             [
-                self._build_progress(),
-                self._build_status(),
+                *self._build_status_bar(),
                 self._build_standards(),
                 *self._build_challenges(),
                 *self._build_practices(),
@@ -367,7 +516,11 @@ class Checklist:
         )
         self.form.add_class("wck-form")
         _set_visible(self.form, False)
-        root = widgets.VBox([self._build_header(), self._build_scale(), self._build_respondent_block(), self.form])
+        style = widgets.HTML(value=_style(self.language))
+        style.add_class("wck-style")
+        root = widgets.VBox(
+            [self._build_header(), self._build_scale(), self._build_respondent_block(), self.form, style]
+        )
         root.add_class("wck-checklist")
         root.add_class(f"wck-mode-{self.mode}")
         return root
@@ -401,26 +554,29 @@ class Checklist:
             style=_WIDE,
         )
         self.id_box.add_class("wck-respondent-id-input")
+        # Enter in the box: the browser sends a "submit" event (the value itself is sent on every keystroke).
+        self.id_box.on_msg(self._on_id_message)
         groups = [(self._t("group_choose"), NO_GROUP)]
         groups += [
             (self.catalog.label("stakeholder_groups", g, self.language), g)
             for g in self.catalog.ids("stakeholder_groups")
         ]
         self.group_box = widgets.Dropdown(
-            options=groups, value=self._default_group, description=self._tm("group_label"), style=_WIDE
+            options=groups,
+            value=self._default_group,
+            description=self._tm("group_label"),
+            style=_WIDE,
+            layout=widgets.Layout(width="auto"),
         )
         self.group_box.add_class("wck-stakeholder-group")
         self.continue_button = widgets.Button(
             description=self._t("continue"),
             tooltip=self._t("continue_tooltip"),
             button_style="primary",
-            icon="arrow-right",
-        )
+        )  # no icons: they come from a CDN, which the served page leaves out so that it works offline
         self.continue_button.add_class("wck-continue")
         self.continue_button.on_click(self._guarded(lambda _button: self.start()))
-        self.switch_button = widgets.Button(
-            description=self._t("switch"), tooltip=self._t("switch_tooltip"), icon="user"
-        )
+        self.switch_button = widgets.Button(description=self._t("switch"), tooltip=self._t("switch_tooltip"))
         self.switch_button.add_class("wck-switch")
         self.switch_button.on_click(self._guarded(lambda _button: self.switch_respondent()))
         _set_visible(self.switch_button, False)
@@ -437,7 +593,10 @@ class Checklist:
         block.add_class("wck-respondent")
         return block
 
-    def _build_progress(self) -> Any:
+    def _build_status_bar(self) -> list[Any]:
+        """The status bar (the id, the progress, whether all is saved; it stays at the top), then the progress bar."""
+        self.status_id = widgets.HTML(value="")
+        self.status_id.add_class("wck-status-id")
         total = len(self.standards)
         self.progress_bar = widgets.IntProgress(
             value=0, min=0, max=total, description=self._t("progress_label"), style=_WIDE
@@ -445,26 +604,39 @@ class Checklist:
         self.progress_bar.add_class("wck-progress")
         self.progress_text = widgets.HTML(value="")
         self.progress_text.add_class("wck-progress-text")
-        return widgets.HBox([self.progress_bar, self.progress_text])
-
-    def _build_status(self) -> Any:
         self.save_status = widgets.HTML(value="")
         self.save_status.add_class("wck-save-status")
         self.retry_button = widgets.Button(
-            description=self._t("retry"), tooltip=self._t("retry_tooltip"), button_style="warning", icon="refresh"
+            description=self._t("retry"), tooltip=self._t("retry_tooltip"), button_style="warning"
         )
         self.retry_button.add_class("wck-retry")
         self.retry_button.on_click(self._guarded(lambda _button: self.retry()))
         _set_visible(self.retry_button, False)
         self.error_log = widgets.Output()
         self.error_log.add_class("wck-error-log")
-        return widgets.VBox([widgets.HBox([self.save_status, self.retry_button]), self.error_log])
+        progress = widgets.HBox([self.status_id, self.progress_text])
+        progress.add_class("wck-answer-row")
+        status = widgets.HBox([self.save_status, self.retry_button])
+        status.add_class("wck-answer-row")
+        bar = widgets.VBox([progress, status, self.error_log])
+        bar.add_class("wck-status-bar")
+        return [bar, self.progress_bar]  # side by side in the form: a sticky box sticks only inside its parent
 
     def _build_standards(self) -> Any:
-        sections = [widgets.VBox([self.standards[s.id].widget for s in g.standards]) for g in self.field.groups]
-        self.accordion = widgets.Accordion(children=sections, selected_index=0)
-        self.accordion.add_class("wck-groups")
-        return self.accordion
+        """One always-open section per principle group, under a heading (no accordion: every part by keyboard)."""
+        self.section_headings: dict[str, Any] = {}
+        sections = []
+        for group in self.field.groups:
+            heading = widgets.HTML(value="")
+            heading.add_class("wck-section-title")
+            self.section_headings[group.id] = heading
+            section = widgets.VBox([heading, *(self.standards[s.id].widget for s in group.standards)])
+            section.add_class("wck-section")
+            section.add_class(f"wck-section-{group.id}")
+            sections.append(section)
+        self.sections = widgets.VBox(sections)
+        self.sections.add_class("wck-groups")
+        return self.sections
 
     def _build_challenges(self) -> list[Any]:
         self.challenges_heading = widgets.HTML(value="")
@@ -519,21 +691,33 @@ class Checklist:
         title = group.title.get(self.language)
         return self._t("group_title", number=group.number, title=title, answered=answered, total=total)
 
+    @property
+    def section_titles(self) -> tuple[str, ...]:
+        """The headings of the principle groups' sections, with their progress, as shown."""
+        return tuple(self._group_title(g.id) for g in self.field.groups)
+
     def _refresh_progress(self) -> None:
         answered, total = self.progress()
         self.progress_bar.value = answered
         self.progress_text.value = html.escape(self._t("progress", answered=answered, total=total))
-        self.accordion.titles = tuple(self._group_title(g.id) for g in self.field.groups)
+        for group, title in zip(self.field.groups, self.section_titles, strict=True):
+            self.section_headings[group.id].value = f'<h3 class="wck-section-heading">{html.escape(title)}</h3>'
         done = sum(item.answered for item in self.challenges.values())
         heading = self._t("challenges_heading", answered=done, total=len(self.challenges))
-        self.challenges_heading.value = f"<h3>{html.escape(heading)}</h3>"
+        self.challenges_heading.value = f'<h3 class="wck-section-heading">{html.escape(heading)}</h3>'
 
     # --- the respondent -----------------------------------------------------------------------
+
+    def _on_id_message(self, _widget: Any, content: Mapping[str, Any], _buffers: Any) -> None:
+        if isinstance(content, Mapping) and content.get("event") == "submit":
+            self._guarded(lambda _none: self.start())(None)
 
     def start(self) -> bool:
         """Begin (or resume) with the id and group in the respondent block, as the "continue" button does.
 
-        Returns whether the form is open for a respondent; while one is active, nothing changes.
+        Returns whether the form is open for a respondent; while one is active, nothing changes. Ids of
+        the kit's own form are saved in capitals. An id that has answers keeps the stakeholder group it
+        answered as (the form says so if another one was chosen).
         """
         if self.respondent is not None:
             return True
@@ -552,24 +736,29 @@ class Checklist:
         respondent_id = _canonical_id(typed, known) if typed else self._new_id(known)
         mine_r = [r for r in responses if r.respondent_id == respondent_id]
         mine_a = [a for a in answers if a.respondent_id == respondent_id]
-        group = self._choose_group([*mine_r, *mine_a])
-        if group == NO_GROUP:
+        earlier = _latest_group([*mine_r, *mine_a])
+        chosen = str(self.group_box.value)
+        if earlier == NO_GROUP and chosen == NO_GROUP:
             self._say(self._t("choose_group"), "error")
             return False
-        self._begin(Respondent(respondent_id, group), mine_r, mine_a)
+        group = earlier if earlier != NO_GROUP else chosen
+        notes: list[tuple[str, str]] = []
+        if earlier not in (NO_GROUP, chosen) and chosen != self._default_group:
+            label = self.catalog.label("stakeholder_groups", earlier, self.language)
+            notes.append((self._tm("group_kept", id=respondent_id, group=label), "waiting"))
+        self._begin(Respondent(respondent_id, group), mine_r, mine_a, notes)
         return True
 
     def _new_id(self, known: set[str]) -> str:
         return next_group_id(known) if self.mode == "facilitator" else new_respondent_id(known)
 
-    def _choose_group(self, earlier: list[Response | ChallengeAnswer]) -> str:
-        """The group chosen in the form; the stored one if the form still shows the default."""
-        chosen = str(self.group_box.value)
-        if chosen == self._default_group and earlier:
-            return _latest_group(earlier)
-        return chosen
-
-    def _begin(self, respondent: Respondent, responses: list[Response], answers: list[ChallengeAnswer]) -> None:
+    def _begin(
+        self,
+        respondent: Respondent,
+        responses: list[Response],
+        answers: list[ChallengeAnswer],
+        notes: list[tuple[str, str]],
+    ) -> None:
         self.respondent = respondent
         self.id_box.value = respondent.id
         self.group_box.value = respondent.stakeholder_group
@@ -578,8 +767,16 @@ class Checklist:
         shown = f'<span class="wck-respondent-id">{html.escape(respondent.id)}</span>'
         style = "font-size:1.5em;font-weight:bold;margin:8px 0"
         self.id_display.value = f'<div style="{style}" role="status">{self._tm("your_id", id=shown)}</div>'
-        key = "restored" if restored else "new_respondent"
-        self._say(self._t(key, id=respondent.id, count=restored), "info")
+        label = html.escape(self._tm("id_label"))
+        self.status_id.value = (
+            f'<span class="wck-status-id-text">{label}: <strong>{html.escape(respondent.id)}</strong></span>'
+        )
+        said = (
+            self._tn("restored", restored, id=respondent.id)
+            if restored
+            else self._t("new_respondent", id=respondent.id)
+        )
+        self._say_all([(said, "info"), *notes])
         self.save_status.value = ""
         _set_visible(self.form, True)
 
@@ -607,7 +804,7 @@ class Checklist:
 
     def switch_respondent(self) -> bool:
         """Let another respondent start; refused while changes are still unsaved."""
-        if self._pending:
+        if self._pending or self._typing:
             self._flush()
             if self._pending:
                 return False
@@ -616,6 +813,7 @@ class Checklist:
         self.id_box.value = ""
         self.group_box.value = self._default_group
         self.id_display.value = ""
+        self.status_id.value = ""
         self._say("", "info")
         self.save_status.value = ""
         self._lock_respondent(False)
@@ -624,6 +822,8 @@ class Checklist:
         return True
 
     def _clear_form(self) -> None:
+        self._cancel_timer()
+        self._typing.clear()
         self._loading = True
         try:
             for item in (*self.standards.values(), *self.challenges.values()):
@@ -637,22 +837,49 @@ class Checklist:
         _set_visible(self.switch_button, locked)
 
     def _say(self, text: str, kind: str) -> None:
-        self.respondent_message.value = _status_html(text, kind)
+        self._say_all([(text, kind)])
+
+    def _say_all(self, messages: list[tuple[str, str]]) -> None:
+        self.respondent_message.value = "<br>".join(_status_html(text, kind) for text, kind in messages if text)
 
     # --- saving -------------------------------------------------------------------------------
 
-    def _on_change(self, item: _Item) -> None:
+    def _on_change(self, item: _Item, part: str) -> None:
         if self._loading:
             return
         self._refresh_progress()
         if self.respondent is None:
             item.show(self._t("start_first"), "error", "not_started")
             return
-        if not item.ready():
-            item.show(self._t("needs_answer"), "info", "needs_answer")
-        else:
-            self._pending[item.key] = item
+        item.changed.add(part)
+        if part == "comment" and self._save_later():
+            self._typing[item.key] = item
+            item.show(self._t("typing"), "info", "typing")
+            self._update_save_status(None)
+            return
+        self._pending[item.key] = item
         self._flush()
+
+    def _save_later(self) -> bool:
+        """(Re)start the pause after which typed comments are saved; False if there is no asyncio loop to wait on."""
+        if self.comment_delay <= 0:
+            return False
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:  # a plain script or test: save at once
+            return False
+        self._cancel_timer()
+        self._timer = loop.call_later(self.comment_delay, self._guarded(lambda _none: self._typing_paused()), None)
+        return True
+
+    def _typing_paused(self) -> None:
+        self._timer = None
+        self._flush()
+
+    def _cancel_timer(self) -> None:
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
 
     def retry(self) -> None:
         """Save every change that is still pending, as the "save again" button does."""
@@ -660,18 +887,45 @@ class Checklist:
 
     @property
     def pending(self) -> tuple[str, ...]:
-        """Ids of standards and challenges whose latest change is not saved yet."""
-        return tuple(self._pending)
+        """Ids of standards and challenges whose latest change is not saved yet (failed, or a comment being typed)."""
+        return (*self._pending, *(key for key in self._typing if key not in self._pending))
+
+    @property
+    def waiting(self) -> tuple[str, ...]:
+        """Ids of standards whose priority or comment waits for an answer before it can be saved."""
+        return tuple(key for key, item in self.standards.items() if item.state == "needs_answer")
+
+    def _stored(self, rid: str) -> dict[str, Response | ChallengeAnswer]:
+        """The respondent's current stored answers of what is pending, by standard or challenge id."""
+        stored: dict[str, Response | ChallengeAnswer] = {}
+        if any(isinstance(item, StandardItem) for item in self._pending.values()):
+            stored.update({r.standard_id: r for r in self.store.current_responses() if r.respondent_id == rid})
+        if any(isinstance(item, ChallengeItem) for item in self._pending.values()):
+            stored.update({a.challenge_id: a for a in self.store.current_challenge_answers() if a.respondent_id == rid})
+        return stored
 
     def _flush(self) -> None:
+        """Save what is pending and every comment being typed, each merged with the stored answer."""
+        self._cancel_timer()
+        for key, item in self._typing.items():
+            self._pending.setdefault(key, item)
+        self._typing.clear()
         if self.respondent is None or not self._pending:
             self._update_save_status(None)
+            return
+        try:
+            with speaking(self.language):
+                stored = self._stored(self.respondent.id)
+        except (KitError, OSError) as exc:
+            for item in self._pending.values():
+                item.show(self._t("not_saved"), "error", "failed")
+            self._update_save_status(str(exc))
             return
         failure: str | None = None
         for key, item in list(self._pending.items()):
             try:
                 with speaking(self.language):  # a reason why it failed, in the participant's language
-                    item.save(self.store, self.respondent, self.language)
+                    saved = item.save(self.store, self.respondent, self.language, stored.get(key))
             except InputError as exc:
                 del self._pending[key]
                 reason = "; ".join(
@@ -684,7 +938,17 @@ class Checklist:
                 item.show(self._t("not_saved"), "error", "failed")
                 continue
             del self._pending[key]
+            if saved is None:
+                item.show(self._t("needs_answer"), "waiting", "needs_answer")
+                continue
+            item.changed.clear()
+            self._loading = True
+            try:
+                item.restore(saved)  # what was saved: another device may have changed the rest
+            finally:
+                self._loading = False
             item.show(self._t("saved"), "saved", "saved")
+        self._refresh_progress()
         self._update_save_status(failure)
 
     def _column(self, column: str) -> str:
@@ -693,15 +957,22 @@ class Checklist:
         return self._t(label) if label else column
 
     def _update_save_status(self, failure: str | None) -> None:
+        """The status bar: what failed, what is not valid, what waits for an answer or for a pause in typing."""
+        lines: list[tuple[str, str]] = []
         if self._pending:
-            text = self._t("save_failed", count=len(self._pending), reason=failure or "")
-            self.save_status.value = _status_html(text, "error")
-        elif self.respondent is not None:
-            invalid = [i for i in (*self.standards.values(), *self.challenges.values()) if i.state == "invalid"]
-            if invalid:
-                self.save_status.value = _status_html(self._t("invalid_present", count=len(invalid)), "error")
-            else:
-                self.save_status.value = _status_html(self._t("all_saved"), "saved")
+            lines.append((self._tn("save_failed", len(self._pending), reason=failure or ""), "error"))
+        items = (*self.standards.values(), *self.challenges.values())
+        invalid = [i for i in items if i.state == "invalid"]
+        if invalid:
+            lines.append((self._tn("invalid_present", len(invalid)), "error"))
+        waiting = self.waiting
+        if waiting:
+            lines.append((self._tn("waiting", len(waiting), standards=", ".join(waiting)), "waiting"))
+        if self._typing:
+            lines.append((self._t("typing_status"), "info"))
+        if not lines and self.respondent is not None:
+            lines.append((self._t("all_saved"), "saved"))
+        self.save_status.value = "<br>".join(_status_html(text, kind) for text, kind in lines)
         _set_visible(self.retry_button, bool(self._pending))
 
     # --- errors in callbacks ------------------------------------------------------------------
