@@ -449,7 +449,7 @@ class LiveResults:
             )
         note = html.escape(self._t("index_note"))
         self.overview.value = (
-            f'{heading.replace("<h3>", "<h3 id=wck-live-overview-heading>")}'
+            f"{heading.replace('<h3>', '<h3 id=wck-live-overview-heading>')}"
             f'<table class="wck-live-table" aria-labelledby="wck-live-overview-heading">'
             f"<thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
             f'<p class="wck-live-explain">{note}</p>'
