@@ -39,7 +39,7 @@ import ipywidgets as widgets
 from .callbacks import guarded
 from .catalog import LANGUAGES, Catalog, Challenge, Field, Practice, Standard, load_catalog
 from .exceptions import InputError, KitError
-from .records import ID_ALPHABET, RESPONDENT_ID, ChallengeAnswer, Response, new_respondent_id
+from .records import ID_ALPHABET, RESPONDENT_ID, ChallengeAnswer, Response, kit_id, new_respondent_id
 from .session import Session, load_session
 from .store import SessionStore
 from .texts import say, speaking, t
@@ -47,7 +47,6 @@ from .texts import say, speaking, t
 __all__ = [
     "COMMENT_DELAY",
     "ID_ALPHABET",
-    "KIT_ID",
     "MODES",
     "ChallengeItem",
     "Checklist",
@@ -64,7 +63,6 @@ __all__ = [
 MODES: tuple[str, ...] = ("self", "facilitator")
 COMMENT_DELAY = 1.5
 """Seconds without typing after which a comment is saved (any other change saves it at once)."""
-KIT_ID = re.compile(rf"[A-Za-z]-[{ID_ALPHABET}]{{4}}|[Gg]-[0-9]+", re.IGNORECASE)
 """Ids the kit hands out (``R-7K3Q`` here, ``P-X9CV`` on cards, ``G-2`` for a breakout group), as the importer's."""
 _COLUMN_LABELS = {
     "rating": "answer_label",
@@ -98,11 +96,6 @@ def next_group_id(taken: Iterable[str] = ()) -> str:
     """The next free breakout-group id: ``G-1``, ``G-2`` …"""
     numbers = [int(m.group(1)) for x in taken if (m := re.fullmatch(r"[Gg]-([0-9]+)", x))]
     return f"G-{max(numbers, default=0) + 1}"
-
-
-def kit_id(typed: str) -> str | None:
-    """An id of the kit's own form in capitals, as the kit writes it (``r-7k3q`` → ``R-7K3Q``); else None."""
-    return typed.upper() if KIT_ID.fullmatch(typed) else None
 
 
 def encode_answer(response: str, rating: int | None) -> str:

@@ -44,7 +44,6 @@ from pathlib import Path
 from .exceptions import InputError, Problem
 from .records import (
     CHALLENGES,
-    ID_ALPHABET,
     RESPONSES,
     ChallengeAnswer,
     Context,
@@ -52,6 +51,7 @@ from .records import (
     Response,
     RowProblem,
     Table,
+    kit_id,
     to_row,
     utc_now,
 )
@@ -77,7 +77,6 @@ UNICODE_BOMS = (
 """How a UTF-32 or UTF-16 text file starts (UTF-32 first: its mark begins like UTF-16's)."""
 SEPARATOR_LINE = re.compile(rb"(?:\xef\xbb\xbf)?sep=([^\r\n\"])[ \t]*(\r\n|\n|\r|$)", re.IGNORECASE)
 """Excel's first line naming the separator, such as ``sep=;``."""
-KIT_ID = re.compile(rf"[A-Za-z]-[{ID_ALPHABET}]{{4}}|[Gg]-[0-9]+", re.IGNORECASE)
 """Ids the kit hands out (``R-7K3Q`` in the app, ``P-X9CV`` on printed cards, ``G-2`` for a breakout group)."""
 KEY_COLUMNS = {RESPONSES.name: "standard_id", CHALLENGES.name: "challenge_id"}
 """What a respondent answers in each table; with the respondent, the key of an answer."""
@@ -287,9 +286,7 @@ class _Checked:
 
 def _canonical_id(typed: str, known: Mapping[str, str]) -> str:
     """A kit id in capitals; another id as spelt before (``known``: casefolded → first spelling), else as typed."""
-    if KIT_ID.fullmatch(typed):
-        return typed.upper()
-    return known.get(typed.casefold(), typed)
+    return kit_id(typed) or known.get(typed.casefold(), typed)
 
 
 def _plain_rating(value: str) -> str:

@@ -21,6 +21,18 @@ from .texts import say
 RESPONDENT_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}")
 ID_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
 """No 0/O, 1/I/L: an id noted on paper must read back unambiguously."""
+KIT_ID = re.compile(rf"[A-Za-z]-[{ID_ALPHABET}]{{4}}|[Gg]-[0-9]+", re.IGNORECASE)
+"""An id of the kit's own form (``R-7K3Q`` from the app, ``P-…`` from a card, ``G-2`` for a breakout group)."""
+
+
+def kit_id(typed: str) -> str | None:
+    """An id of the kit's own form in capitals, as the kit writes it (``r-7k3q`` → ``R-7K3Q``); else None.
+
+    The app, the importer and the cards must agree, or one person counts as two.
+    """
+    return typed.upper() if KIT_ID.fullmatch(typed) else None
+
+
 ACTION_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}")
 MAX_TEXT = 5000
 
