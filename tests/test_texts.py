@@ -183,3 +183,14 @@ def test_the_operating_systems_reasons_are_given_in_the_interface_language(monke
     monkeypatch.setenv("WHOLECOMM_LANG", "de")
     assert os_reason(folder) == "das ist ein Ordner, keine Datei"
     assert os_reason(OSError(errno.EIO, "Input/output error")) == "Input/output error"  # rare ones as the system says
+
+
+def test_every_reworded_message_of_another_library_has_its_text() -> None:
+    """The keys in these tables are not literal say() calls, so the scan above cannot see them."""
+    from wholecomm_kit.session import _JSON_REASONS
+    from wholecomm_kit.store import _CSV_REASONS
+    from wholecomm_kit.texts import _OS_REASONS, all_texts
+
+    texts = all_texts()
+    keys = [*_JSON_REASONS.values(), *_CSV_REASONS.values(), *(f"os.{k}" for k in _OS_REASONS.values())]
+    assert [k for k in keys if f"messages.{k}" not in texts] == []

@@ -412,13 +412,14 @@ class Handout:
     def _practices_html(self, field: Field, summary: pd.DataFrame) -> str:
         lang = self.language
         items = []
-        if self._weakest_practices(field, summary):
+        matched = self._weakest_practices(field, summary)
+        if matched:
             intro = "practices_intro"
         elif summary["mean"].notna().any():
             intro = "practices_intro_unmatched"
         else:
             intro = "practices_intro_field"
-        for practice in self.practices_for(field, summary):
+        for practice in matched[:3] or field.practices:
             items.append(
                 f"<strong>{escape(practice.name.get(lang))}</strong> — "
                 f"{escape(practice.place)} ({escape(practice.country)}). "

@@ -426,7 +426,7 @@ class LiveResults:
         if snapshot is None:
             self.overview.value = ""
             return
-        heading = f"<h3>{html.escape(self._t('overview_heading'))}</h3>"
+        heading = f'<h3 id="wck-live-overview-heading">{html.escape(self._t("overview_heading"))}</h3>'
         if snapshot.n_answers == 0:
             message = html.escape(self._t("no_answers"))
             self.overview.value = f'{heading}<p class="wck-live-no-answers">{message}</p>'
@@ -449,7 +449,7 @@ class LiveResults:
             )
         note = html.escape(self._t("index_note"))
         self.overview.value = (
-            f"{heading.replace('<h3>', '<h3 id=wck-live-overview-heading>')}"
+            f"{heading}"
             f'<table class="wck-live-table" aria-labelledby="wck-live-overview-heading">'
             f"<thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
             f'<p class="wck-live-explain">{note}</p>'

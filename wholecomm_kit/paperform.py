@@ -458,11 +458,13 @@ def _record_issued(session: Session, ids: list[str]) -> None:
     path = session.path / PAPER_DIR / ISSUED_IDS
     try:
         with path.open("a+b") as out:
-            out.seek(0, os.SEEK_END)
             # A list edited by hand may lack its last line break: never glue a new id onto the last one.
-            if out.tell() and (out.seek(-1, os.SEEK_END), out.read(1))[1] != b"\n":
-                out.write(b"\n")
-            out.write("".join(f"{i}\n" for i in ids).encode())
+            lines = "".join(f"{i}\n" for i in ids).encode()
+            if out.seek(0, os.SEEK_END) > 0:
+                out.seek(-1, os.SEEK_END)
+                if out.read(1) != b"\n":
+                    lines = b"\n" + lines
+            out.write(lines)
             out.flush()
             os.fsync(out.fileno())
     except OSError as exc:

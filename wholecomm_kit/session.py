@@ -22,7 +22,7 @@ from .catalog import LANGUAGES, Catalog, load_catalog
 from .exceptions import SessionError
 from .records import TABLES
 from .store import create_empty_table
-from .texts import os_reason, say
+from .texts import os_reason, reworded, say
 
 SESSION_FILE = "session.json"
 FORMAT_VERSION = 1
@@ -254,23 +254,16 @@ def _unique_keys(file: Path) -> Callable[[list[tuple[str, Any]]], dict[str, Any]
 
 
 _JSON_REASONS = {
-    "Expecting value": "json_value",
-    "Expecting property name enclosed in double quotes": "json_name",
-    "Expecting ',' delimiter": "json_comma",
-    "Expecting ':' delimiter": "json_colon",
-    "Unterminated string starting at": "json_unterminated",
-    "Invalid control character at": "json_control",
-    "Extra data": "json_extra",
-    "Invalid \\escape": "json_escape",
+    "Expecting value": "session.json_value",
+    "Expecting property name enclosed in double quotes": "session.json_name",
+    "Expecting ',' delimiter": "session.json_comma",
+    "Expecting ':' delimiter": "session.json_colon",
+    "Unterminated string starting at": "session.json_unterminated",
+    "Invalid control character at": "session.json_control",
+    "Extra data": "session.json_extra",
+    "Invalid \\escape": "session.json_escape",
 }
 """Python's JSON errors, which are English, to the kit's words (anything else is quoted as it is)."""
-
-
-def _json_reason(message: str) -> str:
-    for start, key in _JSON_REASONS.items():
-        if message.startswith(start):
-            return say(f"session.{key}")
-    return message
 
 
 def _timestamp(text: str) -> str:
@@ -298,8 +291,9 @@ def load_session(path: Path | str, catalog: Catalog | None = None) -> Session:
     except UnicodeDecodeError as exc:
         raise SessionError(say("session.not_utf8", file=file, reason=exc.reason, byte=exc.start)) from exc
     except json.JSONDecodeError as exc:
+        reason = reworded(exc.msg, _JSON_REASONS)
         raise SessionError(
-            say("session.broken_json", file=file, line=exc.lineno, column=exc.colno, reason=_json_reason(exc.msg))
+            say("session.broken_json", file=file, line=exc.lineno, column=exc.colno, reason=reason)
         ) from exc
     except (RecursionError, ValueError) as exc:  # nested thousands deep, or a number of thousands of digits
         raise SessionError(say("session.not_a_session_file", file=file)) from exc

@@ -50,7 +50,7 @@ from .records import (
     to_row,
     utc_now,
 )
-from .texts import os_reason, say
+from .texts import os_reason, reworded, say
 
 if TYPE_CHECKING:
     from .session import Session
@@ -101,20 +101,12 @@ def decode_csv(path: Path, data: bytes, columns: Collection[str] = ()) -> str:
 
 
 _CSV_REASONS = {
-    "unexpected end of data": "csv_open_quote",
-    "field larger than field limit": "csv_field_too_long",
-    "line contains NUL": "csv_nul",
-    "new-line character seen in unquoted field": "csv_newline",
+    "unexpected end of data": "store.csv_open_quote",
+    "field larger than field limit": "store.csv_field_too_long",
+    "line contains NUL": "store.csv_nul",
+    "new-line character seen in unquoted field": "store.csv_newline",
 }
 """Python's CSV reader's complaints, which are English, in the kit's words (anything else as it is)."""
-
-
-def _csv_reason(exc: csv.Error) -> str:
-    text = str(exc)
-    for start, key in _CSV_REASONS.items():
-        if text.startswith(start):
-            return say(f"store.{key}")
-    return text
 
 
 def detect_delimiter(text: str, columns: Collection[str]) -> str:
@@ -172,7 +164,8 @@ def parse_csv(path: Path, text: str, delimiter: str = ",") -> Iterator[tuple[int
             yield line, record
             line = reader.line_num + 1
     except csv.Error as exc:
-        raise InputError([Problem(path, line, None, say("store.csv_broken", error=_csv_reason(exc)))]) from None
+        reason = say("store.csv_broken", error=reworded(str(exc), _CSV_REASONS))
+        raise InputError([Problem(path, line, None, reason)]) from None
 
 
 def create_empty_table(path: Path, table: Table) -> None:

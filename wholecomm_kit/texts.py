@@ -135,3 +135,14 @@ def os_reason(exc: OSError) -> str:
     if key is not None:
         return say(f"os.{key}")
     return exc.strerror or str(exc)
+
+
+def reworded(message: str, reasons: dict[str, str]) -> str:
+    """Another library's English message in the kit's words: ``reasons`` maps its beginnings to message keys.
+
+    A message not in the list is quoted as it is (rare ones are not worth a translation that may go stale).
+    """
+    for start, key in reasons.items():
+        if message.startswith(start):
+            return say(key)
+    return message
