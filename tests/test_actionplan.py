@@ -18,11 +18,11 @@ import pytest
 from helpers import check_template, run_widget_notebook
 
 from wholecomm_kit import actionplan
+from wholecomm_kit import store as store_module
 from wholecomm_kit.actionplan import ActionPlanEditor, ActionPlanError
 from wholecomm_kit.catalog import Catalog
 from wholecomm_kit.demo import create_demo
 from wholecomm_kit.exceptions import StoreError
-from wholecomm_kit.records import Action
 from wholecomm_kit.resources import notebooks_dir
 from wholecomm_kit.session import Session, load_session
 from wholecomm_kit.store import SessionStore
@@ -336,13 +336,13 @@ def test_an_empty_action_text_is_refused_in_the_form_and_nothing_is_written(
 def test_a_failing_save_shows_the_reason_and_keeps_the_form(
     editor: ActionPlanEditor, session: Session, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    def full_disk(self: SessionStore, records: list[Action]) -> None:
-        raise StoreError(f"{self.session.path / 'actions.csv'}: could not save (No space left on device).")
+    def full_disk(path: Path, *args: object) -> None:
+        raise StoreError(f"{path}: could not save (No space left on device).")
 
     fill(editor)
     before = form_state(editor)
     with monkeypatch.context() as patch:
-        patch.setattr(SessionStore, "append", full_disk)
+        patch.setattr(store_module, "append_records", full_disk)
         editor.add_button.click()
     assert rows(session) == []
     message = text(editor.message)
@@ -365,10 +365,10 @@ def test_a_failing_edit_or_removal_keeps_the_form_and_the_plan(
     editor.edit_buttons["A1"].click()
     editor.action_box.value = "Runden Tisch Wohnen zweimal jährlich"
 
-    def broken(self: SessionStore, records: list[Action]) -> None:
+    def broken(*args: object) -> None:
         raise StoreError("actions.csv: cannot open the file: Permission denied.")
 
-    monkeypatch.setattr(SessionStore, "append", broken)
+    monkeypatch.setattr(store_module, "append_records", broken)
     editor.save_button.click()
     assert "Permission denied" in text(editor.message)
     assert editor.editing == "A1"
@@ -422,10 +422,10 @@ def test_an_unreadable_plan_is_reported_not_raised(session: Session) -> None:
 def test_an_unexpected_error_in_a_callback_becomes_a_visible_message(
     editor: ActionPlanEditor, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    def boom(self: SessionStore) -> str:
+    def boom(self: SessionStore, **values: object) -> str:
         raise RuntimeError("unexpected state")
 
-    monkeypatch.setattr(SessionStore, "next_action_id", boom)
+    monkeypatch.setattr(SessionStore, "record_action", boom)
     fill(editor)
     editor.add_button.click()
     assert "Unerwarteter Fehler: RuntimeError: unexpected state" in text(editor.message)

@@ -36,6 +36,7 @@ from wholecomm_kit.records import (
 from wholecomm_kit.schema import validate_session
 from wholecomm_kit.session import Session
 from wholecomm_kit.store import (
+    ActionChanged,
     DamagedRowWarning,
     SessionStore,
     decode_csv,
@@ -82,6 +83,93 @@ def test_removed_actions_leave_the_plan_but_stay_in_the_file(store: SessionStore
     assert [a.action_id for a in store.current_actions()] == ["A2"]
     assert len(store.actions()) == 3
     assert store.next_action_id() == "A3"
+
+
+def test_a_new_action_gets_the_next_free_number(store: SessionStore) -> None:
+    first = store.record_action(field_id="governance", standard_ids=[], action="Konzept")
+    second = store.record_action(field_id="housing", standard_ids=[], action="Treffen")
+    assert (first.action_id, second.action_id) == ("A1", "A2")
+
+
+def test_a_change_from_an_outdated_version_writes_nothing(store: SessionStore) -> None:
+    loaded = store.record_action(field_id="governance", standard_ids=[], action="Konzept")
+    other_window = store.record_action(
+        action_id="A1", expected=loaded, field_id="governance", standard_ids=[], action="Konzept bis Mai"
+    )
+    before = store.path(ACTIONS).read_bytes()
+    with pytest.raises(ActionChanged) as caught:
+        store.record_action(
+            action_id="A1", expected=loaded, field_id="governance", standard_ids=[], action="Konzept bis Juni"
+        )
+    assert caught.value.current == other_window
+    assert "A1" in str(caught.value)
+    assert store.path(ACTIONS).read_bytes() == before
+    # from the version current now, the change is saved
+    store.record_action(
+        action_id="A1", expected=other_window, field_id="governance", standard_ids=[], action="Konzept bis Juni"
+    )
+    assert [a.action for a in store.current_actions()] == ["Konzept bis Juni"]
+
+
+ACTION_WRITER = textwrap.dedent(
+    """
+    import sys
+    from pathlib import Path
+    from wholecomm_kit.session import load_session
+    from wholecomm_kit.store import ActionChanged, SessionStore
+
+    store = SessionStore.open(load_session(Path(sys.argv[1])))
+    start = float(sys.argv[3])
+    expected = {a.action_id: a for a in store.current_actions()}.get("A1")
+    while __import__("time").time() < start:
+        pass
+    try:
+        if sys.argv[2] == "add":
+            print(store.record_action(field_id="governance", standard_ids=[], action="new").action_id)
+        else:
+            values = dict(field_id="governance", standard_ids=[], action=sys.argv[2])
+            store.record_action(action_id="A1", expected=expected, **values)
+            print("saved")
+    except ActionChanged:
+        print("conflict")
+    """
+)
+
+
+def _at_once(session: Session, arguments: Sequence[str]) -> list[str]:
+    """Run one action writer per argument, all released at the same moment; their outputs."""
+    start = time.time() + 2.0  # every process is up and has read the plan by then
+    processes = [
+        subprocess.Popen(
+            [sys.executable, "-c", ACTION_WRITER, str(session.path), argument, str(start)],
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        for argument in arguments
+    ]
+    outputs = []
+    for process in processes:
+        out, _ = process.communicate(timeout=120)
+        assert process.returncode == 0
+        outputs.append(out.strip())
+    return outputs
+
+
+@pytest.mark.slow
+def test_windows_adding_at_the_same_moment_get_different_numbers(session: Session) -> None:
+    numbers = _at_once(session, ["add"] * 8)
+    assert sorted(numbers, key=lambda n: int(n[1:])) == [f"A{n}" for n in range(1, 9)]
+    assert len(SessionStore.open(session).current_actions()) == 8
+
+
+@pytest.mark.slow
+def test_windows_changing_one_action_at_the_same_moment_replace_nothing_unseen(session: Session) -> None:
+    SessionStore.open(session).record_action(field_id="governance", standard_ids=[], action="start")
+    texts = [f"version {n}" for n in range(8)]
+    outputs = _at_once(session, texts)
+    assert sorted(outputs) == ["conflict"] * 7 + ["saved"]
+    (current,) = SessionStore.open(session).current_actions()
+    assert current.action == texts[outputs.index("saved")]
 
 
 def test_invalid_records_are_refused_before_writing(store: SessionStore) -> None:

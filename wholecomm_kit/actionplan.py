@@ -14,11 +14,11 @@ What is typed is never lost without asking:
   same way a removal does ("discard and edit" or "keep my entries").
 * Several windows may show the same plan (two facilitators, a reloaded page). Editing remembers the
   version of the action it started from, and the plan remembers the versions it shows; "save
-  changes" and a removal first read ``actions.csv`` again and write nothing if that version is no
-  longer the current one (changed or removed in another window since). The message says so and
-  offers to reload the plan; after that reload the form still holds what was typed, and saving it
-  then replaces the other window's version knowingly. (The check and the write are two steps: a
-  save in another window within the same few milliseconds is not caught.)
+  changes" and a removal write nothing if that version is no longer the current one in
+  ``actions.csv`` (changed or removed in another window since). The message says so and offers to
+  reload the plan; after that reload the form still holds what was typed, and saving it then
+  replaces the other window's version knowingly. The store checks the version, and gives a new
+  action its number, under the file's lock, so even saves at the same moment are caught.
 * "Save changes" with nothing changed writes no row.
 * After "Add" the field stays chosen for the next action. Switching the field keeps the chosen
   standards that belong to the new one, remembers the others (choosing their field again brings them
@@ -67,7 +67,7 @@ from .catalog import LANGUAGES, Catalog, load_catalog
 from .exceptions import InputError, KitError, Problem
 from .records import MAX_TEXT, Action
 from .session import load_session
-from .store import SessionStore, latest
+from .store import ActionChanged, SessionStore, latest
 from .texts import os_reason, say, speaking, t
 
 __all__ = [
@@ -656,25 +656,9 @@ class ActionPlanEditor:
         key = "plan_not_removed_file" if removal else "plan_not_saved_file"
         self._say(self._t(key, file=problems[0].file.name, lines=lines, button=button), "error")
 
-    def _current_versions(self, button: str, *, removal: bool = False) -> dict[str, Action] | None:
-        """The current version of every action in ``actions.csv`` (removed ones too); None, said, on failure."""
-        try:
-            with speaking(self.language):
-                records = self.store.actions()
-        except (KitError, OSError) as exc:
-            self._failed(exc, button, removal=removal)
-            return None
-        return {a.action_id: a for a in latest(records, lambda a: a.action_id, lambda a: a.recorded_at)}
-
-    def _unchanged_since(self, expected: Action, kind: str, button: str) -> bool | None:
-        """Whether ``expected`` is still the current version: True; False (a conflict, said); None (unreadable)."""
-        versions = self._current_versions(button, removal=kind == "remove")
-        if versions is None:
-            return None
-        now = versions.get(expected.action_id)
-        if now == expected:
-            return True
-        aid = expected.action_id
+    def _conflict(self, exc: ActionChanged, kind: str) -> None:
+        """Say that an action was changed or removed in another window, and offer to reload the plan."""
+        aid, now = exc.action_id, exc.current
         if now is None or now.status == REMOVED:
             key = "plan_conflict_removed" if kind == "edit" else "plan_conflict_remove_removed"
             message = self._t(key, id=aid)
@@ -683,13 +667,15 @@ class ActionPlanEditor:
             message = self._t(key, id=aid, time=_local_time(now.recorded_at))
         self.conflict = (kind, aid)
         self._say(message, "error", offer_reload=True)
-        return False
 
     def _save(self, button: str, *, removal: bool = False, **values: Any) -> Action | None:
         """Record one version of an action; on failure show why and return None (the form stays as it is)."""
         try:
             with speaking(self.language):
                 return self.store.record_action(**values)
+        except ActionChanged as exc:
+            self._conflict(exc, "remove" if removal else "edit")
+            return None
         except (KitError, OSError) as exc:
             self._failed(exc, button, removal=removal)
             return None
@@ -704,14 +690,7 @@ class ActionPlanEditor:
         values = self._form_values()
         if values is None:
             return None
-        button = self._t("plan_add")
-        try:
-            with speaking(self.language):
-                action_id = self.store.next_action_id()
-        except (KitError, OSError) as exc:
-            self._failed(exc, button)
-            return None
-        record = self._save(button, action_id=action_id, **values)
+        record = self._save(self._t("plan_add"), **values)  # the store gives it the next free number
         if record is None:
             return None
         self._clear_form(record.field_id)
@@ -776,10 +755,7 @@ class ActionPlanEditor:
             self._say(self._t("plan_nothing_changed", id=aid), "info")
             self.reload()
             return None
-        button = self._t("plan_save")
-        if not self._unchanged_since(version, "edit", button):
-            return None
-        record = self._save(button, action_id=aid, **values)
+        record = self._save(self._t("plan_save"), action_id=aid, expected=version, **values)
         if record is None:
             return None
         self._finish_editing()
@@ -814,16 +790,10 @@ class ActionPlanEditor:
             self.pending_removal = None
             self._render_plan()
             return None
-        button = self._t("plan_confirm_yes", id=action.action_id)
-        unchanged = self._unchanged_since(action, "remove", button)
-        if unchanged is False:
-            self.pending_removal = None
-            self._render_plan()
-        if not unchanged:
-            return None
         record = self._save(
-            button,
+            self._t("plan_confirm_yes", id=action.action_id),
             removal=True,
+            expected=action,
             action_id=action.action_id,
             field_id=action.field_id,
             standard_ids=action.standard_ids,
@@ -833,6 +803,9 @@ class ActionPlanEditor:
             status=REMOVED,
         )
         if record is None:
+            if self.conflict == ("remove", action.action_id):
+                self.pending_removal = None
+                self._render_plan()
             return None
         self.pending_removal = None
         if self.editing == action.action_id:

@@ -57,6 +57,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "TABLES",
+    "ActionChanged",
     "DamagedRowWarning",
     "SessionStore",
     "create_empty_table",
@@ -340,22 +341,33 @@ def _check_header(fd: int, path: Path, table: Table) -> None:
         raise StoreError(say("store.header_changed", path=path, columns=", ".join(table.columns)))
 
 
-def append_records(path: Path, table: Table, rows: Sequence[Sequence[str]], ctx: Context | None = None) -> None:
+def append_records(
+    path: Path,
+    table: Table,
+    rows: Sequence[Sequence[str]] | Callable[[str], Sequence[Sequence[str]]],
+    ctx: Context | None = None,
+) -> None:
     """Append whole rows atomically with respect to other writers and crashes.
 
-    A torn last record is moved aside first (see the module's docstring); give ``ctx`` so that a whole
-    valid last row lacking only its line break is kept.
+    ``rows`` may be a function of the file's text as it is under the lock, for rows that depend on what
+    is stored (the next free number, the version an edit started from): no other writer can come in
+    between the reading and the writing. A torn last record is moved aside first (see the module's
+    docstring); give ``ctx`` so that a whole valid last row lacking only its line break is kept.
     """
     with _locked(path, exclusive=True) as fd:
         tail = _mend_tail(fd, path, table, ctx)
         size = os.fstat(fd).st_size
-        payload = encode_rows(rows)
-        if size == 0:
-            payload = encode_rows([table.columns]) + payload
-        else:
+        if size:
             _check_header(fd, path, table)
         if tail.action == "unclear":  # the new rows would vanish into the broken record
             raise StoreError(say("store.end_unclear", path=path, line=tail.line))
+        if callable(rows):
+            rows = rows(decode_csv(path, _read_all(fd, path), table.columns) if size else "")
+        if not rows:
+            return
+        payload = encode_rows(rows)
+        if size == 0:
+            payload = encode_rows([table.columns]) + payload
         _write_all(fd, path, payload, size)
 
 
@@ -378,7 +390,11 @@ def read_table_text(path: Path, table: Table, ctx: Context | None = None) -> str
 
 def read_records(path: Path, table: Table, ctx: Context) -> list[Record]:
     """Every row of a session CSV as records; any invalid row is an error naming its line and column."""
-    text = read_table_text(path, table, ctx)
+    return _parse_records(path, read_table_text(path, table, ctx), table, ctx)
+
+
+def _parse_records(path: Path, text: str, table: Table, ctx: Context) -> list[Record]:
+    """The records in the text of a session CSV; any invalid row is an error naming its line and column."""
     if not text:
         return []
     problems: list[Problem] = []
@@ -438,13 +454,30 @@ class SessionStore:
         if not records:
             return
         table = table_of(records[0])
+        append_records(self.path(table), table, self._rows(table, records), self.context)
+
+    def append_decided(self, table: Table, decide: Callable[[list[Record]], Sequence[Record]]) -> list[Record]:
+        """Append what ``decide`` makes of the table's stored records, both under the file's lock.
+
+        Whatever ``decide`` raises is raised here, and then nothing is written.
+        """
+        path = self.path(table)
+        chosen: list[Record] = []
+
+        def rows(text: str) -> list[list[str]]:
+            chosen[:] = decide(_parse_records(path, text, table, self.context))
+            return self._rows(table, chosen)
+
+        append_records(path, table, rows, self.context)
+        return chosen
+
+    def _rows(self, table: Table, records: Sequence[Record]) -> list[list[str]]:
         if any(table_of(r) is not table for r in records):
             raise ValueError("append() takes records of one table at a time")
         try:
-            rows = [to_row(check(r, self.context)) for r in records]
+            return [to_row(check(r, self.context)) for r in records]
         except RowProblem as exc:
             raise InputError([Problem(self.path(table), None, exc.column, exc.reason)]) from None
-        append_records(self.path(table), table, rows, self.context)
 
     def responses(self) -> list[Response]:
         return [r for r in read_records(self.path(RESPONSES), RESPONSES, self.context) if isinstance(r, Response)]
@@ -515,18 +548,52 @@ class SessionStore:
     def record_action(
         self,
         *,
-        action_id: str,
         field_id: str,
         standard_ids: Sequence[str],
         action: str,
         responsible: str = "",
         due_date: str = "",
         status: str = "planned",
+        action_id: str | None = None,
+        expected: Action | None = None,
     ) -> Action:
-        record = Action(action_id, field_id, tuple(standard_ids), action, responsible, due_date, status, utc_now())
-        self.append([record])
+        """Save one version of an action: a new one under the next free number unless ``action_id`` is given.
+
+        ``expected`` is the version an edit or removal started from: if another version of that action is
+        current by now (changed or removed in another window), :class:`ActionChanged` is raised and
+        nothing is written. The number and the check are decided under the file's lock, so two windows
+        saving at the same moment can neither take the same number nor replace each other's version unseen.
+        """
+
+        def decide(stored: list[Record]) -> list[Record]:
+            actions = [r for r in stored if isinstance(r, Action)]
+            if expected is not None:
+                current = {a.action_id: a for a in latest(actions, lambda a: a.action_id, lambda a: a.recorded_at)}
+                now = current.get(expected.action_id)
+                if now != expected:
+                    raise ActionChanged(expected.action_id, now)
+            number = action_id or _next_action_id(actions)
+            return [Action(number, field_id, tuple(standard_ids), action, responsible, due_date, status, utc_now())]
+
+        (record,) = self.append_decided(ACTIONS, decide)
+        assert isinstance(record, Action)
         return record
 
     def next_action_id(self) -> str:
-        numbers = [int(a.action_id[1:]) for a in self.actions() if a.action_id[:1] == "A" and a.action_id[1:].isdigit()]
-        return f"A{max(numbers, default=0) + 1}"
+        """The number the next new action would get now (``record_action`` decides it again when saving)."""
+        return _next_action_id(self.actions())
+
+
+def _next_action_id(actions: Iterable[Action]) -> str:
+    numbers = [int(a.action_id[1:]) for a in actions if a.action_id[:1] == "A" and a.action_id[1:].isdigit()]
+    return f"A{max(numbers, default=0) + 1}"
+
+
+class ActionChanged(StoreError):
+    """An action was changed or removed by someone else since the version a change started from."""
+
+    def __init__(self, action_id: str, current: Action | None) -> None:
+        self.action_id = action_id
+        self.current = current
+        """The version current now (its status is ``removed`` if it was removed), or None if there is none."""
+        super().__init__(say("store.action_changed", id=action_id))
