@@ -190,11 +190,22 @@ def main() -> int:
             wait_until_up(base, server)
             shutil.copy(REPO / "benchmarks" / "empty_voila.ipynb", session.path / "checklists" / "empty_voila.ipynb")
             rows = asyncio.run(measure(base, args.repeat, args.crowd))
+            print_table(f"Participant app (Voilà), median of {args.repeat} page loads each", rows)
         finally:
-            server.send_signal(signal.SIGINT)
-            server.wait(timeout=60)
-    print_table(f"Participant app (Voilà), median of {args.repeat} page loads each", rows)
+            stop(server)
     return 0
+
+
+def stop(server: subprocess.Popen[bytes]) -> None:
+    """Ctrl-C as a facilitator would; then SIGTERM, since a shell started without job control (``cmd &``)
+    has its background processes ignore SIGINT; then kill."""
+    for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGKILL):
+        server.send_signal(sig)
+        try:
+            server.wait(timeout=60)
+            return
+        except subprocess.TimeoutExpired:
+            continue
 
 
 def wait_until_up(base: str, server: subprocess.Popen[bytes]) -> None:
