@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 from helpers import axe_violations, chromium, new_session
-from playwright.sync_api import Browser, Page, ViewportSize, expect
+from playwright.sync_api import Browser, Page, Request, ViewportSize, expect
 
 from wholecomm_kit.catalog import load_catalog
 from wholecomm_kit.serve import plan_server, start_page
@@ -238,6 +238,34 @@ def test_the_checklist_page_speaks_the_workshop_language_and_needs_nothing_from_
     assert {h for h in hosts if h} == {server.base.split("/")[2]}
     assert "Executing" not in page.content()
     context.close()
+
+
+def test_the_checklist_page_and_its_scripts_arrive_compressed(browser: Browser, server: Server) -> None:
+    """Twenty phones joining at once share the workshop's Wi-Fi: each should fetch a quarter of the bytes."""
+    context = browser.new_context()
+    page = context.new_page()
+    finished: list[Request] = []
+    page.goto(f"{server.base}/?token={TOKEN}")
+    page.on("requestfinished", lambda request: finished.append(request))
+    page.goto(f"{server.base}/voila/render/governance.ipynb", timeout=120_000)
+    page.wait_for_selector(".wck-checklist", timeout=120_000)
+    page.wait_for_load_state("networkidle")
+    sent = received = 0
+    encodings: dict[str, str] = {}
+    for request in finished:
+        response = request.response()
+        if response is None or response.status != 200:
+            continue
+        sizes = request.sizes()
+        received += sizes["responseBodySize"]
+        sent += len(response.body())
+        encodings[request.url.split("?")[0]] = response.header_value("content-encoding") or ""
+    context.close()
+    scripts = {url: encoding for url, encoding in encodings.items() if url.endswith(".js")}
+    assert scripts
+    assert set(scripts.values()) == {"gzip"}, scripts
+    assert encodings[f"{server.base}/voila/render/governance.ipynb"] == "gzip"
+    assert received < sent / 2.5, (received, sent)
 
 
 def test_the_join_url_opens_a_start_page_with_the_fields_in_both_languages(browser: Browser, server: Server) -> None:

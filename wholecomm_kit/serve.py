@@ -144,12 +144,26 @@ def run_server(plan: ServePlan) -> None:
     """Run Voilà in this process until Ctrl-C."""
     from voila.app import Voila
 
+    class CompressingVoila(Voila):  # type: ignore[misc]
+        """Voilà sending its pages and scripts gzip-compressed.
+
+        A checklist page loads about 4.8 MB of scripts and styles, a quarter of that compressed: 20 phones
+        joining at once then fetch about 25 MB over the workshop's Wi-Fi instead of about 100 MB.
+        Tornado sets compression up when the application is made, so the setting must be there
+        already; Voilà's ``tornado_settings`` are applied only afterwards.
+        """
+
+        def init_settings(self) -> dict[str, object]:
+            settings: dict[str, object] = super().init_settings()
+            settings["compress_response"] = True
+            return settings
+
     with tempfile.TemporaryDirectory(prefix="wholecomm-voila-") as scratch:
         # Voilà finds templates on the Jupyter data path; the kit's pages are written for this session.
         templates = write_templates(plan.session, Path(scratch))
         before = os.environ.get("JUPYTER_PATH")
         os.environ["JUPYTER_PATH"] = os.pathsep.join(p for p in (str(templates), before) if p)
-        Voila.launch_instance(argv=plan.voila_argv())
+        CompressingVoila.launch_instance(argv=plan.voila_argv())
 
 
 TEMPLATE = "wholecomm"
