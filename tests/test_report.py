@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import html as htmllib
 import json
 import re
 import subprocess
 import unicodedata
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from click.testing import CliRunner
@@ -101,6 +103,43 @@ def test_the_pdf_is_a4_with_pages_and_the_municipality(demo_report: tuple[Sessio
     [png] = tmp_path.glob("p*.png")
     pixels = image.imread(png)
     assert pixels.std() > 0.05, "page 1 is blank"
+
+
+def _outline_titles(reader: PdfReader, outline: list[Any]) -> list[str]:
+    titles: list[str] = []
+    for item in outline:
+        titles.extend(_outline_titles(reader, item) if isinstance(item, list) else [item.title])
+    return titles
+
+
+def _figure_alts(node: Any) -> list[str]:
+    """The alt text of every figure in a tagged PDF's structure tree, in reading order."""
+    node = node.get_object()
+    if isinstance(node, list):
+        return [alt for child in node for alt in _figure_alts(child)]
+    if not isinstance(node, dict):
+        return []
+    own = [str(node.get("/Alt", ""))] if node.get("/S") == "/Figure" else []
+    return own + (_figure_alts(node["/K"]) if "/K" in node else [])
+
+
+@pytest.mark.browser
+def test_the_pdf_is_tagged_with_its_language_bookmarks_and_the_alt_text_of_every_chart(
+    demo_report: tuple[Session, Path, Path],
+) -> None:
+    """Screen readers need the structure and the charts' descriptions; a council member jumps by bookmark."""
+    _, html, pdf = demo_report
+    page = html.read_text(encoding="utf-8")
+    reader = PdfReader(pdf)
+    root: Any = reader.trailer["/Root"]
+    assert root["/Lang"] == "de"
+    assert root["/MarkInfo"]["/Marked"]
+    headings = [re.sub(r"<[^>]+>", "", h).strip() for h in re.findall(r"<h[123][^>]*>(.*?)</h[123]>", page)]
+    assert "Aktionsplan" in headings
+    assert _outline_titles(reader, reader.outline) == [htmllib.unescape(h) for h in headings]
+    alts = [htmllib.unescape(alt) for alt in re.findall(r'<img [^>]*alt="([^"]*)"', page)]
+    assert len(alts) >= 10
+    assert _figure_alts(root["/StructTreeRoot"]) == alts  # one figure per chart, none without its text
 
 
 @pytest.mark.browser

@@ -87,7 +87,9 @@ def _table(
 def _figure(chart: Chart) -> str:
     width, height = chart.css_size
     return (
-        f'<figure><img src="{chart.data_uri()}" alt="{escape(chart.alt)}" width="{width}" height="{height}">'
+        # A group, not a figure: in the tagged PDF the image is then the one figure, with its alt text.
+        '<figure role="group">'
+        f'<img src="{chart.data_uri()}" alt="{escape(chart.alt)}" width="{width}" height="{height}">'
         f"<figcaption>{escape(chart.title)}</figcaption></figure>"
     )
 

@@ -230,6 +230,10 @@ class PdfPrinter:
                         header_template="<span></span>",
                         footer_template=footer_html,
                         margin={"top": "16mm", "bottom": "18mm", "left": "15mm", "right": "15mm"},
+                        # Tagged for screen readers (public bodies must publish accessible PDFs), with
+                        # bookmarks from the headings so that a council member can jump to a field.
+                        tagged=True,
+                        outline=True,
                     )
                     return pdf
                 finally:
