@@ -261,7 +261,7 @@ def test_change_since_last_states_previous_current_and_change(
         previous, current = half_up(float(row["index_previous"])), half_up(float(row["index_current"]))
         change = float(row["change"])
         sign = "+" if change > 0 else "-"
-        change_text = sign + number(abs(change), language, 1)
+        change_text = sign + number(abs(change), language, 0)  # whole numbers, as the indices
         expected = {
             "de": f"{title(str(row['field_id']), 'de')} vorher {previous}, jetzt {current} (Veränderung {change_text})",
             "en": f"{title(str(row['field_id']), 'en')} {previous} before, {current} now (change {change_text})",

@@ -169,6 +169,36 @@ def test_the_cover_does_not_name_groups_below_the_threshold(tmp_path: Path) -> N
     assert "4 participants in total" in cover
 
 
+@pytest.mark.parametrize(
+    ("small", "expected"),
+    [
+        (
+            {"R-D": "research"},
+            {
+                "de": "1 Person aus 1 kleinen Gruppe ist in dieser Aufschlüsselung nicht enthalten.",
+                "en": "1 person from 1 small group is not included in this breakdown.",
+            },
+        ),
+        (
+            {"R-D": "research", "R-E": "research"},
+            {
+                "de": "2 Personen aus 1 kleinen Gruppe sind in dieser Aufschlüsselung nicht enthalten.",
+                "en": "2 people from 1 small group are not included in this breakdown.",
+            },
+        ),
+    ],
+)
+def test_the_people_left_out_of_the_group_breakdown_are_counted_in_good_grammar(
+    tmp_path: Path, small: dict[str, str], expected: dict[str, str]
+) -> None:
+    session = _session(tmp_path, fields="governance")
+    store = SessionStore.open(session)
+    for who, group in {"R-A": "administration", "R-B": "administration", "R-C": "administration", **small}.items():
+        rate(store, who, group, "GOV-1-1", 2)
+    for language, sentence in expected.items():
+        assert sentence in text_of(Handout.load(session.path, language).overview().html)
+
+
 def test_the_cover_counts_a_person_in_the_group_of_their_latest_answer_not_of_their_last_row(tmp_path: Path) -> None:
     """A paper form typed in after the workshop may carry an earlier time than the person's app answers."""
     session = _session(tmp_path, fields="governance")
@@ -230,6 +260,7 @@ def test_challenges_of_equal_share_put_the_one_more_people_answered_first(tmp_pa
     for who in ("R-A", "R-B", "R-C"):
         store.record_challenge(respondent_id=who, stakeholder_group="politics", challenge_id=second, applies="yes")
     section = Handout.load(session.path, "en").field_section("health").html
+    assert '<th scope="col">Challenge</th>' in section  # the column, not the section's title again
     assert section.index(html.escape(store.catalog.challenge(second).text.en)) < section.index(
         html.escape(store.catalog.challenge(first).text.en)
     )

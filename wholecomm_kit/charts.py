@@ -975,7 +975,7 @@ def change_since_last(
             changes.append(t("charts.change_dropped", language))
             items.append(t("charts.change_alt_dropped", language, field=field, previous=_number(previous, language)))
         else:
-            changes.append(_signed(current - previous, language))
+            changes.append(_signed(current - previous, language, 0))  # whole numbers, as the indices
             items.append(
                 t(
                     "charts.change_alt_item",
@@ -983,7 +983,7 @@ def change_since_last(
                     field=field,
                     previous=_number(previous, language),
                     current=_number(current, language),
-                    change=_signed(current - previous, language, minus="-"),
+                    change=_signed(current - previous, language, 0, minus="-"),
                 )
             )
     _rows(ax, style, labels, heights)

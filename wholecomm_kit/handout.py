@@ -228,7 +228,9 @@ class Handout:
         parts = [f"<h3>{escape(self._t('groups_heading'))}</h3>"]
         parts.append(f"<p>{escape(self._t('groups_note', threshold=groups.min_group_size))}</p>")
         if groups.suppressed_respondents:
-            note = self._t("groups_suppressed", people=groups.suppressed_respondents, groups=groups.suppressed_groups)
+            people, small = groups.suppressed_respondents, groups.suppressed_groups
+            small_groups = self._t(f"small_groups_{'one' if small == 1 else 'other'}", n=small)
+            note = self._t(f"groups_suppressed_{'one' if people == 1 else 'other'}", people=people, groups=small_groups)
             parts.append(f"<p>{escape(note)}</p>")
         if groups.table.empty:
             if not self._has_answers:
@@ -271,7 +273,7 @@ class Handout:
                 escape(self.catalog.field(str(r["field_id"])).title.get(lang)),
                 number(float(r["index_previous"]), lang, 0),
                 number(float(r["index_current"]), lang, 0),
-                _signed(float(r["change"]), lang),
+                _signed(float(r["change"]), lang, 0),  # whole numbers, as the indices beside it
             )
             for r in comparison.fields.to_dict("records")
         ]
@@ -397,7 +399,7 @@ class Handout:
             )
             for r in mine.to_dict("records")
         ]
-        headers = [(self._t("challenges"), False), (self._t("share_yes"), True), (self._t("answers"), True)]
+        headers = [(self._t("challenge"), False), (self._t("share_yes"), True), (self._t("answers"), True)]
         return heading + _table(self._t("challenges"), headers, rows)
 
     def practices_for(self, field: Field, summary: pd.DataFrame) -> list[Practice]:
