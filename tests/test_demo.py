@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import os
 import statistics
+import subprocess
+import sys
 from collections import Counter
 from pathlib import Path
 
@@ -11,7 +14,7 @@ from click.testing import CliRunner
 
 from wholecomm_kit.catalog import Catalog
 from wholecomm_kit.cli import cli
-from wholecomm_kit.demo import create_demo
+from wholecomm_kit.demo import COMMENTS, create_demo
 from wholecomm_kit.exceptions import SessionError
 from wholecomm_kit.session import Session, create_session, load_session
 from wholecomm_kit.store import SessionStore
@@ -63,6 +66,24 @@ def test_the_demo_is_reproducible(demo: Session, tmp_path: Path) -> None:
     again = create_demo(tmp_path)
     for name in ("responses.csv", "challenges.csv", "actions.csv"):
         assert (again.path / name).read_bytes() == (demo.path / name).read_bytes()
+
+
+def test_the_demo_is_the_same_in_another_process(demo: Session, tmp_path: Path) -> None:
+    """String hashing differs between processes: the guides quote the demo, so it must not depend on it."""
+    script = "import sys; from wholecomm_kit.demo import create_demo; create_demo(sys.argv[1])"
+    for seed in ("1", "2"):
+        env = {**os.environ, "PYTHONHASHSEED": seed}
+        subprocess.run([sys.executable, "-c", script, str(tmp_path / seed)], check=True, env=env)
+        [again] = (tmp_path / seed).iterdir()
+        assert (again / "responses.csv").read_bytes() == (demo.path / "responses.csv").read_bytes()
+
+
+def test_each_comment_fits_its_field_and_none_is_repeated_on_a_standard(demo: Session) -> None:
+    current = [r for r in SessionStore.open(demo).current_responses() if r.comment]
+    assert {r.field_id for r in current} == set(COMMENTS)
+    assert all(r.comment in COMMENTS[r.field_id] for r in current)
+    made = Counter((r.standard_id, r.comment) for r in current)
+    assert max(made.values()) == 1
 
 
 def test_running_the_demo_twice_replaces_the_demo_only(tmp_path: Path) -> None:

@@ -43,20 +43,80 @@ DISPUTED = {"GOV-2-1", "GOV-5-3", "EMP-1-3", "EDU-2-2", "HOU-2-1"}
 INFORMATION_GAPS = {"GOV-3-1", "GOV-4-3", "HEA-2-1", "EDU-3-1"}
 # standards that are largely outside local competence
 OUTSIDE_COMPETENCE = {"HOU-2-2", "HOU-2-3", "HEA-1-2"}
-COMMENTS = [
-    "Gibt es nur auf dem Papier, im Alltag merkt man wenig davon.",
-    "Läuft gut, hängt aber an einer einzigen engagierten Person.",
-    'Der "Runde Tisch" trifft sich, aber ohne die Migrant:innenorganisationen.',
-    "Seit 2023 gibt es eine Ansprechperson im Rathaus, das hilft sehr.",
-    "Wir wissen nicht, wer dafür zuständig ist – Kreis oder Kommune?",
-    "Dolmetschen übernehmen meist Ehrenamtliche oder die Kinder.\nDas ist keine Lösung.",
-    "Gute Ansätze, aber keine Finanzierung über 2025 hinaus.",
-    "Busverbindung ins Gewerbegebiet fehlt, Arbeitgeber:innen suchen dringend Leute 🚌",
-    "Sprachkurse B2 nur in der Kreisstadt, 45 Minuten entfernt.",
-    "Die Schule macht viel, die Eltern erreichen wir trotzdem schlecht.",
-    "Im Stadtrat umstritten, deshalb wurde es vertagt.",
-    "Wohnungen gibt es, aber Vermieter:innen lehnen oft ab, sobald der Name fremd klingt.",
-]
+# Twelve per field, so that a comment fits the field it is made in; a person's comment is drawn as one of
+# twelve, and the next one not yet made on the same standard is taken (no comment appears twice there).
+COMMENTS: dict[str, tuple[str, ...]] = {
+    "governance": (
+        "Gibt es nur auf dem Papier.\nIm Alltag merkt man wenig davon.",
+        "Läuft gut, hängt aber an einer einzigen engagierten Person.",
+        'Der "Runde Tisch" trifft sich, aber ohne die Migrant:innenorganisationen.',
+        "Seit 2023 gibt es eine Ansprechperson im Rathaus, das hilft sehr.",
+        "Wir wissen nicht, wer dafür zuständig ist – Kreis oder Kommune?",
+        "Gute Ansätze, aber keine Finanzierung über 2025 hinaus.",
+        "Im Stadtrat umstritten, deshalb wurde es vertagt.",
+        "Der Integrationsbeirat wird angehört, aber selten wirklich beteiligt.",
+        "Informationen gibt es fast nur auf Deutsch und nur auf der Website.",
+        "Zwischen Sozialamt und Ausländerbehörde des Kreises fehlt ein fester Austausch.",
+        "Seit der Stellenkürzung kümmert sich niemand mehr systematisch darum.",
+        "Ehrenamtliche tragen viel, werden bei Entscheidungen aber kaum einbezogen.",
+    ),
+    "employment": (
+        "Busverbindung ins Gewerbegebiet fehlt, Arbeitgeber:innen suchen dringend Leute.",
+        "Sprachkurse B2 nur in der Kreisstadt.\n45 Minuten mit dem Bus, einmal pro Stunde.",
+        "Die Anerkennung von Abschlüssen dauert oft über ein Jahr.",
+        "Das Jobcenter berät gut, aber Termine gibt es erst nach Wochen.",
+        "Kleine Betriebe wissen nicht, welche Papiere sie für eine Einstellung brauchen.",
+        "Die Handwerkskammer hat gute Angebote, die kaum jemand kennt.",
+        "Ausbildung klappt, wenn es im Betrieb eine Patin oder einen Paten gibt.",
+        "Mütter kleiner Kinder erreichen die Angebote kaum – es fehlt Kinderbetreuung.",
+        "Berufssprachkurse und Schichtarbeit passen zeitlich nicht zusammen.",
+        "Mehrsprachigkeit wird in den Betrieben eher als Problem gesehen.",
+        "Praktika gibt es, aber danach fehlt oft der Übergang in eine Stelle.",
+        "Unklar, wer die Betriebe zu Arbeitserlaubnissen berät.",
+    ),
+    "education": (
+        "Die Schule macht viel.\nDie Eltern erreichen wir trotzdem schlecht.",
+        "Kita-Plätze fehlen, neu zugezogene Familien stehen ganz hinten auf der Liste.",
+        "Die Sprachförderung endet, bevor die Kinder im Unterricht mitkommen.",
+        "Elternabende mit Dolmetschen gab es einmal, dann nicht mehr.",
+        "Schulsozialarbeit gibt es nur an der Grundschule.",
+        "Lehrkräfte wünschen sich Fortbildungen, finden aber keine Zeit dafür.",
+        "Jugendliche über 16 fallen oft durch alle Raster.",
+        "Die Bibliothek bietet Hausaufgabenhilfe an, das wird gut angenommen.",
+        "Für Seiteneinsteiger:innen gibt es nur eine Klasse im ganzen Kreis.",
+        "Zeugnisse aus dem Herkunftsland werden sehr unterschiedlich bewertet.",
+        "Mehrsprachige Elternbriefe wären einfach umzusetzen.",
+        "Ohne Schulbus ist der Schulweg für viele Familien ein Problem.",
+    ),
+    "health": (
+        "Dolmetschen übernehmen meist Ehrenamtliche oder die Kinder.\nDas ist keine Lösung.",
+        "Neue Patient:innen nimmt im Ort kaum noch eine Praxis auf.",
+        "Psychotherapie für traumatisierte Geflüchtete: Wartezeit über ein Jahr.",
+        "Die Gesundheitskarte hat vieles vereinfacht.",
+        "Informationen zu Impfungen gibt es nur auf Deutsch.",
+        "Das Gesundheitsamt bemüht sich, ist aber personell am Limit.",
+        "Der Weg zur Fachärztin in der Kreisstadt ist ohne Auto kaum machbar.",
+        "Hebammen und Kinderärzt:innen sind gut vernetzt, das hilft Familien.",
+        "Wer welche Leistungen bezahlt, ist für viele nicht nachvollziehbar.",
+        "Eine Schulung zu interkultureller Kompetenz gab es bisher nur einmal.",
+        "Kulturmittler:innen wären wichtig, aber es gibt keine Finanzierung.",
+        "Die Notaufnahme wird genutzt, weil Hausarztpraxen fehlen.",
+    ),
+    "housing": (
+        "Wohnungen gibt es, aber Vermieter:innen lehnen oft ab, sobald der Name fremd klingt.",
+        "Die Gemeinschaftsunterkunft liegt am Ortsrand, ohne Busanbindung.",
+        "Leerstand gibt es genug, aber die Wohnungen müssten saniert werden.",
+        "Der Nachbarschaftstreff ist ein echter Gewinn für das Viertel.",
+        "Große Familien finden fast nie eine passende Wohnung.\nDie Wohnungen im Ort sind zu klein.",
+        "Die Wohnungsbaugesellschaft arbeitet gut mit dem Sozialamt zusammen.",
+        "Wohnberechtigungsschein: lange Wartezeiten, wenig Information.",
+        "Beim Stadtentwicklungskonzept wurden Zugewanderte nicht gefragt.",
+        "Beratung bei Mietschulden gibt es nur im Landratsamt.",
+        "Sprachcafé und Sportverein bringen Alteingesessene und Neuzugezogene zusammen.",
+        "Die dezentrale Unterbringung hat sich bewährt.",
+        "Im Neubaugebiet fehlen Spielplätze und Grünflächen.",
+    ),
+}
 ACTIONS = [
     (
         "A1",
@@ -99,7 +159,7 @@ def _respondent_ids(rng: random.Random, count: int) -> list[str]:
     ids: set[str] = set()
     while len(ids) < count:
         ids.add("R-" + "".join(rng.choice(alphabet) for _ in range(4)))
-    return sorted(ids, key=lambda _: rng.random())
+    return sorted(sorted(ids), key=lambda _: rng.random())  # from a set in a fixed order: the same ids on every run
 
 
 def _existing_demo(folder: Path) -> bool:
@@ -137,6 +197,7 @@ def create_demo(directory: Path | str = "workshops", catalog: Catalog | None = N
     people = [group for group, n in GROUPS.items() for _ in range(n)]
     ids = _respondent_ids(rng, len(people))
     changed: list[Response] = []
+    commented: dict[str, set[str]] = {}
 
     for n, (respondent, group) in enumerate(zip(ids, people, strict=True)):
         clock = start + dt.timedelta(minutes=3 * n)
@@ -149,7 +210,9 @@ def create_demo(directory: Path | str = "workshops", catalog: Catalog | None = N
             for standard in field.standards:
                 clock += dt.timedelta(seconds=rng.randint(15, 70))
                 answers.append(
-                    _answer(rng, session, catalog, respondent, group, standard.id, levels[standard.id], clock)
+                    _answer(
+                        rng, session, catalog, respondent, group, standard.id, levels[standard.id], clock, commented
+                    )
                 )
             for challenge in field.challenges:
                 clock += dt.timedelta(seconds=rng.randint(5, 20))
@@ -192,6 +255,7 @@ def _answer(
     standard_id: str,
     level: float,
     clock: dt.datetime,
+    commented: dict[str, set[str]],
 ) -> Response:
     dont_know = 0.45 if standard_id in INFORMATION_GAPS else (0.12 if group in ("business", "politics") else 0.05)
     not_applicable = 0.3 if standard_id in OUTSIDE_COMPETENCE else 0.02
@@ -211,7 +275,13 @@ def _answer(
     if rng.random() < 0.55:
         high = 0.65 if rating is not None and rating <= 1 else 0.2
         priority = rng.choices(["high", "medium", "low"], [high, 0.5, 0.3])[0]
-    comment = rng.choice(COMMENTS) if rng.random() < 0.07 else ""
+    comment = ""
+    if rng.random() < 0.07:
+        pool = COMMENTS[catalog.standard(standard_id).field_id]
+        first = rng.randrange(len(pool))
+        made = commented.setdefault(standard_id, set())
+        comment = next((c for c in pool[first:] + pool[:first] if c not in made), pool[first])
+        made.add(comment)
     return Response(
         session_id=session.session_id,
         respondent_id=respondent,
