@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from wholecomm_kit.handout import Handout, number
+from wholecomm_kit.resources import templates_dir
 from wholecomm_kit.session import Session, create_session
 from wholecomm_kit.store import SessionStore
 
@@ -277,11 +278,128 @@ def test_when_no_example_fits_the_weakest_standards_the_intro_says_so(tmp_path: 
     assert "none of the toolbox's examples is about this field's weakest standards" in section
 
 
-def test_action_due_dates_read_as_dates_and_free_text_may_break_anywhere(tmp_path: Path) -> None:
+def test_action_due_dates_read_as_dates_and_dates_and_statuses_stay_on_one_line(tmp_path: Path) -> None:
+    """ "15 / December / 2025" and "In / progress" read badly; of people's own words only a link may break anywhere."""
     session = _session(tmp_path, fields="governance")
+    link = "https://www.neustadt.de/rathaus/integrationskonzept_entwurf.pdf"
     SessionStore.open(session).record_action(
-        action_id="A1", field_id="governance", standard_ids=["GOV-1-1"], action="Plan", due_date="2026-03-01"
+        action_id="A1",
+        field_id="governance",
+        standard_ids=["GOV-1-1"],
+        action=f"Wirtschaftsförderung einbinden, siehe {link}",
+        due_date="2026-03-01",
+        status="in_progress",
     )
     plan = Handout.load(session.path, "de").action_plan().html
-    assert "01.03.2026" in plan
-    assert "<td class=free>Plan</td>" in plan
+    assert "<span class=nowrap>01.03.2026</span>" in plan
+    assert "<span class=nowrap>In Arbeit</span>" in plan
+    # A column is as wide as its longest word; only a word too long for any column may break anywhere.
+    assert f"<td>Wirtschaftsförderung einbinden, siehe <span class=long>{link}</span></td>" in plan
+    english = Handout.load(session.path, "en").action_plan().html
+    assert "<span class=nowrap>1 March 2026</span>" in english
+    assert "<span class=nowrap>In progress</span>" in english
+    css = re.sub(r"/\*.*?\*/", "", (templates_dir() / "handout" / "static" / "handout.css").read_text(encoding="utf-8"))
+    assert ".nowrap { white-space: nowrap; }" in css
+    assert [rule.strip() for rule in re.findall(r"([^{}]*)\{[^}]*anywhere", css)] == [".long"]
+
+
+def test_a_caption_that_repeats_the_heading_above_is_for_screen_readers_only(tmp_path: Path) -> None:
+    """Tables keep their caption (it names the table) and charts theirs, but the eye reads each title once."""
+    session = _session(tmp_path, fields="governance")
+    store = SessionStore.open(session)
+    challenge = store.catalog.field("governance").challenges[0].id
+    for who in ("R-A", "R-B", "R-C"):
+        rate(store, who, "administration", "GOV-1-1", 3)
+        store.record_challenge(
+            respondent_id=who, stakeholder_group="administration", challenge_id=challenge, applies="yes"
+        )
+    store.record_action(action_id="A1", field_id="governance", standard_ids=["GOV-1-1"], action="Plan")
+    handout = Handout.load(session.path, "en")
+    section = handout.field_section("governance").html
+    assert "<h3>Strengths</h3>" in section
+    assert "<caption class=visually-hidden>Strengths</caption>" in section
+    assert "<caption class=visually-hidden>Key challenges: how often confirmed</caption>" in section
+    assert "<caption>" not in section  # every table of a field comes right after its heading
+    assert section.count("<figcaption class=visually-hidden>") == section.count("<img ") == 2  # drawn in the chart
+    assert "<caption class=visually-hidden>Action plan</caption>" in handout.action_plan().html
+    # Where no heading is just above, the caption is the table's visible title.
+    assert "<caption>Participants by stakeholder group</caption>" in handout.cover().html
+    assert "<caption>Views of the stakeholder groups</caption>" in handout.overview().html  # below the chart
+    css = (templates_dir() / "handout" / "static" / "handout.css").read_text(encoding="utf-8")
+    hidden = css.split(".visually-hidden {", 1)[1].split("}", 1)[0]
+    assert "position: absolute" in hidden
+    assert "clip" in hidden
+    assert "display: none" not in hidden
+
+
+def test_a_field_opens_with_its_key_numbers_and_chart_and_then_the_toolbox_description(tmp_path: Path) -> None:
+    """Heading, key numbers and the tall chart are one block in print; the description would push the chart
+    onto the next page and leave a page with only the field's introduction."""
+    session = _session(tmp_path, fields="governance,housing")
+    rate(SessionStore.open(session), "R-A", "politics", "GOV-1-1", 2)
+    handout = Handout.load(session.path, "de")
+    section = handout.field_section("governance").html
+    description = html.escape(handout.catalog.field("governance").description.de, quote=False)
+    block = section.split("<div class=keep>", 1)[1].split("</div>", 1)[0]
+    assert block.startswith("<h2 id='field-governance'>1. ")
+    assert "key-numbers" in block
+    assert "<img " in block
+    assert section.index("</div>") < section.index(description)
+    # A field without answers has no chart: its description follows the heading.
+    empty = handout.field_section("housing").html
+    assert "<div class=keep>" not in empty
+    assert empty.index("</h2>") < empty.index(html.escape(handout.catalog.field("housing").description.de))
+
+
+def test_each_practice_example_names_the_weak_standards_it_relates_to(tmp_path: Path) -> None:
+    """The examples are chosen for the five weakest standards: the reader sees which ones, and how weak."""
+    session = _session(tmp_path, fields="governance")
+    store = SessionStore.open(session)
+    rate(store, "R-A", "politics", "GOV-6-2", 0)  # both are standards of the example GOV-P2
+    rate(store, "R-A", "politics", "GOV-6-1", 1)
+    rate(store, "R-B", "politics", "GOV-6-1", 1)
+    for language, expected in {
+        "en": "Relates to 2 of the weakest standards: GOV-6-2 {GOV-6-2} (mean 0.0); GOV-6-1 {GOV-6-1} (mean 1.0)",
+        "de": "Bezug zu 2 der schwächsten Standards: GOV-6-2 {GOV-6-2} (Mittelwert 0,0); GOV-6-1 {GOV-6-1} "
+        "(Mittelwert 1,0)",
+    }.items():
+        handout = Handout.load(session.path, language)
+        shorts = {s: handout.catalog.standard(s).short.get(language) for s in ("GOV-6-1", "GOV-6-2")}
+        section = handout.field_section("governance").html
+        practices = " ".join(text_of(section.split("<h3>", 7)[7]).split())  # after the heading of the examples
+        assert handout.catalog.practice("GOV-P2").name.get(language) in practices
+        assert expected.format(**shorts) in practices
+    rate(store, "R-A", "politics", "GOV-2-5", 1)  # of GOV-P1's standards, the only one rated
+    text = " ".join(text_of(Handout.load(session.path, "en").field_section("governance").html).split())
+    assert "Relates to one of the weakest standards: GOV-2-5 " in text
+
+
+def test_a_session_without_answers_says_there_is_nothing_to_break_down_by_group(tmp_path: Path) -> None:
+    session = _session(tmp_path, fields="health")
+    assert "Noch keine Antworten, die sich nach Gruppen aufteilen ließen." in text_of(
+        Handout.load(session.path, "de").overview().html
+    )
+    assert "No answers yet that could be broken down by group." in text_of(
+        Handout.load(session.path, "en").overview().html
+    )
+
+
+def test_comments_and_actions_in_another_language_than_the_handout_are_marked_with_it(tmp_path: Path) -> None:
+    """Screen readers then read a German comment in an English handout as German."""
+    session = _session(tmp_path, fields="governance")  # a German workshop
+    store = SessionStore.open(session)
+    rate(store, "R-A", "politics", "GOV-1-1", 1, comment="Gibt es nur auf dem Papier.", language="de")
+    rate(store, "R-B", "politics", "GOV-1-2", 1, comment="Only on paper.", language="en")
+    store.record_action(
+        action_id="A1", field_id="governance", standard_ids=[], action="Konzept beschließen", responsible="Stadtrat"
+    )
+    english = Handout.load(session.path, "en")
+    comments = english.field_section("governance").html.split("<h3>Participants&#x27; comments</h3>")[1]
+    assert '<span lang="de">Gibt es nur auf dem Papier.</span>' in comments
+    assert ": Only on paper.</li>" in comments  # the handout's own language needs no mark
+    plan = english.action_plan().html
+    assert '<span lang="de">Konzept beschließen</span>' in plan
+    assert '<span lang="de">Stadtrat</span>' in plan
+    german = Handout.load(session.path, "de")
+    assert '<span lang="en">Only on paper.</span>' in german.field_section("governance").html
+    assert 'lang="de"' not in german.field_section("governance").html + german.action_plan().html

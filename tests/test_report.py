@@ -8,6 +8,7 @@ import re
 import subprocess
 import unicodedata
 from collections.abc import Iterator
+from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
 
@@ -44,6 +45,143 @@ def demo_report(tmp_path_factory: pytest.TempPathFactory) -> tuple[Session, Path
     return session, result.html, result.pdf
 
 
+@pytest.fixture(scope="module")
+def demo_report_en(tmp_path_factory: pytest.TempPathFactory) -> tuple[Session, Path, Path]:
+    """The demo's handout in English: other words, other line breaks, other page breaks."""
+    session = create_demo(tmp_path_factory.mktemp("demo-en"))
+    result = make_report(session.path, language="en")
+    assert result.html is not None
+    assert result.pdf is not None
+    return session, result.html, result.pdf
+
+
+def _demo(request: pytest.FixtureRequest, language: str) -> tuple[Session, Path, Path]:
+    report: tuple[Session, Path, Path] = request.getfixturevalue(
+        "demo_report" if language == "de" else "demo_report_en"
+    )
+    return report
+
+
+def _page_texts(pdf: Path) -> list[str]:
+    """The text of every page, line by line from the top (as laid out: a table row is a line), the footer included."""
+    run = ["pdftotext", "-layout", str(pdf), "-"]
+    text = subprocess.run(run, check=True, capture_output=True, text=True).stdout
+    return [unicodedata.normalize("NFKC", page).replace("\u00a0", " ") for page in text.split("\f")[:-1]]
+
+
+def _words(pdf: Path, page: int) -> list[tuple[str, float, float]]:
+    """The words of a page (from 1) with the top of each and its right edge, in points."""
+    run = ["pdftotext", "-bbox", "-f", str(page), "-l", str(page), str(pdf), "-"]
+    xhtml = subprocess.run(run, check=True, capture_output=True, text=True).stdout
+    found = re.findall(r'<word xMin="[\d.]+" yMin="([\d.]+)" xMax="([\d.]+)" yMax="[\d.]+">([^<]*)</word>', xhtml)
+    return [(htmllib.unescape(word), float(top), float(right)) for top, right, word in found]
+
+
+class _Reading(HTMLParser):
+    """The handout as a reader meets it: what introduces content (headings, visible table captions) and content.
+
+    ``items`` are ("intro", text), ("text", text) for the first words of a table row, list item or paragraph,
+    and ("image", n) for the n-th chart. Text hidden from sight (captions for screen readers) is left out.
+    """
+
+    CONTENT = ("li", "p")
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.items: list[tuple[str, str | int]] = []
+        self.images = 0
+        self._open: tuple[str, str] | None = None  # the element whose text is being read: (tag, kind)
+        self._text = ""
+        self._hidden = 0
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        classes = (dict(attrs).get("class") or "").split()
+        if tag in ("caption", "figcaption") and ("visually-hidden" in classes or tag == "figcaption"):
+            self._hidden += 1
+        elif tag == "img":
+            self.items.append(("image", self.images))
+            self.images += 1
+        elif self._open is None and not self._hidden:
+            if tag in ("h2", "h3", "caption"):
+                self._open, self._text = (tag, "intro"), ""
+            elif (tag == "th" and dict(attrs).get("scope") == "row") or (
+                tag in self.CONTENT and "intro" not in classes
+            ):
+                self._open, self._text = (tag, "text"), ""
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in ("caption", "figcaption") and self._hidden:
+            self._hidden -= 1
+        elif self._open is not None and tag == self._open[0]:
+            self.items.append((self._open[1], " ".join(self._text.split())))
+            self._open = None
+
+    def handle_data(self, data: str) -> None:
+        if self._open is not None:
+            self._text += data
+
+
+def _page_of(texts: list[str], pattern: str, start: int) -> tuple[int, int]:
+    """The page (from 1) and the position in all the text where ``pattern`` first occurs from ``start``."""
+    joined = " ".join(" ".join(page.split()) for page in texts)
+    found = re.compile(pattern).search(joined, start)
+    assert found is not None, (pattern, joined[start : start + 300])
+    ends = [0]
+    for page in texts:
+        ends.append(ends[-1] + len(" ".join(page.split())) + 1)
+    return next(i for i, end in enumerate(ends) if end > found.start()), found.end()
+
+
+def _image_pages(pdf: Path) -> list[int]:
+    """The page (from 1) of every image, in order."""
+    return [number for number, page in enumerate(PdfReader(pdf).pages, 1) for _ in page.images]
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("language", ["de", "en"])
+def test_every_heading_and_caption_is_printed_on_the_page_of_what_it_introduces(
+    request: pytest.FixtureRequest, language: str
+) -> None:
+    """No heading (with its intro, a table's caption and header row) is left alone at the bottom of a page."""
+    _, html, pdf = _demo(request, language)
+    reading = _Reading()
+    reading.feed(html.read_text(encoding="utf-8"))
+    texts, images = _page_texts(pdf), _image_pages(pdf)
+    assert len(images) == reading.images
+    cursor, checked, apart = 0, 0, []
+    for (kind, intro), (next_kind, content) in zip(reading.items, reading.items[1:], strict=False):
+        if kind != "intro" or next_kind == "intro":
+            continue
+        page, cursor = _page_of(texts, rf"(?<!\w){re.escape(str(intro))}(?!\w)", cursor)
+        if next_kind == "image":
+            content_page = images[int(content)]
+        else:
+            content_page, cursor = _page_of(texts, rf"(?<!\w){re.escape(str(content).split()[0])}", cursor)
+        checked += 1
+        if content_page != page:
+            apart.append(f"{intro!r} on page {page}, then {content!r} on page {content_page}")
+    assert checked > 40
+    assert apart == []
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("language", ["de", "en"])
+def test_a_field_begins_with_its_chart_of_the_answers_on_its_first_page(
+    request: pytest.FixtureRequest, language: str
+) -> None:
+    """A field's first page is never left with only its heading and introduction, its chart on the next."""
+    _, html, pdf = _demo(request, language)
+    page = html.read_text(encoding="utf-8")
+    texts, images = _page_texts(pdf), _image_pages(pdf)
+    headings = re.findall(r"<h2 id=.field-[^>]*>(.*?)</h2>", page)
+    assert len(headings) == 5
+    cursor = 0
+    for heading in headings:
+        number, cursor = _page_of(texts, re.escape(htmllib.unescape(heading)), cursor)
+        first = page[: page.index(heading)].count("<img ")  # the field's first chart: the next image
+        assert images[first] == number, f"{heading} on page {number}, its chart on page {images[first]}"
+
+
 def test_the_report_keeps_the_executed_notebook_and_writes_html_and_pdf(
     demo_report: tuple[Session, Path, Path],
 ) -> None:
@@ -74,10 +212,14 @@ def test_the_html_has_no_code_and_no_reference_to_another_host(demo_report: tupl
 
 
 @pytest.mark.browser
+@pytest.mark.parametrize("language", ["de", "en"])
 def test_offline_every_image_loads_and_axe_finds_nothing_serious(
-    demo_report: tuple[Session, Path, Path], browser: Browser
+    request: pytest.FixtureRequest, language: str, browser: Browser
 ) -> None:
-    page, outside = offline_page(browser, demo_report[1])
+    """In English too, where German comments and actions are marked as German."""
+    _, html, _ = _demo(request, language)
+    assert ('lang="de"' in html.read_text(encoding="utf-8").split("<body", 1)[1]) == (language == "en")
+    page, outside = offline_page(browser, html)
     images = page.eval_on_selector_all("img", "els => els.map(e => [e.complete && e.naturalWidth > 0, e.alt])")
     assert len(images) >= 10
     assert all(loaded for loaded, _ in images)
@@ -143,17 +285,53 @@ def test_the_pdf_is_tagged_with_its_language_bookmarks_and_the_alt_text_of_every
 
 
 @pytest.mark.browser
-def test_no_word_of_a_table_is_split_across_lines_in_the_pdf(demo_report: tuple[Session, Path, Path]) -> None:
-    """Columns are at least as wide as their longest word ("Administratio/n" reads badly in print)."""
-    _, html, pdf = demo_report
+@pytest.mark.parametrize("language", ["de", "en"])
+def test_no_word_of_a_table_is_split_across_lines_in_the_pdf(request: pytest.FixtureRequest, language: str) -> None:
+    """Columns are at least as wide as their longest word ("Administratio/n", "Wirtschaftsförderun/g" read badly
+    in print), people's own words in the action plan included; a date or a status stays on one line."""
+    _, html, pdf = _demo(request, language)
     page = html.read_text(encoding="utf-8")
-    cells = re.findall(r"<th[^>]*>(.*?)</th>", page) + re.findall(r"<td(?! class=free)[^>]*>(.*?)</td>", page)
+    cells = re.findall(r"<th[^>]*>(.*?)</th>", page) + re.findall(r"<td[^>]*>(.*?)</td>", page)
     words = {w for h in cells for w in re.sub(r"<[^>]+>", " ", h).split() if len(w) > 3 and w.isalpha()}
-    assert "Verwaltung" in words  # the group table is there
-    assert "Geplant" in words  # and the action plan's statuses
-    text = unicodedata.normalize("NFKC", "\n".join(page.extract_text() for page in PdfReader(pdf).pages))  # ligatures
+    plan = page.split(">Aktionsplan</h2>" if language == "de" else ">Action plan</h2>")[1].split("</table>")[0]
+    assert {"Verwaltung", "Geplant", "Wirtschaftsförderung"} <= words or language == "en"  # groups, actions
+    assert {"Administration", "Planned", "Wirtschaftsförderung"} <= words or language == "de"
+    text = "\n".join(_page_texts(pdf))
     tokens = set(re.findall(r"\w+", text))
     assert sorted(words - tokens) == []
+    # Dates and statuses: every one on one line of the PDF ("15 / December / 2025" and "In / progress" do not).
+    whole = {htmllib.unescape(w) for w in re.findall(r"<span class=.?nowrap.?>(.*?)</span>", plan)}
+    assert len(whole) >= 4
+    assert {w for w in whole if " " in w}  # a date ("15 December 2025") or a status ("In Arbeit") of more words
+    lines = [" ".join(line.split()) for line in text.splitlines()]
+    assert sorted(w for w in whole if not any(w in line for line in lines)) == []
+
+
+@pytest.mark.browser
+def test_a_long_link_in_an_action_breaks_and_the_action_plan_stays_on_the_page(tmp_path: Path) -> None:
+    """Words of people's own text break only when they cannot fit at all, and then they do."""
+    session = new_session(tmp_path, "Linkdorf", fields="governance", language="de")
+    link = "https://www.linkdorf.de/rathaus/integration/konzept/entwurf_2025_fassung_fuer_den_stadtrat.pdf"
+    SessionStore.open(session).record_action(
+        action_id="A1",
+        field_id="governance",
+        standard_ids=["GOV-1-1"],
+        action=f"Entwurf lesen: {link}",
+        responsible="Wirtschaftsförderung",
+        due_date="2025-12-15",
+        status="in_progress",
+    )
+    result = make_report(session.path, formats=("pdf",))
+    assert result.pdf is not None
+    reader = PdfReader(result.pdf)
+    text = "".join(_page_texts(result.pdf))
+    assert "Wirtschaftsförderung" in text
+    assert "linkdorf" in text
+    assert link not in " ".join(text.split())  # broken over lines
+    width = float(reader.pages[0].mediabox.width)
+    for number in range(1, len(reader.pages) + 1):
+        right = max(right for _, _, right in _words(result.pdf, number))
+        assert right <= width - 16 / 25.4 * 72 + 1  # nothing runs into the right margin (16 mm) or off the page
 
 
 @pytest.mark.browser
@@ -197,6 +375,11 @@ def test_an_empty_session_gives_a_valid_handout_that_says_so(tmp_path: Path, fie
     assert outside == []
     assert axe_violations(page) == []
     page.close()
+    # With little on the cover, the overview follows right below it (no third of a page left blank between).
+    words = _words(result.pdf, 1)
+    said = next(top for word, top, _ in words if word == "vor.")  # "… liegen noch keine Antworten vor."
+    overview = next(top for word, top, _ in words if word == "Überblick")
+    assert 0 < overview - said < 30 / 25.4 * 72, (said, overview)  # less than 3 cm further down
 
 
 def test_english_and_comparison_with_a_previous_session(tmp_path: Path) -> None:

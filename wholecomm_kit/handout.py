@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import math
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from html import escape
@@ -60,28 +61,56 @@ def percent(value: float | None, language: str) -> str:
 
 
 def _table(
-    caption: str, headers: Sequence[tuple[str, bool]], rows: Iterable[Sequence[str]], free: Sequence[int] = ()
+    caption: str, headers: Sequence[tuple[str, bool]], rows: Iterable[Sequence[str]], *, caption_hidden: bool = False
 ) -> str:
     """An accessible table; cells must already be escaped. Headers are (text, numeric).
 
-    ``free`` are the columns of people's own text, which may break anywhere (a pasted link); every other
-    column is at least as wide as its longest word, so "In progress" never reads "In progres/s".
+    A caption that only repeats the heading just above it is there for screen readers (it names the
+    table) but hidden from sight (``caption_hidden``), so that a sighted reader does not read it twice.
     """
     head = "".join(f'<th scope="col"{" class=num" if numeric else ""}>{escape(h)}</th>' for h, numeric in headers)
     body = "".join(
         f'<tr><th scope="row">{row[0]}</th>'
-        + "".join(
-            f"<td{' class=num' if headers[i][1] else ' class=free' if i in free else ''}>{cell}</td>"
-            for i, cell in enumerate(row)
-            if i
-        )
+        + "".join(f"<td{' class=num' if headers[i][1] else ''}>{cell}</td>" for i, cell in enumerate(row) if i)
         + "</tr>"
         for row in rows
     )
     wide = " class=wide" if len(headers) > 5 else ""
+    hidden = " class=visually-hidden" if caption_hidden else ""
     return (
-        f"<table{wide}><caption>{escape(caption)}</caption><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+        f"<table{wide}><caption{hidden}>{escape(caption)}</caption>"
+        f"<thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
     )
+
+
+LONG_WORD = 30
+"""Longer "words" in people's own text (a pasted link) may break anywhere; shorter ones never do."""
+
+
+def _free(text: str) -> str:
+    """People's own text for a table cell, escaped.
+
+    A table column is at least as wide as its longest word, so "Wirtschaftsförderung" never reads
+    "Wirtschaftsförderun/g". A word too long for any column (a pasted link) would then widen the table past
+    the page's edge, so it alone may break anywhere. Marking the whole cell so would let the browser squeeze
+    the column and split every word in it.
+    """
+    return re.sub(rf"\S{{{LONG_WORD + 1},}}", lambda m: f"<span class=long>{m.group(0)}</span>", escape(text))
+
+
+def _nowrap(text: str) -> str:
+    """A short text that reads badly broken over lines (a date, a status); cells must already be escaped."""
+    return f"<span class=nowrap>{text}</span>"
+
+
+def _keep(*parts: str) -> str:
+    """A heading with what it introduces (a chart), never split across pages in print."""
+    return "<div class=keep>" + "".join(parts) + "</div>"
+
+
+def _intro(text: str, muted: bool = True) -> str:
+    """The note below a heading that introduces a table or a list; printed on the same page as its start."""
+    return f"<p class='intro{' muted' if muted else ''}'>{escape(text)}</p>"
 
 
 def _figure(chart: Chart) -> str:
@@ -90,7 +119,8 @@ def _figure(chart: Chart) -> str:
         # A group, not a figure: in the tagged PDF the image is then the one figure, with its alt text.
         '<figure role="group">'
         f'<img src="{chart.data_uri()}" alt="{escape(chart.alt)}" width="{width}" height="{height}">'
-        f"<figcaption>{escape(chart.title)}</figcaption></figure>"
+        # The chart draws its title itself: the caption names the group for screen readers only.
+        f"<figcaption class=visually-hidden>{escape(chart.title)}</figcaption></figure>"
     )
 
 
@@ -149,6 +179,15 @@ class Handout:
             return _figure(self.chart_dir.chart(name, function, *args))
         return _figure(draw(function, *args))
 
+    def _written_in(self, language: str, text: str) -> str:
+        """People's own (escaped) text, marked with the language it was written in when that is not the handout's.
+
+        Screen readers then read a German comment in an English handout with German pronunciation.
+        """
+        if not language or language == self.language:
+            return text
+        return f'<span lang="{escape(language)}">{text}</span>'
+
     def _t(self, key: str, **values: object) -> str:
         return t(f"handout.{key}", self.language, **values)
 
@@ -203,9 +242,12 @@ class Handout:
 
     def overview(self) -> Fragment:
         lang = self.language
-        parts = [f"<section><h2>{escape(self._t('overview'))}</h2><p>{escape(self._t('overview_intro'))}</p>"]
+        heading = f"<h2>{escape(self._t('overview'))}</h2>"
+        parts = [
+            "<section>",
+            _keep(heading, _intro(self._t("overview_intro"), muted=False), self._chart("field_index")),
+        ]
         fields = self.analysis.fields
-        parts.append(self._chart("field_index"))
         rows = [
             (
                 escape(self.catalog.field(str(r["field_id"])).title.get(lang)),
@@ -266,8 +308,8 @@ class Handout:
         if comparison is None or previous is None:
             return ""
         lang = self.language
-        parts = [f"<h3>{escape(self._t('change_heading', date=formatting.date(previous.date, lang)))}</h3>"]
-        parts.append(self._chart("change"))
+        heading = f"<h3>{escape(self._t('change_heading', date=formatting.date(previous.date, lang)))}</h3>"
+        parts = [_keep(heading, self._chart("change"))]
         rows = [
             (
                 escape(self.catalog.field(str(r["field_id"])).title.get(lang)),
@@ -314,16 +356,17 @@ class Handout:
         summary = self.analysis.summary
         mine = summary[summary["field_id"] == field_id]
         info = self.analysis.fields[self.analysis.fields["field_id"] == field_id].iloc[0]
-        parts = [
-            f"<section class='field' aria-labelledby='field-{field.id}'>",
-            f"<h2 id='field-{field.id}'>{field.number}. {escape(field.title.get(lang))}</h2>",
-            f"<p class='muted'>{escape(field.description.get(lang))}</p>",
-        ]
+        heading = f"<h2 id='field-{field.id}'>{field.number}. {escape(field.title.get(lang))}</h2>"
+        description = f"<p class='muted description'>{escape(field.description.get(lang))}</p>"
+        parts = [f"<section class='field' aria-labelledby='field-{field.id}'>"]
         if int(mine["n_answers"].sum()) == 0:
-            parts.append(f"<p>{escape(self._t('no_answers_field'))}</p>")
+            parts += [heading, description, f"<p>{escape(self._t('no_answers_field'))}</p>"]
         else:
-            parts.append(
-                "<p><span class='badge'>"
+            # Heading, key numbers and the tall chart of the answers open the field's first page together;
+            # the toolbox's description of the field follows. With the description above it, the chart
+            # would not fit below and would leave a page holding only the field's introduction.
+            badge = (
+                "<p class='key-numbers'><span class='badge'>"
                 + escape(
                     self._t(
                         "key_numbers",
@@ -335,7 +378,7 @@ class Handout:
                 )
                 + "</span></p>"
             )
-            parts.append(self._chart(f"answers/{field_id}"))
+            parts += [_keep(heading, badge, self._chart(f"answers/{field_id}")), description]
             rated = mine.dropna(subset=["mean"])
             if rated.empty:
                 parts.append(f"<p>{escape(self._t('no_ratings_field'))}</p>")
@@ -361,7 +404,7 @@ class Handout:
 
     def _standards_block(self, key: str, rows: pd.DataFrame, columns: list[tuple[str, str]]) -> str:
         lang = self.language
-        heading = f"<h3>{escape(self._t(key))}</h3><p class='muted'>{escape(self._t(key + '_intro'))}</p>"
+        heading = f"<h3>{escape(self._t(key))}</h3>" + _intro(self._t(key + "_intro"))
         if rows.empty:
             return heading + f"<p>{escape(self._t('none'))}</p>"
         headers = [(self._t("standard"), False)] + [(self._t(label), True) for _, label in columns]
@@ -377,7 +420,7 @@ class Handout:
                 else:
                     cells.append(number(value, lang, 2 if column == "sd" else 1))
             body.append(cells)
-        return heading + _table(self._t(key), headers, body)
+        return heading + _table(self._t(key), headers, body, caption_hidden=True)
 
     def _priorities_html(self, mine: pd.DataFrame) -> str:
         top = top_priorities(mine, 3)
@@ -385,7 +428,7 @@ class Handout:
 
     def _challenges_html(self, field: Field) -> str:
         lang = self.language
-        heading = f"<h3>{escape(self._t('challenges'))}</h3><p class='muted'>{escape(self._t('challenges_intro'))}</p>"
+        heading = f"<h3>{escape(self._t('challenges'))}</h3>" + _intro(self._t("challenges_intro"))
         table = self.analysis.challenges
         mine = table[(table["field_id"] == field.id) & (table["n_answers"] > 0)]
         if mine.empty:
@@ -400,14 +443,19 @@ class Handout:
             for r in mine.to_dict("records")
         ]
         headers = [(self._t("challenge"), False), (self._t("share_yes"), True), (self._t("answers"), True)]
-        return heading + _table(self._t("challenges"), headers, rows)
+        return heading + _table(self._t("challenges"), headers, rows, caption_hidden=True)
 
     def practices_for(self, field: Field, summary: pd.DataFrame) -> list[Practice]:
         """Practice examples that illustrate the field's weakest standards; the field's own when none match."""
         return self._weakest_practices(field, summary)[:3] or list(field.practices)
 
+    @staticmethod
+    def _weakest(summary: pd.DataFrame) -> pd.DataFrame:
+        """The field's five rated standards of the lowest mean, the lowest first: what the examples are chosen for."""
+        return summary.dropna(subset=["mean"]).sort_values("mean", kind="stable").head(5)
+
     def _weakest_practices(self, field: Field, summary: pd.DataFrame) -> list[Practice]:
-        weakest = set(summary.dropna(subset=["mean"]).sort_values("mean", kind="stable").head(5)["standard_id"])
+        weakest = set(self._weakest(summary)["standard_id"])
         return sorted(
             (p for p in self.catalog.practices if set(p.standard_ids) & weakest),
             key=lambda p: (-len(set(p.standard_ids) & weakest), p.field_id != field.id, p.id),
@@ -423,13 +471,26 @@ class Handout:
             intro = "practices_intro_unmatched"
         else:
             intro = "practices_intro_field"
+        weakest = self._weakest(summary).to_dict("records")
         for practice in matched[:3] or field.practices:
-            items.append(
+            item = (
                 f"<strong>{escape(practice.name.get(lang))}</strong> — "
                 f"{escape(practice.place)} ({escape(practice.country)}). "
                 f"{escape(practice.summary.get(lang))}"
             )
-        return f"<h3>{escape(self._t('practices'))}</h3><p class='muted'>{escape(self._t(intro))}</p>" + _list(items)
+            # Which of the weak standards the example is about, so that the reader sees why it is here.
+            related = [r for r in weakest if r["standard_id"] in practice.standard_ids] if matched else []
+            if related:
+                label = self._t(f"practice_weak_{'one' if len(related) == 1 else 'other'}", n=len(related))
+                standards = "; ".join(
+                    f"<strong>{escape(str(r['standard_id']))}</strong> "
+                    f"{escape(self.catalog.standard(str(r['standard_id'])).short.get(lang))} "
+                    f"({escape(self._t('practice_mean', mean=number(float(r['mean']), lang)))})"
+                    for r in related
+                )
+                item += f"<span class='practice-standards'>{escape(label)} {standards}</span>"
+            items.append(item)
+        return f"<h3>{escape(self._t('practices'))}</h3>" + _intro(self._t(intro)) + _list(items)
 
     def _comments_html(self, field_id: str) -> str:
         responses = self.analysis.responses
@@ -437,7 +498,8 @@ class Handout:
         if mine.empty:
             return ""
         items = [
-            f"<strong>{escape(str(r['standard_id']))}</strong>: {escape(str(r['comment'])).replace(chr(10), '<br>')}"
+            f"<strong>{escape(str(r['standard_id']))}</strong>: "
+            + self._written_in(str(r["language"]), escape(str(r["comment"])).replace(chr(10), "<br>"))
             for r in mine.sort_values(["standard_id", "recorded_at"], kind="stable").to_dict("records")
         ]
         return f"<h3>{escape(self._t('comments'))}</h3>" + _list(items)
@@ -445,7 +507,8 @@ class Handout:
     def action_plan(self) -> Fragment:
         lang = self.language
         plan = self.analysis.actions
-        parts = [f"<section><h2>{escape(self._t('actions'))}</h2><p>{escape(self._t('actions_intro'))}</p>"]
+        written = self.analysis.session.language
+        parts = [f"<section><h2>{escape(self._t('actions'))}</h2>", _intro(self._t("actions_intro"), muted=False)]
         if plan.empty:
             parts.append(f"<p>{escape(self._t('no_actions'))}</p>")
         else:
@@ -453,11 +516,12 @@ class Handout:
                 (
                     escape(str(a["action_id"])),
                     escape(self.catalog.field(str(a["field_id"])).title.get(lang)),
-                    escape(str(a["action"])),
+                    # Actions are agreed and typed in the workshop, so in the session's language.
+                    self._written_in(written, _free(str(a["action"]))),
                     escape(str(a["standard_ids"])),
-                    escape(str(a["responsible"])),
-                    escape(_day(str(a["due_date"]), lang)),
-                    escape(self.catalog.label("action_statuses", str(a["status"]), lang)),
+                    self._written_in(written, _free(str(a["responsible"]))),
+                    _day(str(a["due_date"]), lang),
+                    _nowrap(escape(self.catalog.label("action_statuses", str(a["status"]), lang))),
                 )
                 for a in plan.to_dict("records")
             ]
@@ -470,7 +534,7 @@ class Handout:
                 (self._t("due"), False),
                 (self._t("status"), False),
             ]
-            parts.append(_table(self._t("actions"), headers, rows, free=(2, 4)))
+            parts.append(_table(self._t("actions"), headers, rows, caption_hidden=True))
         parts.append("</section>")
         return Fragment("".join(parts))
 
@@ -495,11 +559,14 @@ class Handout:
 
 
 def _day(text: str, language: str) -> str:
-    """A due date as the reader writes dates; anything else (the column is typed by people) as it is."""
+    """A due date as the reader writes dates, on one line; anything else (the column is typed by people) as it is.
+
+    The result is escaped HTML.
+    """
     try:
-        return formatting.date(dt.date.fromisoformat(text), language)
+        return _nowrap(escape(formatting.date(dt.date.fromisoformat(text), language)))
     except ValueError:
-        return text
+        return escape(text)
 
 
 def _signed(value: float, language: str, digits: int = 1) -> str:
