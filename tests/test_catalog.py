@@ -92,10 +92,12 @@ def test_totals(catalog: Catalog) -> None:
 
 
 def test_practice_examples_with_places_and_countries(catalog: Catalog) -> None:
-    assert tuple((p.place, p.country) for p in catalog.practices) == PRACTICE_PLACES
+    assert tuple((p.place.en, p.country) for p in catalog.practices) == PRACTICE_PLACES
     avigliana = catalog.practices[0]
-    assert "Avigliana" in avigliana.place
-    assert "Susa Valley" in avigliana.place
+    assert avigliana.place.en == "Avigliana, Susa Valley"
+    assert avigliana.place.de == "Avigliana, Susatal"  # as the toolbox writes it
+    assert [p.place.de for p in catalog.practices if p.country == "BE"] == ["Flandern", "Leuven"]
+    assert catalog.practices[4].place == Text(de="Rostock", en="Rostock")  # a plain name in the file is both
 
 
 def test_default_catalog_is_read_once(catalog: Catalog) -> None:
@@ -192,7 +194,7 @@ def test_lookups_by_id(catalog: Catalog) -> None:
     assert catalog.standard("GOV-1-1").group_id == "GOV-G1"
     assert catalog.challenge("HEA-C4").field_id == "health"
     assert catalog.group("HOU-G7").field_id == "housing"
-    assert catalog.practice("HOU-P3").place == "St. Pölten"
+    assert catalog.practice("HOU-P3").place.get("de") == "St. Pölten"
 
 
 @pytest.mark.parametrize(
@@ -306,6 +308,15 @@ def test_a_yaml_round_trip_of_the_copy_still_loads(toolbox: Path, catalog: Catal
     for path in toolbox.glob("*.yaml"):
         _write(path, _read(path))
     assert load_catalog(toolbox).to_dict() == catalog.to_dict()
+
+
+@pytest.mark.parametrize("place", ['{de: "Flandern"}', "[Flanders, Flandern]", '""'])
+def test_a_place_is_a_name_or_a_text_in_every_language(toolbox: Path, place: str) -> None:
+    _replace(toolbox / "education.yaml", 'place: {de: "Flandern", en: "Flanders"}', f"place: {place}")
+    message = _error(toolbox)
+    assert str(toolbox / "education.yaml") in message
+    assert "EDU-P1" in message
+    assert "place" in message
 
 
 def test_duplicate_standard_id_in_a_group(toolbox: Path) -> None:
@@ -511,7 +522,7 @@ def _check_json(data: dict[str, Any]) -> None:
     assert len(data["groups"]) == 30
     assert len(data["standards"]) == 80
     assert len(data["practices"]) == 8
-    assert [(p["place"], p["country"]) for p in data["practices"]] == list(PRACTICE_PLACES)
+    assert [(p["place"]["en"], p["country"]) for p in data["practices"]] == list(PRACTICE_PLACES)
     assert [r["value"] for r in data["scale"]["ratings"]] == [0, 1, 2, 3]
     assert [o["id"] for o in data["scale"]["responses"]] == ["rated", "dont_know", "not_applicable"]
     assert [o["id"] for o in data["priorities"]] == ["low", "medium", "high"]

@@ -135,7 +135,7 @@ def test_the_form_shows_the_field_its_scale_groups_challenges_and_practices(sess
     practices = next(w for w in all_widgets(checklist.widget) if "wck-practices" in w._dom_classes).value
     for practice in field.practices:
         assert practice.name.de in practices
-        assert practice.place in practices
+        assert practice.place.de in practices
     assert "wck-standard-GOV-1-1" in checklist.standards["GOV-1-1"].widget._dom_classes
     assert not is_visible(checklist.form), "the questions appear only after the respondent block"
 

@@ -151,6 +151,13 @@ def test_practice_examples_follow_the_weakest_standards(tmp_path: Path) -> None:
     assert chosen[0].id == "GOV-P2"
 
 
+@pytest.mark.parametrize(("language", "place"), [("de", "Avigliana, Susatal"), ("en", "Avigliana, Susa Valley")])
+def test_a_practice_example_names_its_place_in_the_handout_language(tmp_path: Path, language: str, place: str) -> None:
+    session = _session(tmp_path, fields="governance")
+    section = text_of(Handout.load(session.path, language).field_section("governance").html)
+    assert f"{place} (IT)" in section
+
+
 def test_numbers_are_written_the_way_each_language_does() -> None:
     assert number(1.25, "de", 2) == "1,25"
     assert number(1.25, "en", 2) == "1.25"

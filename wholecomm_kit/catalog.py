@@ -99,7 +99,8 @@ class Practice:
     id: str
     field_id: str
     name: Text
-    place: str
+    place: Text
+    """Named alike in both languages ("Rostock") or not ("Flandern", "Flanders")."""
     country: str
     summary: Text
     standard_ids: tuple[str, ...]
@@ -255,7 +256,7 @@ class Catalog:
                     "id": p.id,
                     "field_id": p.field_id,
                     "name": p.name.as_dict(),
-                    "place": p.place,
+                    "place": p.place.as_dict(),
                     "country": p.country,
                     "summary": p.summary.as_dict(),
                     "standard_ids": list(p.standard_ids),
@@ -359,6 +360,13 @@ class _Reader:
             raise self.fail(where, "not_a_whole_number", entry=key)
         return value
 
+    def name(self, data: Mapping[str, Any], key: str, where: _Where) -> Text:
+        """A name written alike in every language (a plain string) or a text per language."""
+        if isinstance(self.get(data, key, where), Mapping):
+            return self.text(data, key, where)
+        value = self.string(data, key, where)
+        return Text(de=value, en=value)
+
     def text(self, data: Mapping[str, Any], key: str, where: _Where) -> Text:
         value = self.mapping(self.get(data, key, where), _Place("key", where=where, entry=key))
         unknown = set(value) - set(LANGUAGES)
@@ -448,7 +456,7 @@ def _field(path: Path, expected_id: str) -> Field:
                 id=pid,
                 field_id=field_id,
                 name=r.text(item, "name", pid),
-                place=r.string(item, "place", pid),
+                place=r.name(item, "place", pid),
                 country=r.pattern(r.string(item, "country", pid), r"[A-Z]{2}", pid, "country_code"),
                 summary=r.text(item, "summary", pid),
                 standard_ids=tuple(refs),

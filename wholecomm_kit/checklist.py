@@ -653,7 +653,7 @@ class Checklist:
         return (
             f'<div class="wck-practice" style="border-left:4px solid #90a4ae;padding:4px 8px;margin:6px 0">'
             f"<strong>{html.escape(practice.name.get(self.language))}</strong> "
-            f"({html.escape(practice.place)}, {html.escape(practice.country)})<br>"
+            f"({html.escape(practice.place.get(self.language))}, {html.escape(practice.country)})<br>"
             f"{html.escape(practice.summary.get(self.language))}{related}</div>"
         )
 

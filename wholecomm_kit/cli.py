@@ -120,7 +120,8 @@ def catalog_command(as_json: bool, lang: str) -> None:
             click.echo(f"      {challenge.id:<9} {challenge.text.get(lang)}")
         click.echo(f"\n   {say('cli.catalog_practices')}")
         for practice in field.practices:
-            click.echo(f"      {practice.id:<9} {practice.name.get(lang)} ({practice.place}, {practice.country})")
+            where = f"{practice.place.get(lang)}, {practice.country}"
+            click.echo(f"      {practice.id:<9} {practice.name.get(lang)} ({where})")
 
 
 @cli.command("new-session", help=_help("cli.new_session_help"))

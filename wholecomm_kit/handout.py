@@ -475,7 +475,7 @@ class Handout:
         for practice in matched[:3] or field.practices:
             item = (
                 f"<strong>{escape(practice.name.get(lang))}</strong> — "
-                f"{escape(practice.place)} ({escape(practice.country)}). "
+                f"{escape(practice.place.get(lang))} ({escape(practice.country)}). "
                 f"{escape(practice.summary.get(lang))}"
             )
             # Which of the weak standards the example is about, so that the reader sees why it is here.
