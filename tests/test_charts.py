@@ -19,7 +19,11 @@ import numpy as np
 import pandas as pd
 import pytest
 from matplotlib import _pylab_helpers
+from matplotlib.axes import Axes
+from matplotlib.collections import PathCollection
+from matplotlib.figure import Figure
 from matplotlib.image import imread
+from matplotlib.transforms import Bbox
 
 from wholecomm_kit import charts
 from wholecomm_kit.analysis import OTHER_GROUPS, Analysis, GroupBreakdown, analyse
@@ -226,6 +230,161 @@ def test_priority_alt_states_mean_and_share_of_every_rated_standard(
         item = alt[start : alt.find(";", start) if ";" in alt[start:] else len(alt)]
         assert number(float(row["mean"]), language, 1) in item
         assert item.endswith(share) or item.endswith(share + "."), item
+
+
+# --- the priority chart: its y axis and its point labels -----------------------------------------------
+
+
+@pytest.fixture
+def figures(monkeypatch: pytest.MonkeyPatch) -> list[Figure]:
+    """The figures of the charts drawn in the test, as they were when they became PNGs."""
+    drawn: list[Figure] = []
+    render = charts._render
+
+    def keep(figure: Figure, title: str, alt: str, *, empty: bool = False) -> Chart:
+        drawn.append(figure)
+        return render(figure, title, alt, empty=empty)
+
+    monkeypatch.setattr(charts, "_render", keep)
+    return drawn
+
+
+def priority_axes(figures: list[Figure]) -> Axes:
+    assert figures, "no chart drawn"
+    return figures[-1].axes[0]
+
+
+def test_priority_axis_ends_a_little_above_the_highest_share(demo: Analysis, figures: list[Figure]) -> None:
+    for field in demo.session.fields:
+        for language in LANGUAGES:
+            priority_vs_rating(demo.summary, field, CATALOG, language)
+            ax = priority_axes(figures)
+            rows = demo.summary[(demo.summary["field_id"] == field) & (demo.summary["n_rated"] > 0)]
+            highest = float(rows["share_high_priority"].max()) * 100
+            ticks = [float(tick) for tick in ax.get_yticks()]
+            bottom, top = ax.get_ylim()
+            assert highest < 50, "the demo's shares stay below half"
+            assert ticks[0] == 0
+            assert ticks[-1] in (50, 60), f"{field}: the axis should end just above {highest:.0f} %, not at 100 %"
+            assert highest <= 0.9 * ticks[-1], f"{field}: room for the highest point's label"
+            assert ticks[-1] <= top <= 1.1 * ticks[-1]
+            assert bottom < 0
+            assert len(ticks) <= 7, "readable ticks"
+            percent = {"de": " %", "en": "%"}[language]
+            assert [label.get_text() for label in ax.get_yticklabels()] == [f"{tick:.0f}{percent}" for tick in ticks]
+
+
+def test_priority_axis_never_ends_above_100_percent(tmp_path: Path, figures: list[Figure]) -> None:
+    for highest in range(101):
+        top = charts._priority_top(highest)
+        assert highest <= top <= 100
+        assert highest <= 0.9 * top or top == 100
+    session = make_session(tmp_path, "health", "en")
+    record(session, [(f"R{i}", "administration", "HEA-1-2", 2, "high") for i in range(3)])
+    analysis = analyse(session, catalog=CATALOG)
+    chart = priority_vs_rating(analysis.summary, "health", CATALOG, "en")
+    assert "high priority 100%" in chart.alt
+    ax = priority_axes(figures)
+    assert [float(tick) for tick in ax.get_yticks()][-1] == 100
+    assert 100 < ax.get_ylim()[1] <= 110
+
+
+def box_distance(box: Bbox, point: np.ndarray) -> float:
+    dx = max(box.x0 - point[0], 0.0, point[0] - box.x1)
+    dy = max(box.y0 - point[1], 0.0, point[1] - box.y1)
+    return math.hypot(dx, dy)
+
+
+def segment_distance(start: np.ndarray, end: np.ndarray, point: np.ndarray) -> float:
+    along = end - start
+    share = float(np.clip(np.dot(point - start, along) / max(float(np.dot(along, along)), 1e-9), 0, 1))
+    return float(np.hypot(*(start + share * along - point)))
+
+
+def segments_cross(a: tuple[np.ndarray, np.ndarray], b: tuple[np.ndarray, np.ndarray]) -> bool:
+    def side(origin: np.ndarray, end: np.ndarray, point: np.ndarray) -> float:
+        return float((end[0] - origin[0]) * (point[1] - origin[1]) - (end[1] - origin[1]) * (point[0] - origin[0]))
+
+    return side(*a, b[0]) * side(*a, b[1]) < 0 and side(*b, a[0]) * side(*b, a[1]) < 0
+
+
+def label_problems(figure: Figure, summary: pd.DataFrame, field: str, *, strict: bool) -> list[str]:
+    """What is wrong with the point labels of a priority chart: overlaps (and, if ``strict``, ambiguity)."""
+    ax = figure.axes[0]
+    renderer = figure.canvas.get_renderer()  # type: ignore[attr-defined]
+    rows = summary[(summary["field_id"] == field) & (summary["n_rated"] > 0)]
+    ids = [str(standard) for standard in rows["standard_id"]]
+    centres = ax.transData.transform(np.column_stack([rows["mean"], rows["share_high_priority"] * 100]))
+    sizes = {
+        size
+        for collection in ax.collections
+        if isinstance(collection, PathCollection)
+        for size in collection.get_sizes()
+    }
+    assert len(sizes) == 1
+    radius = math.sqrt(sizes.pop()) / 2 * figure.dpi / 72  # the markers' size is their area in pt²
+    texts = {text.get_text().split()[0]: text for text in ax.texts if text.get_text().split()[0] in ids}
+    assert sorted(texts) == sorted(ids), "one label per rated standard"
+    boxes = {standard: text.get_window_extent(renderer) for standard, text in texts.items()}
+    leaders = [ax.transData.transform(line.get_xydata())[[0, -1]] for line in ax.lines]
+    frame = ax.get_window_extent(renderer)
+    small = charts.style_for(projector=figure.get_figwidth() > 10).small * figure.dpi / 72
+    problems = []
+    for (a, box_a), (b, box_b) in itertools.combinations(boxes.items(), 2):
+        if box_a.overlaps(box_b):
+            problems.append(f"labels {a} and {b} overlap")
+    for standard, box in boxes.items():
+        if not (frame.x0 <= box.x0 and box.x1 <= frame.x1 and frame.y0 <= box.y0 and box.y1 <= frame.y1):
+            problems.append(f"label {standard} leaves the axes")
+        own = centres[ids.index(standard)]
+        # another point is one that is not (almost) hidden under this one
+        others = [centre for centre in centres if math.hypot(*(centre - own)) >= radius]
+        for centre, other in zip(centres, ids, strict=True):
+            if box_distance(box, centre) < radius:
+                problems.append(f"label {standard} covers the point of {other}")
+        if not strict:
+            continue
+        to_own = box_distance(box, own) - radius
+        to_others = min((box_distance(box, centre) - radius for centre in others), default=math.inf)
+        leader = [
+            (start, end)
+            for start, end in leaders
+            if math.hypot(*(start - own)) < 2 * radius and box_distance(box, end) < 3
+        ]
+        if leader:
+            if to_others < radius / 2:
+                problems.append(f"label {standard} (with a leader line) sits at another point")
+        elif to_own > small:
+            problems.append(f"label {standard} is {to_own:.0f} px from its point, without a leader line")
+        elif to_others < to_own + radius / 2:
+            problems.append(f"label {standard} is about as near to another point as to its own")
+    if strict:
+        for (start, end), (other_start, other_end) in itertools.combinations(leaders, 2):
+            if segments_cross((start, end), (other_start, other_end)):
+                problems.append("two leader lines cross")
+        for start, end in leaders:
+            for centre in centres:
+                far = min(math.hypot(*(centre - start)), math.hypot(*(centre - end))) > 2 * radius
+                if far and segment_distance(start, end, centre) < radius:
+                    problems.append("a leader line runs through another point")
+            for standard, box in boxes.items():
+                inside = [box.contains(*(start + (end - start) * t)) for t in np.linspace(0.05, 0.85, 30)]
+                if any(inside):
+                    problems.append(f"a leader line runs through label {standard}")
+    return problems
+
+
+@pytest.mark.parametrize("projector", [False, True], ids=["handout", "projector"])
+def test_priority_labels_hide_no_label_and_no_point(demo: Analysis, figures: list[Figure], projector: bool) -> None:
+    """On the printed handout every label is also clearly next to its own point (or has a leader line to it);
+    the projector's large type leaves the demo's tightest clusters too little room for that."""
+    problems = []
+    for language in LANGUAGES:
+        for field in demo.session.fields:
+            priority_vs_rating(demo.summary, field, CATALOG, language, projector=projector)
+            found = label_problems(figures[-1], demo.summary, field, strict=not projector)
+            problems += [f"{language} {field}: {problem}" for problem in found]
+    assert not problems
 
 
 @pytest.mark.parametrize("language", LANGUAGES)

@@ -31,6 +31,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
 from matplotlib.backends.backend_agg import FigureCanvasAgg
@@ -650,65 +651,340 @@ def answer_distribution(
 
 # --- 3 priority against rating -------------------------------------------------------------------------
 
-_LABEL_OFFSETS: tuple[tuple[float, float, str, str], ...] = (
-    (1, 0, "left", "center"),
-    (-1, 0, "right", "center"),
-    (0, 1, "center", "bottom"),
-    (0, -1, "center", "top"),
-    (0.75, 0.75, "left", "bottom"),
-    (-0.75, 0.75, "right", "bottom"),
-    (0.75, -0.75, "left", "top"),
-    (-0.75, -0.75, "right", "top"),
+# Candidate places of a label around its point: the direction from the point to an anchor and which point of
+# the label's box sits at the anchor (fractions of its width and height), in order of preference.
+_LABEL_TEMPLATES = np.array(
+    [
+        (1.0, 0.0, 0.0, 0.5),  # right
+        (-1.0, 0.0, 1.0, 0.5),  # left
+        (0.0, 1.0, 0.5, 0.0),  # above
+        (0.0, -1.0, 0.5, 1.0),  # below
+        (0.71, 0.71, 0.0, 0.0),  # above right
+        (-0.71, 0.71, 1.0, 0.0),  # above left
+        (0.71, -0.71, 0.0, 1.0),  # below right
+        (-0.71, -0.71, 1.0, 1.0),  # below left
+        (0.0, 1.0, 0.1, 0.0),  # above, starting at the point
+        (0.0, 1.0, 0.9, 0.0),  # above, ending at the point
+        (0.0, -1.0, 0.1, 1.0),  # below, starting at the point
+        (0.0, -1.0, 0.9, 1.0),  # below, ending at the point
+        (1.0, 0.0, 0.0, 0.1),  # right, a little higher
+        (1.0, 0.0, 0.0, 0.9),  # right, a little lower
+        (-1.0, 0.0, 1.0, 0.1),  # left, a little higher
+        (-1.0, 0.0, 1.0, 0.9),  # left, a little lower
+    ]
 )
+_LABEL_RINGS = np.array([0.0, 0.4, 1.2, 2.0, 3.0, 4.5])
+"""How much farther than the nearest place a label may go, in label heights (from the third on, with a leader)."""
+_RING = np.repeat(np.arange(len(_LABEL_RINGS)), len(_LABEL_TEMPLATES))
+_TEMPLATE = np.tile(np.arange(len(_LABEL_TEMPLATES)), len(_LABEL_RINGS))
 
 
-def _overlap(a: Bbox, b: Bbox) -> float:
-    width = min(a.x1, b.x1) - max(a.x0, b.x0)
-    height = min(a.y1, b.y1) - max(a.y0, b.y0)
-    return width * height if width > 0 and height > 0 else 0.0
+def _box_distances(boxes: np.ndarray, points: np.ndarray) -> np.ndarray:
+    """Distance from each box (x0, y0, x1, y1) to each point: rows are boxes, columns points (pixels)."""
+    dx = np.maximum(np.maximum(boxes[:, None, 0] - points[None, :, 0], points[None, :, 0] - boxes[:, None, 2]), 0)
+    dy = np.maximum(np.maximum(boxes[:, None, 1] - points[None, :, 1], points[None, :, 1] - boxes[:, None, 3]), 0)
+    result: np.ndarray = np.hypot(dx, dy)
+    return result
+
+
+def _overlaps(boxes: np.ndarray, others: np.ndarray) -> np.ndarray:
+    """Area each box shares with each of the others: rows are boxes, columns the others (pixels²)."""
+    width = np.minimum(boxes[:, None, 2], others[None, :, 2]) - np.maximum(boxes[:, None, 0], others[None, :, 0])
+    height = np.minimum(boxes[:, None, 3], others[None, :, 3]) - np.maximum(boxes[:, None, 1], others[None, :, 1])
+    result: np.ndarray = np.clip(width, 0, None) * np.clip(height, 0, None)
+    return result
+
+
+def _through(segments: np.ndarray, boxes: np.ndarray) -> np.ndarray:
+    """Whether each segment (x0, y0, x1, y1) runs through each box: rows are segments, columns boxes."""
+    start = segments[:, None, :2]
+    direction = segments[:, None, 2:] - start
+    direction = np.where(np.abs(direction) < 1e-9, 1e-9, direction)
+    low, high = (boxes[None, :, :2] - start) / direction, (boxes[None, :, 2:] - start) / direction
+    enter, leave = np.minimum(low, high).max(axis=2), np.maximum(low, high).min(axis=2)
+    result: np.ndarray = (enter < leave) & (leave > 0) & (enter < 1)
+    return result
+
+
+def _crossing(segments: np.ndarray, others: np.ndarray) -> np.ndarray:
+    """Whether each segment (x0, y0, x1, y1) crosses each of the others (touching ends do not count)."""
+    start, direction = segments[:, None, :2], segments[:, None, 2:] - segments[:, None, :2]
+    other_start, other_direction = others[None, :, :2], others[None, :, 2:] - others[None, :, :2]
+
+    def side(origin: np.ndarray, along: np.ndarray, point: np.ndarray) -> np.ndarray:
+        result: np.ndarray = along[..., 0] * (point[..., 1] - origin[..., 1]) - along[..., 1] * (
+            point[..., 0] - origin[..., 0]
+        )
+        return result
+
+    result: np.ndarray = (
+        side(start, direction, other_start) * side(start, direction, other_start + other_direction) < 0
+    ) & (side(other_start, other_direction, start) * side(other_start, other_direction, start + direction) < 0)
+    return result
+
+
+@dataclass(frozen=True)
+class _Taken:
+    """What placed labels take (pixels): their boxes (with room around) and their leader lines."""
+
+    boxes: np.ndarray  # (n, 4): x0, y0, x1, y1
+    segments: np.ndarray  # (m, 4): x0, y0, x1, y1
+
+    @classmethod
+    def join(cls, parts: Sequence[_Taken]) -> _Taken:
+        if not parts:
+            return cls(np.empty((0, 4)), np.empty((0, 4)))
+        return cls(np.vstack([part.boxes for part in parts]), np.vstack([part.segments for part in parts]))
+
+    @property
+    def hull(self) -> np.ndarray:
+        """(1, 4): the box around everything taken."""
+        corners = np.vstack([self.boxes.reshape(-1, 2), self.segments.reshape(-1, 2)])
+        return np.hstack([corners.min(axis=0), corners.max(axis=0)])[None, :]
+
+
+@dataclass
+class _LabelPlaces:
+    """The candidate places of every point's label (pixels): a row per label, a column per place (rings of
+    ``_LABEL_TEMPLATES``), and what speaks against each place."""
+
+    hulls: np.ndarray  # (labels, 4): the box around a label's places and its point
+    boxes: np.ndarray  # (labels, places, 4): x0, y0, x1, y1
+    leader: np.ndarray  # needs a leader line: too far from its point to be read as its label without one
+    segments: np.ndarray  # (labels, places, 4): the leader line, from just outside the marker to the label
+    ambiguity: np.ndarray  # pixels another point is too near: about as near as its own (with a leader: quite near)
+    fixed_covered: np.ndarray  # pixels² of markers covered and of the label outside the axes
+    fixed_crossings: np.ndarray  # markers the leader line runs through
+    covered: np.ndarray  # the same, the labels placed so far included
+    crossings: np.ndarray  # the same, the labels and leader lines placed so far included
+
+    @classmethod
+    def around(
+        cls, centres: np.ndarray, sizes: np.ndarray, frame: Bbox, radius: float, near: float, pad: float
+    ) -> _LabelPlaces:
+        """The places of labels of ``sizes`` for points at ``centres``, in the axes ``frame`` (pixels)."""
+        inner = np.array([[frame.x0 + pad, frame.y0 + pad, frame.x1 - pad, frame.y1 - pad]])
+        markers = np.hstack([centres - radius - pad, centres + radius + pad])
+        directions, alignments = _LABEL_TEMPLATES[_TEMPLATE, :2], _LABEL_TEMPLATES[_TEMPLATE, 2:]
+        count, places = len(centres), len(_TEMPLATE)
+        distance = near + sizes[:, 1:2, None] * _LABEL_RINGS[_RING][None, :, None]  # (labels, places, 1)
+        corners = centres[:, None, :] + distance * directions[None] - alignments[None] * sizes[:, None, :]
+        boxes = np.concatenate([corners, corners + sizes[:, None, :]], axis=2)
+        flat = boxes.reshape(-1, 4)
+        own = _box_distances(flat, centres).reshape(count, places, count)
+        # points (almost) hidden under one another look like one point: a label may be taken for any of them
+        same = np.hypot(*(centres[:, None, :] - centres[None, :, :]).transpose(2, 0, 1)) < radius / 2
+        mine = own[np.arange(count), :, np.arange(count)]  # (labels, places)
+        other = np.where(same[:, None, :], np.inf, own).min(axis=2)
+        leader = mine > near + 0.6 * sizes[:, 1:2]
+        ends = np.clip(centres[:, None, :], boxes[..., :2], boxes[..., 2:])
+        away = ends - centres[:, None, :]
+        away /= np.maximum(np.hypot(away[..., 0], away[..., 1]), 1e-9)[..., None]
+        segments = np.concatenate([centres[:, None, :] + away * (radius + pad), ends], axis=2)
+        outside = sizes.prod(axis=1)[:, None] - _overlaps(flat, inner)[:, 0].reshape(count, places)
+        covered = _overlaps(flat, markers).sum(axis=1).reshape(count, places) + outside
+        through = _through(segments.reshape(-1, 4), markers).reshape(count, places, count)
+        crossings = leader * np.where(same[:, None, :], False, through).sum(axis=2)
+        hulls = np.hstack(
+            [np.minimum(boxes[..., :2].min(axis=1), centres), np.maximum(boxes[..., 2:].max(axis=1), centres)]
+        )
+        return cls(
+            hulls=hulls,
+            boxes=boxes,
+            leader=leader,
+            segments=segments,
+            ambiguity=np.maximum(np.where(leader, near + radius / 2, mine + radius + pad) - other, 0),
+            fixed_covered=covered,
+            fixed_crossings=crossings,
+            covered=covered.copy(),
+            crossings=crossings.copy(),
+        )
+
+    def against(self, labels: np.ndarray, taken: _Taken) -> tuple[np.ndarray, np.ndarray]:
+        """For each place of ``labels``: what it covers of the boxes ``taken``, and how often its leader line
+        runs through one of them or crosses one of the leader lines ``taken``, or one of these runs through it."""
+        boxes, segments = self.boxes[labels].reshape(-1, 4), self.segments[labels].reshape(-1, 4)
+        leader = self.leader[labels].reshape(-1)
+        covered = _overlaps(boxes, taken.boxes).sum(axis=1)
+        crossings = leader * _through(segments, taken.boxes).sum(axis=1)
+        if len(taken.segments):
+            crossings += _through(taken.segments, boxes).sum(axis=0)
+            crossings += leader * _crossing(segments, taken.segments).sum(axis=1)
+        return covered.reshape(len(labels), -1), crossings.reshape(len(labels), -1)
+
+    def take(self, label: int, place: int, pad: float) -> _Taken:
+        """What a label takes at a place."""
+        box = (self.boxes[label, place] + (-pad, -pad, pad, pad))[None, :]
+        leader = self.segments[label, place : place + 1] if self.leader[label, place] else np.empty((0, 4))
+        return _Taken(box, leader)
+
+    def good(self, covered: np.ndarray, crossings: np.ndarray, labels: Any = slice(None)) -> np.ndarray:
+        """Whether each place covers nothing, is clear and (with its leader line) crosses nothing."""
+        result: np.ndarray = (covered < 0.5) & (self.ambiguity[labels] == 0) & (crossings == 0)
+        return result
+
+    def best(self, label: int, covered: np.ndarray, crossings: np.ndarray) -> np.ndarray:
+        """A label's places, best first: covering least, then crossing least, then least ambiguous, then nearest."""
+        ambiguity = np.ceil(self.ambiguity[label])
+        result: np.ndarray = np.lexsort((_TEMPLATE, _RING, ambiguity, crossings, np.round(covered)))
+        return result
+
+
+def _least_constraining(
+    places: _LabelPlaces, label: int, options: np.ndarray, others: np.ndarray, good: np.ndarray, pad: float
+) -> int:
+    """Of a label's good places ``options``, the one that leaves the labels ``others`` most of their ``good``
+    places: first one that takes no label its last good place, then none its last good place near its
+    point; then the nearest, then in the templates' order."""
+    padded = places.boxes[label, options] + (-pad, -pad, pad, pad)
+    hull = np.hstack([padded[:, :2].min(axis=0), padded[:, 2:].max(axis=0)])[None, :]
+
+    def last_places_taken(mask: np.ndarray) -> np.ndarray:
+        """For each option, how many of the others it would take all their places in ``mask`` from."""
+        owners, boxes = np.nonzero(mask)[0], places.boxes[others][mask]
+        reach = _overlaps(boxes, hull)[:, 0] > 0  # only these can be taken
+        if not reach.any():
+            return np.zeros(len(options), dtype=int)
+        owners, boxes = owners[reach], boxes[reach]
+        starts = np.flatnonzero(np.r_[True, owners[1:] != owners[:-1]])  # owners come sorted
+        taken = np.add.reduceat((_overlaps(padded, boxes) > 0).astype(int), starts, axis=1)
+        result: np.ndarray = (taken == mask.sum(axis=1)[owners[starts]]).sum(axis=1)
+        return result
+
+    mask = good[others]
+    last = last_places_taken(mask)
+    last_near = last_places_taken(mask & ~places.leader[others])
+    return int(options[np.lexsort((_TEMPLATE[options], _RING[options], last_near, last))[0]])
 
 
 def _place_point_labels(
     figure: Figure, ax: Axes, style: Style, points: Sequence[tuple[float, float, str]], marker_pt: float
 ) -> None:
-    """Label every point next to it where the label hides no other point or label (greedy, deterministic)."""
+    """Label every point next to it, where the label hides no point, no other label and no leader line.
+
+    Deterministic: each label is measured once; its candidate places around the point are computed, not
+    drawn. Greedy: next is the label with the fewest good places near its point (those with none near it
+    last). A good place covers nothing, is clear (no other point about as near as the label's own) and, if
+    it is farther away than the nearest places, has a thin leader line to the point that crosses nothing. Of
+    its good places a label takes the one that leaves the others most of theirs, then the nearest; without
+    any, the least bad. Then a label without a good place gets one if a label in its way can move to another
+    good place.
+    """
+    if not points:
+        return
     engine = figure.get_layout_engine()
     if engine is not None:
         engine.execute(figure)  # fix the axes' place, so that label positions can be measured
     figure.set_layout_engine("none")
     renderer = figure.canvas.get_renderer()  # type: ignore[attr-defined]
-    frame = ax.get_window_extent(renderer)
     pixels = style.dpi / 72
-    radius = marker_pt / 2 * pixels
-    taken = []
-    for x, y in ax.transData.transform([(x, y) for x, y, _ in points]):
-        taken.append(Bbox.from_extents(x - radius, y - radius, x + radius, y + radius))
-    gap = marker_pt / 2 + 2 * style.font / 9
-    for x, y, label in points:
-        best: tuple[float, Text, Bbox] | None = None
-        for dx, dy, ha, va in _LABEL_OFFSETS:
-            text = ax.annotate(
-                label,
-                (x, y),
-                xytext=(dx * gap, dy * gap),
-                textcoords="offset points",
-                ha=ha,
-                va=va,
-                **_kw(style.small),
+    unit = style.font / 9 * pixels  # a point of the handout style, in pixels
+    radius = marker_pt / 2 * pixels + 0.4 * unit  # the marker and its white edge
+    pad = 1.5 * unit  # free space around markers and labels
+    near = radius + 2.5 * unit  # from a point's centre to its label, nearest place
+    centres = ax.transData.transform(np.array([(x, y) for x, y, _ in points], dtype=float))
+    texts = [ax.text(x, y, label, ha="left", va="bottom", **_kw(style.small)) for x, y, label in points]
+    sizes = np.array([(box.width, box.height) for box in (text.get_window_extent(renderer) for text in texts)])
+    places = _LabelPlaces.around(centres, sizes, ax.get_window_extent(renderer), radius, near, pad)
+    count = len(points)
+    order = np.arange(count)
+    chosen = np.zeros(count, dtype=int)
+    waiting = np.ones(count, dtype=bool)
+    unsettled: list[int] = []  # labels without a good place
+    for _ in range(count):
+        good = places.good(places.covered, places.crossings)
+        near_good = (good & ~places.leader).sum(axis=1)
+        urgency = np.lexsort((order, good.sum(axis=1), near_good, near_good == 0))
+        i = int(urgency[waiting[urgency]][0])
+        waiting[i] = False
+        options = np.flatnonzero(good[i])
+        if len(options) > 1:
+            chosen[i] = _least_constraining(places, i, options, np.flatnonzero(waiting), good, pad)
+        elif len(options):
+            chosen[i] = options[0]
+        else:
+            chosen[i] = places.best(i, places.covered[i], places.crossings[i])[0]
+            unsettled.append(i)
+        taken = places.take(i, chosen[i], pad)
+        nearby = np.flatnonzero(waiting & (_overlaps(places.hulls, taken.hull)[:, 0] > 0))
+        if len(nearby):
+            covered, crossings = places.against(nearby, taken)
+            places.covered[nearby] += covered
+            places.crossings[nearby] += crossings
+
+    # Repairs: what a label's places cover and cross adds up over the other labels, so "all but one" is "all"
+    # minus that one. At most a few tries, to keep crowded charts cheap.
+    everything: dict[int, tuple[np.ndarray, np.ndarray]] = {}
+
+    def state(i: int) -> tuple[np.ndarray, np.ndarray]:
+        """What label i's places cover and cross, every other label in its chosen place."""
+        if i not in everything:
+            covered, crossings = places.against(
+                np.array([i]), _Taken.join([places.take(j, chosen[j], pad) for j in range(count) if j != i])
             )
-            box = text.get_window_extent(renderer)
-            outside = box.width * box.height - _overlap(box, frame)
-            cost = sum(_overlap(box, other) for other in taken) + 10 * outside
-            if best is None or cost < best[0]:
-                if best is not None:
-                    best[1].remove()
-                best = (cost, text, box)
+            everything[i] = (covered[0] + places.fixed_covered[i], crossings[0] + places.fixed_crossings[i])
+        return everything[i]
+
+    tries = 20
+    for i in unsettled:
+        if places.good(*state(i), i)[chosen[i]]:
+            continue  # moved to a good place for another label's sake
+        possible = places.good(places.fixed_covered[i], places.fixed_crossings[i], i)
+        if not possible.any():
+            continue
+        corners = np.vstack([places.boxes[i, possible].reshape(-1, 2), places.segments[i, possible].reshape(-1, 2)])
+        reach = np.hstack([corners.min(axis=0), corners.max(axis=0)])[None, :]
+        for j in range(count):
+            if j == i or tries <= 0 or not _overlaps(places.take(j, chosen[j], pad).hull, reach)[0, 0]:
+                continue
+            by_j = places.against(np.array([i]), places.take(j, chosen[j], pad))
+            if not (possible & ((by_j[0][0] >= 0.5) | (by_j[1][0] > 0))).any():
+                continue  # not in the way
+            tries -= 1
+            covered, crossings = state(i)[0] - by_j[0][0], state(i)[1] - by_j[1][0]
+            good = places.good(covered, crossings, i)
+            moves = [int(place) for place in places.best(i, covered, crossings) if good[place]][:4]
+            if not moves:
+                continue
+            by_i = places.against(np.array([j]), places.take(i, chosen[i], pad))
+            base = state(j)[0] - by_i[0][0], state(j)[1] - by_i[1][0]
+            for place in moves:
+                extra = places.against(np.array([j]), places.take(i, place, pad))
+                moved = (base[0] + extra[0][0], base[1] + extra[1][0])
+                if places.good(*moved, j).any():
+                    chosen[i], chosen[j] = place, places.best(j, *moved)[0]
+                    everything.clear()
+                    break
             else:
-                text.remove()
-            if cost == 0:
-                break
-        if best is not None:
-            taken.append(best[2])
+                continue
+            break
+
+    inverse = ax.transData.inverted()
+    for i, place in enumerate(chosen):
+        box = places.boxes[i, place]
+        x, y = inverse.transform(box[:2])
+        texts[i].set_position((float(x), float(y)))
+        if places.leader[i, place]:
+            centre, end = centres[i], places.segments[i, place, 2:]
+            direction = (end - centre) / max(float(np.hypot(*(end - centre))), 1e-9)
+            start, end = centre + direction * (radius + 0.5 * unit), end - direction * 0.8 * unit
+            (line,) = ax.plot(
+                *inverse.transform(np.array([start, end])).T,
+                color=MUTED_COLOUR,
+                linewidth=0.7 * style.font / 9,
+                solid_capstyle="butt",
+                zorder=2.5,
+            )
+            line.set_gid("leader")
+
+
+_PRIORITY_TOPS = (50, 60, 80, 100)
+
+
+def _priority_top(highest: float) -> int:
+    """Where the priority axis ends (percent): the first of 50, 60, 80 and 100 % that leaves at least a tenth
+    of the axis free above the highest share (percent), for its label; never above 100 %."""
+    return next((top for top in _PRIORITY_TOPS if highest <= 0.9 * top), 100)
 
 
 def priority_vs_rating(
@@ -720,10 +996,12 @@ def priority_vs_rating(
     projector: bool = False,
     scale: float = 1.0,
 ) -> Chart:
-    """Scatter of each standard's mean rating (x, 0–3) against the share marking it high priority (y, 0–100 %).
+    """Scatter of each standard's mean rating (x, 0–3) against the share marking it high priority (y, in %).
 
-    Points are labelled by standard id, disputed standards drawn as triangles; standards without
-    ratings are left out (said in a note and in the alt text).
+    The y axis starts at 0 and ends at 50, 60, 80 or 100 %, a little above the highest share (see
+    :func:`_priority_top`). Points are labelled by standard id (with a leader line where a label had to move
+    away from its point), disputed standards drawn as triangles; standards without ratings are left out
+    (said in a note and in the alt text).
     """
     _check_language(language, catalog)
     style = style_for(projector, scale)
@@ -763,7 +1041,8 @@ def priority_vs_rating(
         points.append((float(record["mean"]), float(record["share_high_priority"]) * 100, label))
 
     ax.set_xlim(-0.2, 3.2)
-    ax.set_ylim(-6, 106)
+    top = _priority_top(float(rated["share_high_priority"].max()) * 100)
+    ax.set_ylim(-0.06 * top, 1.06 * top)
     rating_width = style.chars(0.2, style.small)
     ax.set_xticks(
         [0, 1, 2, 3],
@@ -771,7 +1050,8 @@ def priority_vs_rating(
         **_kw(style.small),
     )
     percent = " %" if language == "de" else "%"
-    ax.set_yticks([0, 25, 50, 75, 100], [f"{v}{percent}" for v in (0, 25, 50, 75, 100)], **_kw(style.font))
+    ticks = range(0, top + 1, 10 if top <= 60 else 20)
+    ax.set_yticks(list(ticks), [f"{v}{percent}" for v in ticks], **_kw(style.font))
     ax.grid(True, color=GRID_COLOUR, linewidth=0.8 * style.font / 9)
     ax.set_axisbelow(True)
     ax.set_xlabel(t("charts.priority_x", language), **_kw(style.font))
