@@ -522,7 +522,7 @@ def test_one_field_session(tmp_path: Path) -> None:
     scatter = priority_vs_rating(analysis.summary, "health", CATALOG, "en")
     assert not scatter.empty
     assert "for 1 standard," in scatter.alt
-    assert "HEA-1-2 Unconditional access to care: rating 2.0, high priority 100%" in scatter.alt
+    assert "HEA-1-2 Unconditional access to care: mean 2.0, high priority 100%" in scatter.alt
     unrated = [s.id for s in CATALOG.field("health").standards if s.id != "HEA-1-2"]
     assert f"Left out because nobody has rated them yet: {', '.join(unrated)}." in scatter.alt
 
