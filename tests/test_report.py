@@ -12,6 +12,7 @@ from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
 
+import nbformat
 import pytest
 from click.testing import CliRunner
 from helpers import axe_violations, chromium, new_session, offline_page
@@ -22,7 +23,8 @@ from pypdf import PdfReader
 from wholecomm_kit.cli import cli
 from wholecomm_kit.demo import create_demo
 from wholecomm_kit.exceptions import KitError
-from wholecomm_kit.report import NoBrowserError, find_browser, make_report
+from wholecomm_kit.handout import _table as handout_table
+from wholecomm_kit.report import NoBrowserError, export_html, find_browser, make_report, print_pdf
 from wholecomm_kit.session import Session
 from wholecomm_kit.store import SessionStore
 
@@ -305,6 +307,80 @@ def test_no_word_of_a_table_is_split_across_lines_in_the_pdf(request: pytest.Fix
     assert {w for w in whole if " " in w}  # a date ("15 December 2025") or a status ("In Arbeit") of more words
     lines = [" ".join(line.split()) for line in text.splitlines()]
     assert sorted(w for w in whole if not any(w in line for line in lines)) == []
+
+
+def _printed(fragments: list[str], folder: Path) -> list[str]:
+    """HTML fragments, one notebook output each, through the handout's own export and printer: each page's text."""
+    notebook = nbformat.from_dict(  # type: ignore[no-untyped-call]
+        {
+            "nbformat": 4,
+            "nbformat_minor": 5,
+            "metadata": {},
+            "cells": [
+                {
+                    "cell_type": "code",
+                    "id": f"c{n}",
+                    "source": "",
+                    "metadata": {},
+                    "execution_count": None,
+                    "outputs": [{"output_type": "display_data", "data": {"text/html": fragment}, "metadata": {}}],
+                }
+                for n, fragment in enumerate(fragments)
+            ],
+        }
+    )
+    html = export_html(notebook, folder / "handout.html", language="de", title="Testdorf")
+    return _page_texts(print_pdf(html, folder / "handout.pdf", browser=find_browser(), footer="Testdorf"))
+
+
+@pytest.mark.browser
+def test_a_table_ending_at_the_foot_of_a_page_leaves_no_blank_page(tmp_path: Path) -> None:
+    """A field starts a new page: the space below the last table (or list, or paragraph) before it must not spill
+    onto a page of its own. Through the handout's own export, each field here starts a page and ends with one
+    finishing 0.5 to 3.5 mm above the page's foot.
+    """
+    endings = {  # 30 mm tall, and the space the handout's style puts above it
+        '<table style="height: 30mm"><tbody><tr><th scope="row">GOV-1-1</th><td>1,5</td></tr></tbody></table>': ".6rem",
+        '<ul style="height: 30mm"><li><strong>GOV-1-1</strong>: Anmerkung</li></ul>': "1rem",
+        '<p style="height: 30mm">Anmerkung</p>': "1rem",
+    }
+    # 259 mm of page between the margins of the handout's @page rule
+    fields = [
+        f'<section{" class=field" if n else ""}><div style="height: calc(259mm - 30mm - {above} - {gap}mm)"></div>'
+        f"{ending}</section>"
+        for n, (ending, above, gap) in enumerate(
+            (ending, above, gap) for ending, above in endings.items() for gap in (0.5, 1.5, 2.5, 3.5)
+        )
+    ]
+    texts = _printed([*fields, "<section class=field><h2>Ende</h2></section>"], tmp_path)
+    blank = [n for n, text in enumerate(texts, 1) if not re.sub(r"Testdorf · \d+ / \d+", "", text).strip()]
+    assert blank == []
+    assert len(texts) == len(fields) + 1
+
+
+@pytest.mark.browser
+def test_a_short_table_near_the_foot_of_a_page_moves_whole_to_the_next(tmp_path: Path) -> None:
+    """Five fields' changes: never one row at the foot of a page and four on the next.
+
+    Each field here starts a page and leaves 20 to 55 mm of it for the table.
+    """
+    headers = [("Handlungsfeld", False), ("Vorher", True), ("Jetzt", True), ("Veränderung", True)]
+    fragments, tables = [], {}
+    for n, room in enumerate(range(20, 60, 5)):
+        rows = [(f"T{room}Feld{row}", "30", "40", "+10") for row in range(1, 6)]
+        tables[room] = [row[0] for row in rows]
+        fragment = (
+            f'<section{" class=field" if n else ""}><div style="height: {259 - room}mm"></div>'
+            f"<h3>Veränderung</h3>{handout_table('Veränderung', headers, rows)}</section>"
+        )
+        fragments.append(fragment)
+    texts = _printed(fragments, tmp_path)
+    split = {}
+    for room, names in tables.items():
+        pages = {next(n for n, text in enumerate(texts, 1) if re.search(rf"\b{name}\b", text)) for name in names}
+        if len(pages) > 1:
+            split[room] = sorted(pages)
+    assert split == {}
 
 
 @pytest.mark.browser

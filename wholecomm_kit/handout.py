@@ -60,6 +60,10 @@ def percent(value: float | None, language: str) -> str:
     return formatting.percent(value, language)
 
 
+SHORT_TABLE = 6
+"""Rows of a table kept on one page in print: even six long standards fit on half a page."""
+
+
 def _table(
     caption: str, headers: Sequence[tuple[str, bool]], rows: Iterable[Sequence[str]], *, caption_hidden: bool = False
 ) -> str:
@@ -67,7 +71,9 @@ def _table(
 
     A caption that only repeats the heading just above it is there for screen readers (it names the
     table) but hidden from sight (``caption_hidden``), so that a sighted reader does not read it twice.
+    A short table is printed on one page ("Governance 29 42 +12" alone at a page's foot reads badly).
     """
+    rows = list(rows)
     head = "".join(f'<th scope="col"{" class=num" if numeric else ""}>{escape(h)}</th>' for h, numeric in headers)
     body = "".join(
         f'<tr><th scope="row">{row[0]}</th>'
@@ -75,10 +81,11 @@ def _table(
         + "</tr>"
         for row in rows
     )
-    wide = " class=wide" if len(headers) > 5 else ""
+    kinds = [kind for kind, applies in (("wide", len(headers) > 5), ("short", len(rows) <= SHORT_TABLE)) if applies]
+    classes = f' class="{" ".join(kinds)}"' if kinds else ""
     hidden = " class=visually-hidden" if caption_hidden else ""
     return (
-        f"<table{wide}><caption{hidden}>{escape(caption)}</caption>"
+        f"<table{classes}><caption{hidden}>{escape(caption)}</caption>"
         f"<thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
     )
 
