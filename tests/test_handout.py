@@ -366,9 +366,10 @@ def test_each_practice_example_names_the_weak_standards_it_relates_to(tmp_path: 
     rate(store, "R-A", "politics", "GOV-6-1", 1)
     rate(store, "R-B", "politics", "GOV-6-1", 1)
     for language, expected in {
-        "en": "Relates to 2 of the weakest standards: GOV-6-2 {GOV-6-2} (mean 0.0); GOV-6-1 {GOV-6-1} (mean 1.0)",
-        "de": "Bezug zu 2 der schwächsten Standards: GOV-6-2 {GOV-6-2} (Mittelwert 0,0); GOV-6-1 {GOV-6-1} "
-        "(Mittelwert 1,0)",
+        "en": "Relates to 2 of the five lowest-rated standards: GOV-6-2 {GOV-6-2} (mean 0.0); "
+        "GOV-6-1 {GOV-6-1} (mean 1.0)",
+        "de": "Bezug zu 2 der fünf am niedrigsten bewerteten Standards: GOV-6-2 {GOV-6-2} (Mittelwert 0,0); "
+        "GOV-6-1 {GOV-6-1} (Mittelwert 1,0)",
     }.items():
         handout = Handout.load(session.path, language)
         shorts = {s: handout.catalog.standard(s).short.get(language) for s in ("GOV-6-1", "GOV-6-2")}
@@ -378,7 +379,7 @@ def test_each_practice_example_names_the_weak_standards_it_relates_to(tmp_path: 
         assert expected.format(**shorts) in practices
     rate(store, "R-A", "politics", "GOV-2-5", 1)  # of GOV-P1's standards, the only one rated
     text = " ".join(text_of(Handout.load(session.path, "en").field_section("governance").html).split())
-    assert "Relates to one of the weakest standards: GOV-2-5 " in text
+    assert "Relates to one of the five lowest-rated standards: GOV-2-5 " in text
 
 
 def test_a_session_without_answers_says_there_is_nothing_to_break_down_by_group(tmp_path: Path) -> None:
