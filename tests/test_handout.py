@@ -158,6 +158,13 @@ def test_a_practice_example_names_its_place_in_the_handout_language(tmp_path: Pa
     assert f"{place} (IT)" in section
 
 
+def test_the_method_explains_rounded_changes_only_when_there_is_a_comparison(tmp_path: Path) -> None:
+    session = _session(tmp_path, fields="governance")
+    method = text_of(Handout.load(session.path, "en").method().html)
+    assert "rounded half up" in method
+    assert "before rounding" not in method
+
+
 def test_numbers_are_written_the_way_each_language_does() -> None:
     assert number(1.25, "de", 2) == "1,25"
     assert number(1.25, "en", 2) == "1.25"

@@ -477,6 +477,7 @@ def test_english_and_comparison_with_a_previous_session(tmp_path: Path) -> None:
     assert result.html is not None
     text = re.sub(r"<[^>]+>", " ", result.html.read_text(encoding="utf-8"))
     assert "Change since the last workshop (1 May 2024)" in text
+    assert "Changes since the last workshop are computed before rounding" in text  # the method says how
     assert re.search(r"Governance\s+33\s+100\s+\+67\b", text)  # whole numbers, as the indices
 
 

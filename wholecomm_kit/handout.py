@@ -559,6 +559,8 @@ class Handout:
 
     def method(self) -> Fragment:
         items = self._t("method_items", threshold=self.analysis.groups.min_group_size).split("|")
+        if self.analysis.comparison is not None:
+            items.append(self._t("method_change"))
         return Fragment(
             f"<section><h2>{escape(self._t('method'))}</h2>{_list(escape(i) for i in items)}"
             f"<p class='muted'>{escape(self._t('source', version=self.catalog.version))}</p></section>"
