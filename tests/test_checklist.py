@@ -9,6 +9,10 @@ from __future__ import annotations
 import asyncio
 import csv
 import re
+import subprocess
+import sys
+import textwrap
+import time
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +20,7 @@ import ipywidgets as widgets
 import pytest
 from helpers import new_session
 
+from wholecomm_kit import store as store_module
 from wholecomm_kit.catalog import Catalog
 from wholecomm_kit.checklist import (
     COMMENT_DELAY,
@@ -445,10 +450,12 @@ def test_english_labels_and_language_column(session: Session) -> None:
 
 
 def fail_saving(monkeypatch: pytest.MonkeyPatch, error: Exception) -> None:
-    def broken(self: SessionStore, records: object) -> None:
+    """Every write to a session file fails (a full disk, a removed USB stick …)."""
+
+    def broken(*args: object, **kwargs: object) -> None:
         raise error
 
-    monkeypatch.setattr(SessionStore, "append", broken)
+    monkeypatch.setattr(store_module, "append_records", broken)
 
 
 def test_a_failed_save_is_shown_keeps_the_answer_and_the_next_change_saves_both(
@@ -750,3 +757,72 @@ def test_one_earlier_answer_is_singular_and_texts_speak_to_phones_too(session: S
             assert "click" not in text.en.lower() or "tap" in text.en.lower(), key
             assert "(en)" not in text.de, key
             assert "(s)" not in text.en, key
+
+
+PART_WRITER = textwrap.dedent(
+    """
+    import sys, time
+    from pathlib import Path
+    from wholecomm_kit.checklist import Checklist
+
+    checklist = Checklist(Path(sys.argv[1]), "governance", comment_delay=0)
+    checklist.id_box.value = "R-RACE"
+    checklist.group_box.value = "administration"
+    checklist.continue_button.click()
+    part, start = sys.argv[2], float(sys.argv[3])
+    while time.time() < start:
+        pass
+    for standard in sys.argv[4:]:
+        item = checklist.standards[standard]
+        if part == "answer":
+            item.answer.value = "3"
+        elif part == "priority":
+            item.priority.value = "high"
+        else:
+            item.comment.value = "Nur auf dem Papier"
+    print(",".join(checklist.pending) or "saved")
+    """
+)
+
+
+@pytest.mark.slow
+def test_two_devices_changing_different_parts_at_the_same_moment_lose_neither(session: Session) -> None:
+    """The same id on three devices: one changes the answer, one the priority, one the comment, all at once.
+
+    Each save merges the change with the stored answer as it is under the file's lock, so none undoes another.
+    """
+    store = SessionStore.open(session)
+    standards = [s.id for s in store.catalog.field("governance").standards][:6]
+    others = [
+        store.response_record(
+            respondent_id=f"R-{n:04d}", stakeholder_group="politics", standard_id=s, response="rated", rating=1
+        )
+        for n in range(150)
+        for s in standards
+    ]
+    store.append(others)  # a full answers file: reading it takes a while, as at the end of a workshop
+    store.append(
+        [
+            store.response_record(
+                respondent_id="R-RACE", stakeholder_group="administration", standard_id=s, response="rated", rating=1
+            )
+            for s in standards
+        ]
+    )
+    start = time.time() + 3.0  # every device is up and has loaded the stored answers by then
+    processes = [
+        subprocess.Popen(
+            [sys.executable, "-c", PART_WRITER, str(session.path), part, str(start), *standards],
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        for part in ("answer", "priority", "comment")
+    ]
+    for process in processes:
+        out, _ = process.communicate(timeout=120)
+        assert process.returncode == 0
+        assert out.strip() == "saved"
+    current = {r.standard_id: r for r in SessionStore.open(session).current_responses() if r.respondent_id == "R-RACE"}
+    assert {s: (r.rating, r.priority, r.comment) for s, r in current.items()} == {
+        s: (3, "high", "Nur auf dem Papier") for s in standards
+    }

@@ -25,6 +25,7 @@ from wholecomm_kit.records import (
     CHALLENGES,
     RESPONSES,
     TABLES,
+    ChallengeAnswer,
     Record,
     Response,
     RowProblem,
@@ -170,6 +171,51 @@ def test_windows_changing_one_action_at_the_same_moment_replace_nothing_unseen(s
     assert sorted(outputs) == ["conflict"] * 7 + ["saved"]
     (current,) = SessionStore.open(session).current_actions()
     assert current.action == texts[outputs.index("saved")]
+
+
+def test_saving_over_the_current_answer_merges_with_it_as_stored_and_writes_only_news(store: SessionStore) -> None:
+    store.record_response(
+        respondent_id="R-AAAA", stakeholder_group="politics", standard_id="GOV-1-1", response="rated", rating=1
+    )
+    store.record_response(
+        respondent_id="R-BBBB", stakeholder_group="politics", standard_id="GOV-1-1", response="rated", rating=3
+    )
+    seen: list[Response] = []
+
+    def with_priority(current: Response | ChallengeAnswer | None) -> Response:
+        assert isinstance(current, Response)
+        seen.append(current)
+        return replace(current, priority="high", recorded_at=utc_now())
+
+    saved = store.save_over_current(RESPONSES, "R-AAAA", "GOV-1-1", with_priority)
+    assert [(r.respondent_id, r.rating) for r in seen] == [("R-AAAA", 1)]  # the person's own, latest answer
+    assert isinstance(saved, Response)
+    assert (saved.rating, saved.priority) == (1, "high")
+    assert store.current_responses()[0] == saved
+    before = store.path(RESPONSES).read_bytes()
+    assert store.save_over_current(RESPONSES, "R-AAAA", "GOV-1-1", lambda current: current) == saved  # nothing new
+    assert store.save_over_current(RESPONSES, "R-AAAA", "GOV-1-2", lambda current: current) is None  # nothing yet
+    assert store.path(RESPONSES).read_bytes() == before
+
+
+def test_saving_over_the_current_answer_tells_a_damaged_file_from_a_bad_answer(store: SessionStore) -> None:
+    store.record_response(
+        respondent_id="R-AAAA", stakeholder_group="politics", standard_id="GOV-1-1", response="rated", rating=1
+    )
+    path = store.path(RESPONSES)
+
+    def out_of_range(current: Response | ChallengeAnswer | None) -> Response:
+        assert isinstance(current, Response)
+        return replace(current, rating=4)
+
+    with pytest.raises(InputError, match="out of range"):  # the answer: the person can change it
+        store.save_over_current(RESPONSES, "R-AAAA", "GOV-1-1", out_of_range)
+    path.write_text(path.read_text(encoding="utf-8").replace(",1,rated,", ",7,rated,"), encoding="utf-8")
+    before = path.read_bytes()
+    with pytest.raises(StoreError, match="line 2") as info:  # the file: nothing the person typed is wrong
+        store.save_over_current(RESPONSES, "R-AAAA", "GOV-1-1", lambda current: current)
+    assert not isinstance(info.value, InputError)
+    assert path.read_bytes() == before
 
 
 def test_invalid_records_are_refused_before_writing(store: SessionStore) -> None:

@@ -39,7 +39,17 @@ import ipywidgets as widgets
 from .callbacks import guarded
 from .catalog import LANGUAGES, Catalog, Challenge, Field, Practice, Standard, load_catalog
 from .exceptions import InputError, KitError
-from .records import ID_ALPHABET, RESPONDENT_ID, ChallengeAnswer, Response, kit_id, new_respondent_id
+from .records import (
+    CHALLENGES,
+    ID_ALPHABET,
+    RESPONDENT_ID,
+    RESPONSES,
+    ChallengeAnswer,
+    Response,
+    Table,
+    kit_id,
+    new_respondent_id,
+)
 from .session import Session, load_session
 from .store import SessionStore
 from .texts import say, speaking, t
@@ -199,6 +209,8 @@ class _Item:
     """
 
     key: str
+    table: Table
+    """The answers file its answers go to."""
     widget: Any
 
     def __init__(self) -> None:
@@ -215,10 +227,21 @@ class _Item:
     def answered(self) -> bool:
         raise NotImplementedError
 
-    def save(
+    def save(self, store: SessionStore, respondent: Respondent, language: str) -> Response | ChallengeAnswer | None:
+        """Save the changed parts over the stored answer as it is then: the saved answer, or None if it needs one.
+
+        The store merges under the file's lock, so a change saved from another device with the same id in the
+        meantime is kept.
+        """
+        return store.save_over_current(
+            self.table, respondent.id, self.key, lambda current: self.merged(store, respondent, language, current)
+        )
+
+    def merged(
         self, store: SessionStore, respondent: Respondent, language: str, current: Response | ChallengeAnswer | None
     ) -> Response | ChallengeAnswer | None:
-        """Save the changed parts over ``current`` (the stored answer); the saved answer, or None if it needs one."""
+        """The changed parts over ``current`` (the stored answer): a new answer, ``current`` itself when nothing is
+        new, or None when it needs an answer first."""
         raise NotImplementedError
 
     def restore(self, record: Any) -> None:
@@ -233,6 +256,8 @@ class _Item:
 
 class StandardItem(_Item):
     """A standard: its statement, the six answer buttons, a priority and a comment."""
+
+    table = RESPONSES
 
     def __init__(self, standard: Standard, catalog: Catalog, language: str) -> None:
         super().__init__()
@@ -290,7 +315,7 @@ class StandardItem(_Item):
         for part, control in (("response", self.answer), ("priority", self.priority), ("comment", self.comment)):
             control.observe(lambda _change, part=part: callback(self, part), names="value")
 
-    def save(
+    def merged(
         self, store: SessionStore, respondent: Respondent, language: str, current: Response | ChallengeAnswer | None
     ) -> Response | None:
         stored = current if isinstance(current, Response) else None
@@ -309,7 +334,7 @@ class StandardItem(_Item):
             == (respondent.stakeholder_group, response, rating, priority, comment)
         ):
             return stored  # nothing new: no second row for the same answer
-        return store.record_response(
+        return store.response_record(
             respondent_id=respondent.id,
             stakeholder_group=respondent.stakeholder_group,
             standard_id=self.standard.id,
@@ -335,6 +360,8 @@ class StandardItem(_Item):
 
 class ChallengeItem(_Item):
     """A key challenge with the buttons applies / does not apply / unsure."""
+
+    table = CHALLENGES
 
     def __init__(self, challenge: Challenge, catalog: Catalog, language: str) -> None:
         super().__init__()
@@ -364,7 +391,7 @@ class ChallengeItem(_Item):
     def observe(self, callback: Callable[[_Item, str], None]) -> None:
         self.applies.observe(lambda _change: callback(self, "applies"), names="value")
 
-    def save(
+    def merged(
         self, store: SessionStore, respondent: Respondent, language: str, current: Response | ChallengeAnswer | None
     ) -> ChallengeAnswer | None:
         if self.applies.value is None:
@@ -375,7 +402,7 @@ class ChallengeItem(_Item):
             applies,
         ):
             return current
-        return store.record_challenge(
+        return store.challenge_record(
             respondent_id=respondent.id,
             stakeholder_group=respondent.stakeholder_group,
             challenge_id=self.challenge.id,
@@ -888,15 +915,6 @@ class Checklist:
         """Ids of standards whose priority or comment waits for an answer before it can be saved."""
         return tuple(key for key, item in self.standards.items() if item.state == "needs_answer")
 
-    def _stored(self, rid: str) -> dict[str, Response | ChallengeAnswer]:
-        """The respondent's current stored answers of what is pending, by standard or challenge id."""
-        stored: dict[str, Response | ChallengeAnswer] = {}
-        if any(isinstance(item, StandardItem) for item in self._pending.values()):
-            stored.update({r.standard_id: r for r in self.store.current_responses() if r.respondent_id == rid})
-        if any(isinstance(item, ChallengeItem) for item in self._pending.values()):
-            stored.update({a.challenge_id: a for a in self.store.current_challenge_answers() if a.respondent_id == rid})
-        return stored
-
     def _flush(self) -> None:
         """Save what is pending and every comment being typed, each merged with the stored answer."""
         self._cancel_timer()
@@ -906,19 +924,11 @@ class Checklist:
         if self.respondent is None or not self._pending:
             self._update_save_status(None)
             return
-        try:
-            with speaking(self.language):
-                stored = self._stored(self.respondent.id)
-        except (KitError, OSError) as exc:
-            for item in self._pending.values():
-                item.show(self._t("not_saved"), "error", "failed")
-            self._update_save_status(str(exc))
-            return
         failure: str | None = None
         for key, item in list(self._pending.items()):
             try:
                 with speaking(self.language):  # a reason why it failed, in the participant's language
-                    saved = item.save(self.store, self.respondent, self.language, stored.get(key))
+                    saved = item.save(self.store, self.respondent, self.language)
             except InputError as exc:
                 del self._pending[key]
                 reason = "; ".join(

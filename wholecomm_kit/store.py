@@ -501,7 +501,7 @@ class SessionStore:
         current = latest(self.actions(), lambda a: a.action_id, lambda a: a.recorded_at)
         return [a for a in current if a.status != "removed"]
 
-    def record_response(
+    def response_record(
         self,
         *,
         respondent_id: str,
@@ -513,13 +513,13 @@ class SessionStore:
         comment: str = "",
         language: str | None = None,
     ) -> Response:
-        """Save one answer now, as a participant's checklist does on every change."""
+        """One answer as it would be saved now (:meth:`record_response` saves it)."""
         try:
             field_id = self.catalog.standard(standard_id).field_id
         except KeyError:
             unknown = row_problem("standard_id", "store.not_a_standard", standard=repr(standard_id))
             raise InputError([Problem(self.path(RESPONSES), None, unknown.column, unknown.reason)]) from None
-        record = Response(
+        return Response(
             session_id=self.session.session_id,
             respondent_id=respondent_id,
             stakeholder_group=stakeholder_group,
@@ -533,17 +533,81 @@ class SessionStore:
             language=language or self.session.language,
             catalog_version=self.catalog.version,
         )
+
+    def record_response(
+        self,
+        *,
+        respondent_id: str,
+        stakeholder_group: str,
+        standard_id: str,
+        response: str,
+        rating: int | None = None,
+        priority: str = "",
+        comment: str = "",
+        language: str | None = None,
+    ) -> Response:
+        """Save one answer now."""
+        record = self.response_record(
+            respondent_id=respondent_id,
+            stakeholder_group=stakeholder_group,
+            standard_id=standard_id,
+            response=response,
+            rating=rating,
+            priority=priority,
+            comment=comment,
+            language=language,
+        )
         self.append([record])
         return record
+
+    def challenge_record(
+        self, *, respondent_id: str, stakeholder_group: str, challenge_id: str, applies: str
+    ) -> ChallengeAnswer:
+        """One answer to a key challenge as it would be saved now (:meth:`record_challenge` saves it)."""
+        return ChallengeAnswer(
+            self.session.session_id, respondent_id, stakeholder_group, challenge_id, applies, utc_now()
+        )
 
     def record_challenge(
         self, *, respondent_id: str, stakeholder_group: str, challenge_id: str, applies: str
     ) -> ChallengeAnswer:
-        record = ChallengeAnswer(
-            self.session.session_id, respondent_id, stakeholder_group, challenge_id, applies, utc_now()
+        record = self.challenge_record(
+            respondent_id=respondent_id, stakeholder_group=stakeholder_group, challenge_id=challenge_id, applies=applies
         )
         self.append([record])
         return record
+
+    def save_over_current(
+        self,
+        table: Table,
+        respondent_id: str,
+        answered: str,
+        merge: Callable[[Response | ChallengeAnswer | None], Response | ChallengeAnswer | None],
+    ) -> Response | ChallengeAnswer | None:
+        """Save ``merge(current)``: what a person's form makes of their current answer to ``answered`` (a standard
+        or challenge id), as it is under the file's lock, so that a save from another device with the same id in
+        between is merged, never undone (a participant's checklist saves every change this way).
+
+        ``merge`` gives the current answer itself when there is nothing new, and None when there is nothing to
+        save yet; either way nothing is written. A damaged answers file is a :class:`StoreError` (an answer that
+        cannot be saved as it is stays an :class:`InputError`).
+        """
+        path = self.path(table)
+        outcome: list[Response | ChallengeAnswer | None] = [None]
+
+        def rows(text: str) -> list[list[str]]:
+            try:
+                stored = _parse_records(path, text, table, self.context)
+            except InputError as exc:  # the file's fault, not the answer's
+                raise StoreError(str(exc)) from exc
+            answers = [r for r in stored if isinstance(r, Response | ChallengeAnswer)]
+            mine = [r for r in answers if r.respondent_id == respondent_id and _answered(r) == answered]
+            current = next(iter(latest(mine, _answered, lambda r: r.recorded_at)), None)
+            outcome[0] = new = merge(current)
+            return [] if new is None or new is current else self._rows(table, [new])
+
+        append_records(path, table, rows, self.context)
+        return outcome[0]
 
     def record_action(
         self,
@@ -582,6 +646,15 @@ class SessionStore:
     def next_action_id(self) -> str:
         """The number the next new action would get now (``record_action`` decides it again when saving)."""
         return _next_action_id(self.actions())
+
+
+def _answered(record: Record) -> str:
+    """What an answer answers: its standard or key challenge."""
+    if isinstance(record, Response):
+        return record.standard_id
+    if isinstance(record, ChallengeAnswer):
+        return record.challenge_id
+    raise TypeError(f"{type(record).__name__} answers nothing")
 
 
 def _next_action_id(actions: Iterable[Action]) -> str:
