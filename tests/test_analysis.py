@@ -380,6 +380,7 @@ def test_small_groups_are_merged_into_other_groups(tmp_path: Path) -> None:
         "group_size",
         "field_id",
         "n_respondents",
+        "n_raters",
         "n_standards",
         "n_standards_rated",
         "index",
@@ -420,6 +421,28 @@ def test_small_groups_suppressed_when_still_too_small(tmp_path: Path) -> None:
     with pytest.raises(ValueError, match="min_group_size"):
         by_stakeholder_group(current, CATALOG, s.fields, min_group_size=0)
     assert analyse(s, min_group_size=2, catalog=CATALOG).groups.min_group_size == 2
+
+
+def test_a_group_index_is_hidden_unless_enough_members_rated_in_the_field(tmp_path: Path) -> None:
+    """One rater and two who only said "don't know": the group's index would be that one person's own."""
+    s = make_session(tmp_path)
+    records = _group_records(s, {"administration": 3})
+    records += [answer(s, "res0", sid, 2, group="research") for sid in ("HOU-1-1", "HOU-1-2")]
+    records += [answer(s, f"res{i}", "HOU-1-1", "dont_know", group="research") for i in (1, 2)]
+    values: list[int | str] = [1, 3, "not_applicable"]
+    records += [answer(s, f"res{i}", "GOV-1-1", value, group="research") for i, value in enumerate(values)]
+    store = save(s, records)
+    current = current_responses(responses_frame(store.responses()))
+    table = by_stakeholder_group(current, CATALOG, s.fields).table
+    research = table[table["stakeholder_group"] == "research"].set_index("field_id")
+    assert research.loc["housing", "n_respondents"] == 3
+    assert research.loc["housing", "n_raters"] == 1
+    assert bool(research.loc["housing", "suppressed"])
+    assert research["index"].isna().loc["housing"]
+    assert research.loc["governance", "n_raters"] == 2  # "not applicable" is no rating either
+    assert bool(research.loc["governance", "suppressed"])
+    administration = table[table["stakeholder_group"] == "administration"]
+    assert not administration["suppressed"].any()
 
 
 def test_respondent_counts_once_in_their_latest_group(tmp_path: Path) -> None:
@@ -748,6 +771,15 @@ def test_property_groups_never_show_a_small_group(raw: list[tuple[int, str, int 
     )
     index = breakdown.table["index"].dropna()
     assert ((index >= 0) & (index <= 100)).all()
+    shown = breakdown.table[breakdown.table["index"].notna()]
+    for record in shown.to_dict("records"):  # every index shown stems from the ratings of at least `size` people
+        members = {
+            r.respondent_id
+            for r in expected_current(records)
+            if r.response == "rated"
+            and (record["stakeholder_group"] == OTHER_GROUPS or r.stakeholder_group == record["stakeholder_group"])
+        }
+        assert len(members) >= size
 
 
 def test_module_exports_are_defined() -> None:

@@ -264,7 +264,7 @@ def test_the_group_table_has_a_row_per_group_and_marks_hidden_cells(tmp_path: Pa
     rate(store, "R-A", "administration", "HEA-1-1", 1)  # only one administrator rated health
     groups = Handout.load(session.path, "en").overview().html.split("Views of the stakeholder groups")[-1]
     assert '<th scope="row">Administration</th>' in groups
-    assert "fewer than 3 people" in text_of(groups)
+    assert "fewer than 3 raters" in text_of(groups)
 
 
 def test_challenges_of_equal_share_put_the_one_more_people_answered_first(tmp_path: Path) -> None:

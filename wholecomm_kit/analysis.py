@@ -21,7 +21,8 @@ single definition, written down here:
   value exactly at the threshold counts, whatever floating point would have said.
 * **Stakeholder groups** – a respondent belongs to the group of their most recent current answer.
   Groups with fewer than ``min_group_size`` respondents are merged into one ``other_groups`` row,
-  which is itself suppressed if it is still too small.
+  which is itself suppressed if it is still too small; a group's index for a field is hidden when
+  fewer than ``min_group_size`` of its members gave a rating (0–3) in that field.
 """
 
 from __future__ import annotations
@@ -81,7 +82,14 @@ POSITION = "position"
 
 RESPONSE_FRAME_COLUMNS: tuple[str, ...] = (*Response.COLUMNS, POSITION)
 CHALLENGE_FRAME_COLUMNS: tuple[str, ...] = (*ChallengeAnswer.COLUMNS, POSITION)
-FIELD_INDEX_COLUMNS: tuple[str, ...] = ("field_id", "n_respondents", "n_standards", "n_standards_rated", "index")
+FIELD_INDEX_COLUMNS: tuple[str, ...] = (
+    "field_id",
+    "n_respondents",
+    "n_raters",
+    "n_standards",
+    "n_standards_rated",
+    "index",
+)
 GROUP_COLUMNS: tuple[str, ...] = ("stakeholder_group", "group_size", *FIELD_INDEX_COLUMNS, "suppressed")
 COMPARE_FIELD_COLUMNS: tuple[str, ...] = ("field_id", "index_previous", "index_current", "change")
 COMPARE_STANDARD_COLUMNS: tuple[str, ...] = (
@@ -232,17 +240,20 @@ def standard_summary(current: pd.DataFrame, catalog: Catalog, fields: Sequence[s
 
 
 def field_index(summary: pd.DataFrame, current: pd.DataFrame) -> pd.DataFrame:
-    """Per field of the summary: field_id, n_respondents, n_standards, n_standards_rated, index (0–100).
+    """Per field of the summary: field_id, n_respondents, n_raters, n_standards, n_standards_rated, index (0–100).
 
     ``index`` is the plain mean of the ``score`` of the standards with at least one rating, NaN if
     none has one. ``n_respondents`` counts distinct respondents in ``current`` with any answer
-    (rated, "don't know" or "not applicable") to a standard of the field.
+    (rated, "don't know" or "not applicable") to a standard of the field; ``n_raters`` those of them
+    with at least one rating (0–3) there, the people whose ratings make up the index.
     """
     field_ids = list(dict.fromkeys(summary["field_id"].tolist()))
     field_of = pd.Series(summary["field_id"].to_numpy(), index=summary["standard_id"].to_numpy())
     answers = current[current["standard_id"].isin(field_of.index)]
-    respondents = (
-        answers.assign(field_id=answers["standard_id"].map(field_of))
+    answers = answers.assign(field_id=answers["standard_id"].map(field_of))
+    respondents = answers.groupby("field_id")["respondent_id"].nunique().reindex(field_ids, fill_value=0)
+    raters = (
+        answers[answers["response"] == RATED]
         .groupby("field_id")["respondent_id"]
         .nunique()
         .reindex(field_ids, fill_value=0)
@@ -250,6 +261,7 @@ def field_index(summary: pd.DataFrame, current: pd.DataFrame) -> pd.DataFrame:
     by_field = summary.assign(_rated=(summary["n_rated"] > 0).astype("int64")).groupby("field_id", sort=False)
     result = pd.DataFrame({"field_id": _text_column(field_ids)})
     result["n_respondents"] = respondents.astype("int64").to_numpy()
+    result["n_raters"] = raters.astype("int64").to_numpy()
     result["n_standards"] = by_field["standard_id"].size().reindex(field_ids).astype("int64").to_numpy()
     result["n_standards_rated"] = by_field["_rated"].sum().reindex(field_ids).astype("int64").to_numpy()
     result["index"] = by_field["score"].mean().reindex(field_ids).astype("float64").to_numpy()
@@ -293,7 +305,9 @@ def by_stakeholder_group(
     A group is shown on its own only if it has at least ``min_group_size`` respondents in the whole
     session (``current`` = all current answers), so no one's answers can be read off a tiny group;
     a shown group's index for one field is also hidden (``suppressed``, index NaN) when fewer than
-    ``min_group_size`` of its respondents answered in that field.
+    ``min_group_size`` of its respondents gave a rating (0–3) in that field (``n_raters``): people who
+    only answered "don't know" or "not applicable" add nothing to the index, so they do not count
+    towards hiding whose ratings it is.
     The smaller groups are merged into ``other_groups``; if that merged set is still below the
     threshold it is left out entirely.
     """
@@ -328,8 +342,8 @@ def by_stakeholder_group(
     if tables:
         table = pd.concat(tables, ignore_index=True)
         table["stakeholder_group"] = table["stakeholder_group"].astype("str")
-        # a group big enough overall may still have fewer people in one field: hide that cell's index too
-        table["suppressed"] = table["n_respondents"] < min_group_size
+        # a group big enough overall may still have fewer raters in one field: hide that cell's index too
+        table["suppressed"] = table["n_raters"] < min_group_size
         table["index"] = table["index"].mask(table["suppressed"])
     else:
         dtypes = {"stakeholder_group": "str", "field_id": "str", "index": "float64", "suppressed": "bool"}

@@ -1129,9 +1129,10 @@ def stakeholder_groups(
             )
         )
     if table.empty or table["index"].isna().all():
+        rated = "n_raters" not in table.columns or int(table["n_raters"].sum()) > 0
         if table.empty and groups.suppressed_respondents:
             reason = t("charts.reason_groups_small", language, min=minimum)
-        elif "suppressed" in table.columns and bool(table["suppressed"].astype(bool).any()):
+        elif rated and "suppressed" in table.columns and bool(table["suppressed"].astype(bool).any()):
             reason = t("charts.reason_cells_hidden", language, min=minimum)
         elif not table.empty and int(table["n_respondents"].sum()) > 0:
             reason = t("charts.reason_no_ratings", language)

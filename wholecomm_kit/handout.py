@@ -334,7 +334,7 @@ class Handout:
         ]
         parts.append(_table(self._t("change"), headers, rows))
         moved = comparison.standards.dropna(subset=["change"])
-        moved = moved.reindex(moved["change"].abs().sort_values(ascending=False).index).head(8)
+        moved = moved.reindex(moved["change"].abs().sort_values(ascending=False, kind="stable").index).head(8)
         if len(moved):
             rows = [
                 (
