@@ -219,6 +219,24 @@ def test_previous_of_the_same_municipality_in_other_case(workshops: Path) -> Non
     assert second.previous == first.path
 
 
+def test_previous_of_the_same_name_in_another_country_is_refused(workshops: Path, tmp_path: Path) -> None:
+    first = _new(workshops, municipality="Neustadt", country="AT")
+    with pytest.raises(SessionError) as info:
+        _new(tmp_path / "other", municipality="Neustadt", country="DE", previous=first.path)
+    assert "'Neustadt (AT)'" in str(info.value)
+    assert "'Neustadt (DE)'" in str(info.value)
+    assert not (tmp_path / "other").exists()
+
+
+def test_previous_with_other_spacing_in_its_name_is_the_same_municipality(workshops: Path) -> None:
+    first = _new(workshops, municipality="Groß Köris")
+    data = json.loads((first.path / "session.json").read_text(encoding="utf-8"))
+    data["municipality"] = " groß   KÖRIS "  # edited by hand
+    (first.path / "session.json").write_text(json.dumps(data), encoding="utf-8")
+    second = _new(workshops, municipality="Groß Köris", date="2025-09-01", previous=first.path)
+    assert load_previous(second) is not None
+
+
 def test_previous_of_another_municipality_is_refused(workshops: Path, tmp_path: Path) -> None:
     first = _new(workshops, municipality="Musterstadt")
     before = sorted(p.name for p in workshops.iterdir())
@@ -493,32 +511,32 @@ def test_load_json_that_is_not_an_object(saved: Session, content: str) -> None:
 @pytest.mark.parametrize(
     ("key", "value", "expected"),
     [
-        ("format_version", "1", "wrong type (str)"),
-        ("format_version", 1.0, "wrong type (float)"),
+        ("format_version", "1", "expected a whole number, found a text in quotes"),
+        ("format_version", 1.0, "expected a whole number, found a decimal number"),
         ("format_version", 2, "not supported"),
-        ("session_id", 7, "wrong type (int)"),
+        ("session_id", 7, "expected a text in quotes, found a whole number"),
         ("session_id", "../x", "session_id"),
         ("session_id", "DE-Foo", "session_id"),
-        ("municipality", 5, "wrong type (int)"),
-        ("municipality", None, "wrong type (NoneType)"),
+        ("municipality", 5, "wrong kind of value"),
+        ("municipality", None, "found null"),
         ("municipality", "a\\\\b", "municipality"),
         ("municipality", "", "empty"),
-        ("country", ["DE"], "wrong type (list)"),
+        ("country", ["DE"], "found a list in [ ]"),
         ("country", "de", "two-letter"),
-        ("size", 1, "wrong type (int)"),
+        ("size", 1, "wrong kind of value"),
         ("size", "metropolis", "metropolis"),
-        ("date", 20250314, "wrong type (int)"),
+        ("date", 20250314, "wrong kind of value"),
         ("date", "2025-02-30", "does not exist"),
         ("date", "14.03.2025", "YYYY-MM-DD"),
-        ("fields", "governance", "wrong type (str)"),
+        ("fields", "governance", "expected a list in [ ], found a text in quotes"),
         ("fields", [], "No field"),
         ("fields", ["transport"], "transport"),
         ("language", "fr", "fr"),
-        ("language", False, "wrong type (bool)"),
-        ("catalog_version", None, "wrong type (NoneType)"),
-        ("created_at", 5, "wrong type (int)"),
-        ("previous", 5, "wrong type (int)"),
-        ("previous", ["../x"], "wrong type (list)"),
+        ("language", False, "found true or false"),
+        ("catalog_version", None, "found null"),
+        ("created_at", 5, "wrong kind of value"),
+        ("previous", 5, "expected a text in quotes / null, found a whole number"),
+        ("previous", ["../x"], "wrong kind of value"),
         pytest.param(
             "fields",
             [1],
@@ -528,13 +546,13 @@ def test_load_json_that_is_not_an_object(saved: Session, content: str) -> None:
         pytest.param(
             "demo",
             "false",
-            "wrong type (str)",
+            "expected true or false, found a text in quotes",
             id="demo-as-text",
         ),
         pytest.param(
             "format_version",
             True,
-            "wrong type (bool)",
+            "expected a whole number, found true or false",
             id="format-version-bool",
         ),
     ],

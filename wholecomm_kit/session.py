@@ -145,7 +145,7 @@ def create_session(
     chosen = parse_fields(fields, catalog)
     previous_session = load_session(Path(previous)) if previous is not None else None
     if previous_session is not None:
-        check_previous(municipality, day, None, previous_session)
+        check_previous(municipality, country_code, day, None, previous_session)
 
     parent = Path(directory)
     if parent.exists() and not parent.is_dir():
@@ -178,23 +178,31 @@ def create_session(
     return session
 
 
-def check_previous(municipality: str, day: dt.date, path: Path | None, previous: Session) -> None:
-    """Refuse a session to compare with that is not an earlier session of the same municipality."""
+def check_previous(municipality: str, country: str, day: dt.date, path: Path | None, previous: Session) -> None:
+    """Refuse a session to compare with that is not an earlier session of the same municipality.
+
+    Names are compared without regard to case or spacing ("Neustadt " is "neustadt"); the country must
+    match too, since many names (Neustadt, Frankfurt) exist in more than one country.
+    """
     if path is not None and previous.path.resolve() == path.resolve():
         raise SessionError(say("session.previous_is_itself", path=previous.path))
-    if previous.municipality.casefold() != municipality.casefold():
+    if _same_name(previous.municipality) != _same_name(municipality) or previous.country != country.upper():
         raise SessionError(
             say(
                 "session.previous_of_another_municipality",
                 path=previous.path,
-                previous=repr(previous.municipality),
-                municipality=repr(municipality),
+                previous=repr(f"{previous.municipality} ({previous.country})"),
+                municipality=repr(f"{municipality} ({country.upper()})"),
             )
         )
     if previous.date >= day:
         raise SessionError(
             say("session.previous_not_earlier", path=previous.path, previous=previous.date, date=day.isoformat())
         )
+
+
+def _same_name(name: str) -> str:
+    return " ".join(name.split()).casefold()
 
 
 def load_previous(session: Session, named: Path | str | None = None) -> Session | None:
@@ -207,7 +215,7 @@ def load_previous(session: Session, named: Path | str | None = None) -> Session 
         raise SessionError(say("session.previous_gone", file=session.path / SESSION_FILE, path=session.previous))
     else:
         previous = load_session(session.previous)
-    check_previous(session.municipality, session.date, session.path, previous)
+    check_previous(session.municipality, session.country, session.date, session.path, previous)
     return previous
 
 
@@ -266,6 +274,14 @@ _JSON_REASONS = {
 """Python's JSON errors, which are English, to the kit's words (anything else is quoted as it is)."""
 
 
+_JSON_KINDS = {str: "text", int: "whole_number", float: "decimal", bool: "true_false", list: "list", dict: "object"}
+
+
+def _json_kind(kind: type) -> str:
+    """What a JSON value of this Python type looks like, in the facilitator's words."""
+    return say(f"session.json_kind_{_JSON_KINDS.get(kind, 'null')}")
+
+
 def _timestamp(text: str) -> str:
     try:
         dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
@@ -289,7 +305,7 @@ def load_session(path: Path | str, catalog: Catalog | None = None) -> Session:
         # utf-8-sig: Windows Notepad starts the file with a byte-order mark
         data = json.loads(file.read_text(encoding="utf-8-sig"), object_pairs_hook=_unique_keys(file))
     except UnicodeDecodeError as exc:
-        raise SessionError(say("session.not_utf8", file=file, reason=exc.reason, byte=exc.start)) from exc
+        raise SessionError(say("session.not_utf8", file=file, byte=exc.start + 1)) from exc
     except json.JSONDecodeError as exc:
         reason = reworded(exc.msg, _JSON_REASONS)
         raise SessionError(
@@ -306,7 +322,16 @@ def load_session(path: Path | str, catalog: Catalog | None = None) -> Session:
         if key not in data:
             raise SessionError(say("session.key_missing", file=file, name=repr(key)))
         if (isinstance(data[key], bool) and kind is not bool) or not isinstance(data[key], kind):
-            raise SessionError(say("session.key_wrong_type", file=file, name=repr(key), type=type(data[key]).__name__))
+            expected = " / ".join(_json_kind(k) for k in (kind if isinstance(kind, tuple) else (kind,)))
+            raise SessionError(
+                say(
+                    "session.key_wrong_type",
+                    file=file,
+                    name=repr(key),
+                    expected=expected,
+                    found=_json_kind(type(data[key])),
+                )
+            )
         return data[key]
 
     def check(key: str, value: Any) -> Any:
