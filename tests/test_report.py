@@ -477,7 +477,7 @@ def test_english_and_comparison_with_a_previous_session(tmp_path: Path) -> None:
     assert result.html is not None
     text = re.sub(r"<[^>]+>", " ", result.html.read_text(encoding="utf-8"))
     assert "Change since the last workshop (1 May 2024)" in text
-    assert "Changes since the last workshop are computed before rounding" in text  # the method says how
+    assert "Changes are computed before rounding" in text  # the method says how
     assert re.search(r"Governance\s+33\s+100\s+\+67\b", text)  # whole numbers, as the indices
 
 
@@ -511,6 +511,30 @@ def test_no_browser_still_writes_the_html_and_says_how_to_get_a_pdf(
     assert "No Chromium-family browser was found" in result.stderr
     assert (session.path / "report" / "handout.html").exists()
     assert not (session.path / "report" / "handout.pdf").exists()
+
+
+def test_a_browser_named_on_purpose_that_is_not_there_is_an_error_before_any_work(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    session = new_session(tmp_path, "Falschbrowser", date="2025-01-09", language="de")
+    monkeypatch.delenv("WHOLECOMM_BROWSER", raising=False)
+    result = CliRunner().invoke(cli, ["report", str(session.path), "--browser", "/opt/nothing/chrome"])
+    assert result.exit_code == 1
+    assert "The browser /opt/nothing/chrome does not exist" in result.stderr
+    assert "[1/3]" not in result.stderr
+    assert not (session.path / "report" / "handout.ipynb").exists()
+    monkeypatch.setenv("WHOLECOMM_BROWSER", "/opt/nothing/edge")
+    result = CliRunner().invoke(cli, ["report", str(session.path)])
+    assert result.exit_code == 1
+    assert "/opt/nothing/edge" in result.stderr
+    assert not (session.path / "report" / "handout.ipynb").exists()
+
+
+def test_a_folder_given_as_the_notebook_is_said_to_be_a_folder(tmp_path: Path) -> None:
+    session = new_session(tmp_path, "Ordnerbuch", date="2025-01-09")
+    result = CliRunner().invoke(cli, ["report", str(session.path), "--notebook", str(tmp_path)])
+    assert result.exit_code == 1
+    assert "is a folder, not a notebook" in result.stderr
 
 
 def test_only_a_pdf_asked_for_and_no_browser_is_an_error_but_the_html_is_there_to_print(
@@ -600,6 +624,58 @@ def test_a_previous_session_of_another_town_is_refused(tmp_path: Path) -> None:
     with pytest.raises(KitError, match="same municipality"):
         make_report(other.path, previous=one.path, formats=("html",))
     assert not (other.path / "report" / "handout.ipynb").exists()
+
+
+def test_a_damaged_previous_session_is_said_plainly_before_the_notebook_runs(tmp_path: Path) -> None:
+    first = new_session(tmp_path, "Cdorf", date="2024-01-09", fields="governance")
+    second = new_session(tmp_path, "Cdorf", date="2025-01-09", fields="governance", previous=first.path)
+    answers = first.path / "responses.csv"
+    header = answers.read_text(encoding="utf-8").splitlines()[0]
+    answers.write_text(header.replace(",", ";") + "\n", encoding="utf-8")  # saved by a spreadsheet with semicolons
+    result = CliRunner().invoke(cli, ["report", str(second.path), "--format", "html"])
+    assert result.exit_code == 1
+    assert str(answers) in result.stderr
+    assert "cell" not in result.stderr
+    assert "Traceback" not in result.output
+    assert not (second.path / "report" / "handout.ipynb").exists()
+
+
+@pytest.mark.parametrize(
+    ("raised", "said"),
+    [
+        ("SessionError('The file x.csv is missing.')", "The handout could not be made: The file x.csv is missing. The"),
+        ("ValueError('bad value')", "stopped with an error in cell 3: ValueError: bad value. The"),
+    ],
+)
+def test_an_error_in_the_notebook_is_said_plainly(tmp_path: Path, raised: str, said: str) -> None:
+    """The kit's own errors are written for facilitators: they come without a cell number or exception name."""
+    session = new_session(tmp_path, "Fehlerdorf", date="2025-01-09")
+    cells = [
+        ("p", "session_dir = ''", ["parameters"]),
+        ("f", f"from wholecomm_kit.exceptions import SessionError\nraise {raised}", []),
+    ]
+    notebook = {  # no kernelspec or language: an own notebook need not say it is Python
+        "nbformat": 4,
+        "nbformat_minor": 5,
+        "metadata": {},
+        "cells": [
+            {
+                "cell_type": "code",
+                "id": i,
+                "metadata": {"tags": tags},
+                "execution_count": None,
+                "outputs": [],
+                "source": src,
+            }
+            for i, src, tags in cells
+        ],
+    }
+    path = tmp_path / "failing.ipynb"
+    path.write_text(json.dumps(notebook), encoding="utf-8")
+    result = CliRunner().invoke(cli, ["report", str(session.path), "--format", "html", "--notebook", str(path)])
+    assert result.exit_code == 1
+    assert said in " ".join(result.stderr.split())
+    assert "Traceback" not in result.output
 
 
 def test_report_errors_are_german_when_the_interface_is(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -127,6 +127,7 @@ def run_handout_notebook(
             literal_path(output),
             parameters=parameters,
             kernel_name="python3",
+            language="python",  # an own notebook may lack the metadata that says so
             cwd=str(session_dir),
             progress_bar=False,
             log_output=False,
@@ -135,13 +136,27 @@ def run_handout_notebook(
             **papermill_options(),
         )
     except PapermillExecutionError as exc:
+        detail = exc.evalue.rstrip().removesuffix(".")
+        if exc.ename in _kit_errors():  # a message written for facilitators: no cell, no exception name
+            raise ReportError(say("report.notebook_kit_error", detail=detail, notebook=output)) from exc
         raise ReportError(
-            say("report.notebook_failed", cell=exc.exec_count, error=exc.ename, detail=exc.evalue, notebook=output)
+            say("report.notebook_failed", cell=exc.exec_count, error=exc.ename, detail=detail, notebook=output)
         ) from exc
     except (NotJSONError, ValidationError) as exc:
         raise ReportError(say("report.not_a_notebook", notebook=notebook)) from exc
     except OSError as exc:
         raise ReportError(say("report.cannot_write", path=exc.filename or output, reason=os_reason(exc))) from exc
+
+
+def _kit_errors() -> set[str]:
+    """Names of the kit's own exceptions, which the kernel reports by name only."""
+    found: set[str] = set()
+    pending: list[type[KitError]] = [KitError]
+    while pending:
+        kind = pending.pop()
+        found.add(kind.__name__)
+        pending.extend(kind.__subclasses__())
+    return found
 
 
 def export_html(notebook: Any, target: Path, *, language: str, title: str) -> Path:
@@ -297,11 +312,22 @@ def make_report(
     # A broken or unfitting previous session is reported before any work starts.
     before = load_previous(session, previous)
     previous_dir = before.path.resolve() if before is not None else None
+    if notebook is not None and Path(notebook).is_dir():
+        raise ReportError(say("report.notebook_is_folder", notebook=notebook))
     if notebook is not None and not Path(notebook).is_file():
         raise ReportError(say("report.notebook_missing", notebook=notebook))
     if notebook is not None and Path(notebook).suffix.lower() != ".ipynb":
         raise ReportError(say("report.not_a_notebook", notebook=notebook))
     out = session.path / "report"
+    found: Path | None = None
+    no_browser: NoBrowserError | None = None
+    if "pdf" in formats:
+        try:
+            found = find_browser(browser, html=str(out / "handout.html"))
+        except NoBrowserError as exc:
+            if browser or os.environ.get(BROWSER_ENV):  # a browser named on purpose: said before any work
+                raise
+            no_browser = exc
     try:
         out.mkdir(exist_ok=True)
         (out / "handout.pdf").unlink(missing_ok=True)  # never leave a PDF that no longer matches the HTML
@@ -309,20 +335,17 @@ def make_report(
         raise ReportError(say("report.cannot_write", path=exc.filename or out, reason=os_reason(exc))) from exc
     steps = 3 if "pdf" in formats else 2  # the PDF is printed from the HTML, so that is always written
     result = ReportResult(notebook=out / "handout.ipynb")
+    if no_browser is not None:
+        result.warnings.append(str(no_browser))
     result.warnings.extend(_repair_first(session))
+    if before is not None:  # a damaged earlier session is said here too, not as a failed notebook cell
+        result.warnings.extend(_repair_first(before))
     # The kit's own handout: a helper process starts drawing its charts before the kernel is up.
     helper = Helper(out, session.path, language, previous_dir) if notebook is None else None
     printer: PdfPrinter | None = None
-    no_browser: NoBrowserError | None = None
-    if "pdf" in formats:
-        try:
-            footer = html_lib.escape(f"{session.municipality} · {formatting.date(session.date, language)}")
-            printer = PdfPrinter(
-                find_browser(browser, html=str(out / "handout.html")), footer, helper.nearly_done if helper else None
-            )
-        except NoBrowserError as exc:
-            no_browser = exc
-            result.warnings.append(str(exc))
+    if found is not None:
+        footer = html_lib.escape(f"{session.municipality} · {formatting.date(session.date, language)}")
+        printer = PdfPrinter(found, footer, helper.nearly_done if helper else None)
     try:
         progress(say("report.progress_notebook", steps=steps))
         executed = run_handout_notebook(
