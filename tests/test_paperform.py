@@ -329,6 +329,17 @@ def test_pdf_only_without_a_browser_is_an_error_and_leaves_the_html_to_print(
     assert (session.path / "paper" / "health.html").exists()
 
 
+def test_a_browser_named_on_purpose_that_is_not_there_is_an_error_and_nothing_is_written(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    session = new_session(tmp_path, fields="health")
+    monkeypatch.delenv("WHOLECOMM_BROWSER", raising=False)
+    run = CliRunner().invoke(cli, ["paper-forms", str(session.path), "--browser", "/opt/nothing/chrome"])
+    assert run.exit_code == 1
+    assert "The browser /opt/nothing/chrome does not exist" in run.stderr
+    assert not (session.path / "paper").exists()
+
+
 def test_an_issued_list_without_its_last_line_break_keeps_every_id_apart(tmp_path: Path) -> None:
     session = new_session(tmp_path, fields="health")
     (session.path / "paper").mkdir()

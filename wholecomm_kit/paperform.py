@@ -20,7 +20,7 @@ from . import formatting
 from .catalog import LANGUAGES, Catalog, Field, Group, load_catalog
 from .exceptions import KitError
 from .records import CHALLENGES, RESPONSES, new_respondent_id
-from .report import NoBrowserError, find_browser, print_pdf
+from .report import BROWSER_ENV, NoBrowserError, find_browser, print_pdf
 from .session import Session, load_session
 from .texts import os_reason, say, t
 
@@ -522,13 +522,6 @@ def write_paper_forms(
         raise PaperFormError(say("paperform.unknown_format", formats=named, choices=", ".join(FORMATS)))
     if not 0 <= cards <= 1000:
         raise PaperFormError(say("paperform.cards_out_of_range", count=cards))
-    out = session.path / PAPER_DIR
-    try:
-        out.mkdir(exist_ok=True)
-    except OSError as exc:
-        raise PaperFormError(say("paperform.cannot_create_folder", folder=out, reason=os_reason(exc))) from exc
-    result = PaperForms(forms=[], pdfs=[], spreadsheet=out / SPREADSHEET, warnings=[])
-
     chromium: Path | None = None
     no_browser: NoBrowserError | None = None
     if "pdf" in formats:
@@ -536,8 +529,18 @@ def write_paper_forms(
             # Without a browser, the advice names the file to print by hand: here a form, not the handout.
             chromium = find_browser(browser, html=say("paperform.form_html_file"))
         except NoBrowserError as exc:
+            if browser or os.environ.get(BROWSER_ENV):  # a browser named on purpose: said before anything is written
+                raise
             no_browser = exc
-            result.warnings.append(str(exc))
+    out = session.path / PAPER_DIR
+    try:
+        out.mkdir(exist_ok=True)
+    except OSError as exc:
+        raise PaperFormError(say("paperform.cannot_create_folder", folder=out, reason=os_reason(exc))) from exc
+    result = PaperForms(forms=[], pdfs=[], spreadsheet=out / SPREADSHEET, warnings=[])
+
+    if no_browser is not None:
+        result.warnings.append(str(no_browser))
 
     def write(name: str, page: str, footer: str) -> list[Path]:
         """The page as HTML and, with a browser, as PDF; the HTML is kept unless only the PDF was asked for."""
