@@ -94,6 +94,15 @@ def test_the_message_says_how_to_open_the_checklists(session: Session) -> None:
     assert how_to_open_checklists(session) == message
 
 
+def test_in_facilitator_mode_the_message_does_not_send_participants_to_the_app(session: Session) -> None:
+    paths = prepare_checklists(session, mode="facilitator")
+    message = how_to_open_checklists(session, paths, mode="facilitator")
+    assert "breakout groups" in message
+    assert f"jupyter lab {paths[0]}" in message
+    assert "Participants (in the browser" not in message
+    assert "Participants need no device in this mode" in message
+
+
 def test_the_messages_are_german_when_the_interface_is(session: Session, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("WHOLECOMM_LANG", "de")
     paths = prepare_checklists(session)

@@ -91,11 +91,14 @@ def cli() -> None:
 
 @cli.command("catalog", help=_help("cli.catalog_help"))
 @click.option("--json", "as_json", is_flag=True, help=say("cli.catalog_json"))
-@click.option("--lang", type=click.Choice(LANGUAGES), default="de", show_default=True, help=say("cli.catalog_lang"))
+@click.option("--lang", type=click.Choice(LANGUAGES), help=say("cli.catalog_lang"))
 @_friendly_errors
-def catalog_command(as_json: bool, lang: str) -> None:
+def catalog_command(as_json: bool, lang: str | None) -> None:
     """Show the toolbox catalogue: fields, standards, challenges and practice examples."""
+    from .texts import interface_language
+
     catalog = load_catalog()
+    lang = lang or interface_language()  # titles in the language of the lines around them
     if as_json:
         click.echo(json.dumps(catalog.to_dict(), ensure_ascii=False, indent=2))
         return
@@ -264,7 +267,7 @@ def prepare_command(session_dir: Path, mode: str) -> None:
     extra = prepare_facilitator_notebooks(session)
     for path in (*paths, *extra):
         click.echo(str(path))
-    click.echo(how_to_open_checklists(session, paths), err=True)
+    click.echo(how_to_open_checklists(session, paths, mode=mode), err=True)
     folder = extra[0].parent
     live = shlex.quote(str(folder / "live_results.ipynb"))
     click.echo(say("cli.facilitator_notebooks", folder=shlex.quote(str(folder)), live=live), err=True)

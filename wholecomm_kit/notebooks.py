@@ -113,15 +113,20 @@ def prepare_checklists(session: Session | Path | str, *, language: str | None = 
     return written
 
 
-def how_to_open_checklists(session: Session | Path | str, paths: list[Path] | None = None) -> str:
-    """A short message on how facilitators and participants open the prepared checklists (interface language)."""
+def how_to_open_checklists(
+    session: Session | Path | str, paths: list[Path] | None = None, *, mode: str = "self"
+) -> str:
+    """A short message on how facilitators and participants open the prepared checklists (interface language).
+
+    In facilitator mode the breakout groups have no devices, so the participant app is not offered.
+    """
     current = _session(session)
     notebooks = paths if paths is not None else [checklist_path(current, f) for f in current.fields]
     listed = "\n".join(f"  {p}" for p in notebooks)
     first = notebooks[0] if notebooks else checklist_path(current, current.fields[0])
     # Quoted, so that a path with spaces can be copied into the terminal as it is.
     return say(
-        "notebooks.how_to_open",
+        "notebooks.how_to_open" if mode == "self" else "notebooks.how_to_open_facilitator",
         count=len(notebooks),
         listed=listed,
         first=shlex.quote(str(first)),
