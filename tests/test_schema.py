@@ -97,7 +97,7 @@ def test_validate_accepts_the_demo_and_reports_broken_rows(demo_dir: Path, tmp_p
 def test_validate_reports_a_missing_file_and_a_damaged_file(session: Session) -> None:
     (session.path / "actions.csv").unlink()
     (session.path / "responses.csv.damaged").write_text("R-1,half a row\n", encoding="utf-8")
-    reasons = {(p.file.name, p.reason.split(";")[0]) for p in validate_session(session.path)}
+    reasons = {(p.file.name, p.reason.split(".")[0]) for p in validate_session(session.path)}
     assert ("actions.csv", "the file is missing") in reasons
     assert any(name == "responses.csv.damaged" for name, _ in reasons)
 
@@ -107,8 +107,8 @@ def test_validate_gives_its_reasons_in_german(session: Session, monkeypatch: pyt
     (session.path / "actions.csv").unlink()
     (session.path / "responses.csv.damaged").write_text("R-1,half a row\n", encoding="utf-8")
     problems = {p.file.name: p for p in validate_session(session.path)}
-    assert problems["actions.csv"].reason == "die Datei fehlt"
-    assert str(problems["actions.csv"]) == f"{session.path / 'actions.csv'}: die Datei fehlt"
+    assert problems["actions.csv"].reason.startswith("Die Datei fehlt. Jede Sitzung hat sie von Anfang an")
+    assert str(problems["actions.csv"]).startswith(f"{session.path / 'actions.csv'}: Die Datei fehlt.")
     assert problems["responses.csv.damaged"].reason.startswith("enthält Zeilen, die bei einem Absturz")
 
 
@@ -161,3 +161,99 @@ def test_validate_reports_a_session_of_another_catalogue_version(tmp_path: Path)
     file.write_text(file.read_text(encoding="utf-8").replace(session.catalog_version, "1999"), encoding="utf-8")
     problems = validate_session(session.path)
     assert any(p.column == "catalog_version" and "'1999'" in p.reason for p in problems)
+
+
+# --- whole files the kit cannot read, in the kit's words ------------------------------------------------------
+
+ENGLISH_FRICTIONLESS = ("data source", "could not be", "codec", "missing label", "Errno")
+
+
+def _spoil(session: Session, name: str, how: str) -> Path:
+    """Spoil one of the session's files the way a person or another program might; returns the file."""
+    file = session.path / name
+    if how == "empty":
+        file.write_bytes(b"")
+    elif how == "utf-16":
+        file.write_bytes(file.read_bytes().decode("utf-8").encode("utf-16"))
+    elif how == "semicolons":
+        file.write_bytes(file.read_bytes().replace(b",", b";"))
+    elif how == "missing":
+        file.unlink()
+    return file
+
+
+@pytest.mark.parametrize("name", ["responses.csv", "actions.csv"])
+def test_validate_says_in_german_which_file_is_empty_and_what_to_do(
+    session: Session, name: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    file = _spoil(session, name, "empty")
+    monkeypatch.setenv("WHOLECOMM_LANG", "de")
+    [problem] = validate_session(session.path)
+    assert (problem.file, problem.line, problem.column) == (file, 1, None)
+    assert problem.reason.startswith("Die Datei ist leer: Es fehlt sogar die erste Zeile mit den Spaltennamen")
+    assert "Sicherungskopie" in problem.reason
+    assert not any(words in problem.reason for words in ENGLISH_FRICTIONLESS)
+    assert str(problem).startswith(f"{file}, Zeile 1: Die Datei ist leer")
+    result = CliRunner().invoke(cli, ["validate", str(session.path)])
+    assert result.exit_code == 1
+    assert f"{file}, Zeile 1: Die Datei ist leer" in result.stderr
+    assert "data source" not in result.output
+    assert file.read_bytes() == b""
+
+
+@pytest.mark.parametrize(
+    ("how", "line", "start"),
+    [
+        ("empty", 1, "Die Datei ist leer"),
+        ("utf-16", 1, "Die Datei ist als UTF-16-Text gespeichert"),
+        ("semicolons", 1, "Die Werte sind durch Semikolons statt durch Kommas getrennt"),
+        ("missing", None, "Die Datei fehlt"),
+    ],
+)
+def test_frictionless_complaints_about_a_whole_file_are_the_kits_own_findings(
+    session: Session, how: str, line: int | None, start: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from wholecomm_kit.schema import _frictionless_problems
+    from wholecomm_kit.store import SessionStore
+
+    file = _spoil(session, "responses.csv", how)
+    monkeypatch.setenv("WHOLECOMM_LANG", "de")
+    [problem] = _frictionless_problems(SessionStore.open(session))
+    assert (problem.file, problem.line, problem.column) == (file, line, None)
+    assert problem.reason.startswith(start)
+    assert not any(words in problem.reason for words in ENGLISH_FRICTIONLESS)
+
+
+@pytest.mark.parametrize(
+    ("how", "line", "start"),
+    [
+        ("empty", 1, "Die Datei ist leer"),
+        ("utf-16", None, "Die Datei ist kein UTF-8-Text"),
+        ("semicolons", 1, "Die Kopfzeile muss genau so lauten"),
+        ("missing", None, "Die Datei fehlt"),
+    ],
+)
+def test_frictionless_complaints_about_a_whole_file_the_kit_did_not_share_are_in_the_kits_words(
+    session: Session, how: str, line: int | None, start: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Say, the file changed between the kit's reading and Frictionless's."""
+    from wholecomm_kit import schema
+    from wholecomm_kit.store import SessionStore
+
+    file = _spoil(session, "responses.csv", how)
+    monkeypatch.setenv("WHOLECOMM_LANG", "de")
+    monkeypatch.setattr(schema, "_store_problems", lambda store, table: [])
+    [problem] = schema._frictionless_problems(SessionStore.open(session))
+    assert (problem.file, problem.line, problem.column) == (file, line, None)
+    assert problem.reason.startswith(start)
+    assert not any(words in problem.reason for words in ENGLISH_FRICTIONLESS)
+
+
+def test_validate_leaves_a_file_in_another_encoding_as_it_is(session: Session) -> None:
+    file = _spoil(session, "challenges.csv", "utf-16")
+    before = file.read_bytes()
+    [problem] = validate_session(session.path)
+    assert (problem.file, problem.line) == (file, 1)
+    assert "saved as UTF-16 text" in problem.reason
+    assert file.read_bytes() == before
+    assert not (session.path / "challenges.csv.damaged").exists()

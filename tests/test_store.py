@@ -39,6 +39,7 @@ from wholecomm_kit.session import Session
 from wholecomm_kit.store import (
     ActionChanged,
     DamagedRowWarning,
+    SessionFileError,
     SessionStore,
     decode_csv,
     detect_delimiter,
@@ -557,16 +558,20 @@ def test_a_bad_byte_in_the_middle_is_an_error_and_no_good_row_is_moved(store: Se
         warnings.simplefilter("always")
         with pytest.raises(InputError) as error:
             store.responses()
+        # a file another program saved is never added to either: new rows would land after the bad byte
+        with pytest.raises(SessionFileError) as refused:
+            store.record_response(
+                respondent_id="R-9", stakeholder_group="politics", standard_id="GOV-1-2", response="dont_know"
+            )
     [problem] = error.value.problems
     assert (problem.file, problem.line, problem.column) == (path, 3, "comment")
     assert "0xB7" in problem.reason
-    assert path.read_bytes() == latin1  # the line break completed, the torn row moved, nothing else
-    if ending == "torn row after it":
-        assert [w.category for w in caught] == [DamagedRowWarning]
-        assert _damaged(store).read_bytes() == torn + b"\n"
-    else:
-        assert caught == []
-        assert not _damaged(store).exists()
+    assert "Nothing in the file was changed" in problem.reason
+    assert refused.value.problem == problem
+    # Not all UTF-8, so not a file the kit wrote as it is: nothing is completed or moved, not even a torn row.
+    assert path.read_bytes() == written[ending]
+    assert caught == []
+    assert not _damaged(store).exists()
 
 
 @pytest.mark.parametrize("line_end", [b"\r\n", b"\n", b"\r"])
@@ -660,6 +665,190 @@ def test_a_folder_in_place_of_a_session_file_is_a_clear_error(store: SessionStor
     [problem] = validate_session(store.session.path)
     assert problem.file == path
     assert "is a folder" in problem.reason
+
+
+# --- files the kit cannot have written: another encoding, no header row, missing --------------------------------
+
+
+def _readers(store: SessionStore, table: Table) -> dict[str, Callable[[], object]]:
+    """Every way the store reads or adds to one table, each a function of no arguments."""
+    read = {RESPONSES: store.responses, CHALLENGES: store.challenge_answers, ACTIONS: store.actions}[table]
+    add: dict[Table, Callable[[], object]] = {
+        RESPONSES: lambda: store.record_response(
+            respondent_id="R-NEW", stakeholder_group="politics", standard_id="GOV-3-1", response="dont_know"
+        ),
+        CHALLENGES: lambda: store.record_challenge(
+            respondent_id="R-NEW", stakeholder_group="politics", challenge_id="GOV-C2", applies="yes"
+        ),
+        ACTIONS: lambda: store.record_action(field_id="governance", standard_ids=[], action="Neu"),
+    }
+    merge = {
+        RESPONSES: lambda: store.save_over_current(RESPONSES, "R-AAAA", "GOV-1-1", lambda current: current),
+        CHALLENGES: lambda: store.save_over_current(CHALLENGES, "R-AAAA", "GOV-C1", lambda current: current),
+        ACTIONS: lambda: store.next_action_id(),
+    }
+    return {"read": read, "append": add[table], "merge": merge[table]}
+
+
+@pytest.mark.parametrize("how", ["read", "append", "merge"])
+@pytest.mark.parametrize("table", TABLES, ids=lambda t: t.name)
+@pytest.mark.parametrize(
+    ("encoding", "name", "torn"),
+    [
+        ("utf-16", "UTF-16", False),  # with a byte order mark: a text editor's "Unicode"
+        ("utf-16-le", "UTF-16", False),  # without one, as Excel's "Unicode Text" may be
+        ("utf-16-be", "UTF-16", True),
+        ("utf-32", "UTF-32", False),
+    ],
+)
+def test_a_file_in_another_encoding_is_said_plainly_and_left_exactly_as_it_is(
+    store: SessionStore, table: Table, how: str, encoding: str, name: str, torn: bool
+) -> None:
+    _fill(store, table)
+    path = store.path(table)
+    text = path.read_bytes().decode("utf-8")
+    if torn:  # it even ends as if cut off: still nothing to move, the whole file is in another encoding
+        text += "R-9,politics,gov"
+    path.write_bytes(text.encode(encoding))
+    before = path.read_bytes()
+    with pytest.raises(SessionFileError) as caught:
+        _readers(store, table)[how]()
+    problem = caught.value.problem
+    assert (problem.file, problem.line, problem.column) == (path, 1, None)
+    assert f"saved as {name} text" in problem.reason
+    assert "only UTF-8" in problem.reason
+    assert "Nothing in the file was changed" in problem.reason
+    assert str(caught.value) == str(problem)
+    assert isinstance(caught.value, StoreError)
+    assert path.read_bytes() == before
+    assert not _damaged(store, table).exists()
+    [reported] = validate_session(store.session.path)
+    assert reported == problem
+    assert path.read_bytes() == before
+
+
+def test_a_file_in_utf16_is_said_in_german(store: SessionStore, monkeypatch: pytest.MonkeyPatch) -> None:
+    path = store.path(RESPONSES)
+    path.write_bytes(path.read_bytes().decode("utf-8").encode("utf-16"))
+    monkeypatch.setenv("WHOLECOMM_LANG", "de")
+    with pytest.raises(SessionFileError) as caught:
+        store.responses()
+    assert str(caught.value).startswith(f"{path}, Zeile 1: Die Datei ist als UTF-16-Text gespeichert")
+    assert "nur UTF-8" in str(caught.value)
+
+
+@pytest.mark.parametrize("how", ["read", "append", "merge"])
+@pytest.mark.parametrize("table", TABLES, ids=lambda t: t.name)
+@pytest.mark.parametrize("content", [b"", b"\xef\xbb\xbf", b"\r\n"], ids=["empty", "bom only", "blank line"])
+def test_a_session_file_without_its_header_row_is_an_error_not_an_empty_table(
+    store: SessionStore, table: Table, how: str, content: bytes
+) -> None:
+    path = store.path(table)
+    path.write_bytes(content)
+    with pytest.raises(SessionFileError) as caught:
+        _readers(store, table)[how]()
+    problem = caught.value.problem
+    assert (problem.file, problem.line, problem.column) == (path, 1, None)
+    assert "the file is empty" in problem.reason
+    assert ",".join(table.columns) in problem.reason  # the line to write, if nothing had been saved yet
+    assert path.read_bytes() == content
+    assert validate_session(store.session.path) == [problem]
+
+
+@pytest.mark.parametrize("how", ["read", "append", "merge"])
+@pytest.mark.parametrize("table", TABLES, ids=lambda t: t.name)
+def test_a_missing_session_file_is_an_error_not_an_empty_table(store: SessionStore, table: Table, how: str) -> None:
+    path = store.path(table)
+    path.unlink()
+    with pytest.raises(SessionFileError) as caught:
+        _readers(store, table)[how]()
+    problem = caught.value.problem
+    assert (problem.file, problem.line, problem.column) == (path, None, None)
+    assert problem.reason.startswith("the file is missing. Every session has it")
+    assert not path.exists(), "an answer saved into a new file would hide that the others are gone"
+    assert validate_session(store.session.path) == [problem]
+
+
+@pytest.mark.parametrize("table", TABLES, ids=lambda t: t.name)
+def test_a_header_only_file_is_a_table_without_rows_yet(store: SessionStore, table: Table) -> None:
+    path = store.path(table)
+    assert path.read_bytes() == encode_rows([table.columns])
+    assert _readers(store, table)["read"]() == []
+    path.write_bytes(path.read_bytes().removesuffix(b"\r\n"))  # an editor dropped the line break
+    assert _readers(store, table)["read"]() == []
+    assert path.read_bytes() == encode_rows([table.columns])
+    assert validate_session(store.session.path) == []
+
+
+def test_a_cut_header_is_an_error_and_nothing_is_moved(store: SessionStore) -> None:
+    path = store.path(RESPONSES)
+    path.write_bytes(HEADER.encode()[:30])
+    with pytest.raises(InputError) as caught:
+        store.responses()
+    [problem] = caught.value.problems
+    assert (problem.line, problem.column) == (1, None)
+    assert "the header must be exactly" in problem.reason
+    with pytest.raises(StoreError, match="line 1"):
+        _readers(store, RESPONSES)["append"]()
+    assert path.read_bytes() == HEADER.encode()[:30]
+    assert not _damaged(store).exists()
+
+
+@pytest.mark.parametrize(("separator", "words"), [(b";", "semicolons"), (b"\t", "tabs")])
+def test_a_torn_row_under_another_header_is_not_moved_and_the_separator_is_named(
+    store: SessionStore, separator: bytes, words: str
+) -> None:
+    _fill(store, RESPONSES)
+    path = store.path(RESPONSES)
+    saved = path.read_bytes().replace(b",", separator) + b"de-x;R-9;politics;gov"  # re-saved by a spreadsheet
+    path.write_bytes(saved)
+    with pytest.raises(InputError) as caught:
+        store.responses()
+    [problem] = caught.value.problems
+    assert (problem.line, problem.column) == (1, None)
+    assert problem.reason.startswith(f"the values are separated by {words}, not by commas")
+    with pytest.raises(SessionFileError) as refused:
+        _readers(store, RESPONSES)["append"]()
+    assert refused.value.problem == problem
+    assert path.read_bytes() == saved
+    assert not _damaged(store).exists()
+
+
+def test_a_bad_byte_in_the_header_names_no_column() -> None:
+    data = b"respondent_id,comm\xe9nt\r\nR-1,gut\r\n"
+    with pytest.raises(InputError) as caught:
+        decode_csv(Path("paper.csv"), data, ["respondent_id", "comment"])
+    [problem] = caught.value.problems
+    assert (problem.line, problem.column) == (1, None)
+    assert "0xE9" in problem.reason
+
+
+def test_saving_over_the_current_answer_in_a_file_saved_as_latin1_is_the_files_fault(store: SessionStore) -> None:
+    store.record_response(
+        respondent_id="R-AAAA", stakeholder_group="politics", standard_id="GOV-1-1", response="rated", rating=1,
+        comment="Grüße",
+    )  # fmt: skip
+    path = store.path(RESPONSES)
+    path.write_bytes(path.read_bytes().decode("utf-8").encode("latin-1"))
+    before = path.read_bytes()
+    with pytest.raises(StoreError) as caught:  # the checklist says "not saved" and keeps the change to try again
+        store.save_over_current(RESPONSES, "R-AAAA", "GOV-1-1", lambda current: current)
+    assert not isinstance(caught.value, InputError)
+    assert "line 2, column 'comment'" in str(caught.value)
+    assert path.read_bytes() == before
+
+
+def test_report_refuses_a_session_whose_answers_file_is_missing(store: SessionStore) -> None:
+    from click.testing import CliRunner
+
+    from wholecomm_kit.cli import cli
+
+    store.path(RESPONSES).unlink()
+    result = CliRunner().invoke(cli, ["report", str(store.session.path), "--format", "html"])
+    assert result.exit_code == 1
+    assert f"{store.path(RESPONSES)}: the file is missing" in result.stderr
+    assert "Traceback" not in result.output
+    assert not (store.session.path / "report" / "handout.html").exists()
 
 
 # --- in German ---------------------------------------------------------------------------------

@@ -3,6 +3,11 @@
 The package is generated from the catalogue (its enums are the catalogue's
 ids) and committed as ``data/schema/datapackage.json`` so that researchers can
 validate sessions with any Frictionless tool; a test keeps the two in step.
+
+:func:`validate_session` reads every file through the store first (so a problem is said in the kit's
+words, with file, line and column) and only then asks the Frictionless validator. Should Frictionless
+still find a whole file unreadable (empty, another encoding, another separator, a missing file), the
+kit's own reading of that file says why; only its notes on single values stay in English.
 """
 
 from __future__ import annotations
@@ -16,7 +21,7 @@ from .exceptions import InputError, KitError, Problem
 from .records import ACTIONS, CHALLENGES, RESPONSES, TABLES, Table
 from .resources import data_dir
 from .session import SESSION_FILE, load_previous, load_session
-from .store import SessionStore, read_records
+from .store import SessionFileError, SessionStore, read_records
 from .texts import say
 
 ID_PATTERN = "[A-Za-z0-9][A-Za-z0-9_.-]{0,63}"
@@ -174,15 +179,7 @@ def validate_session(path: Path) -> list[Problem]:
     problems: list[Problem] = []
     for table in TABLES:
         file = store.path(table)
-        if not file.exists():
-            problems.append(Problem(file, None, None, say("schema.file_missing")))
-            continue
-        try:
-            read_records(file, table, store.context)
-        except InputError as exc:
-            problems.extend(exc.problems)
-        except KitError as exc:
-            problems.append(Problem(file, None, None, str(exc)))
+        problems.extend(_store_problems(store, table))
         damaged = Path(f"{file}.damaged")
         if damaged.exists():
             problems.append(Problem(damaged, None, None, say("schema.damaged")))
@@ -194,23 +191,61 @@ def validate_session(path: Path) -> list[Problem]:
     except KitError as exc:  # report would refuse it: say so now, not at the end of the workshop
         problems.append(Problem(session.path / SESSION_FILE, None, "previous", str(exc)))
     if not problems:
-        problems.extend(_frictionless_problems(session.path, store.catalog))
+        problems.extend(_frictionless_problems(store))
     return problems
 
 
-def _frictionless_problems(folder: Path, catalog: Catalog) -> list[Problem]:
+def _store_problems(store: SessionStore, table: Table) -> list[Problem]:
+    """What the kit's own reading of one of the session's files finds wrong with it (a torn last row is moved)."""
+    file = store.path(table)
+    try:
+        read_records(file, table, store.context)
+    except SessionFileError as exc:
+        return [exc.problem]
+    except InputError as exc:
+        return list(exc.problems)
+    except KitError as exc:
+        return [Problem(file, None, None, str(exc))]
+    return []
+
+
+def _frictionless_problems(store: SessionStore) -> list[Problem]:
     from frictionless import Package  # imported here: it adds a second to start-up
 
-    files = {table.name: folder / table.filename for table in TABLES}
-    report = Package(build_datapackage(catalog), basepath=str(folder)).validate()
+    folder = store.session.path
+    tables = {table.name: table for table in TABLES}
+    report = Package(build_datapackage(store.catalog), basepath=str(folder)).validate()
     problems = []
     for task in report.tasks:
+        table = tables.get(str(task.name))
+        file = store.path(table) if table is not None else folder
+        whole_file_said = False
         for error in task.errors:
             row = getattr(error, "row_number", None)
-            # Frictionless's own note stays in English; the kit's framing follows the interface language.
+            if row is None and table is not None:
+                # The file as a whole (empty, encoding, separator, header): the kit's words, said once.
+                if not whole_file_said:
+                    problems.extend(_store_problems(store, table) or [_whole_file_problem(error, file, table)])
+                    whole_file_said = True
+                continue
+            # Frictionless's own note on a value stays in English; the kit's framing follows the interface language.
             reason = say("schema.row", row=row, message=error.message) if row else str(error.message)
-            problems.append(
-                Problem(files.get(str(task.name), folder), None, getattr(error, "field_name", None), reason)
-            )
+            problems.append(Problem(file, None, getattr(error, "field_name", None), reason))
     problems.extend(Problem(folder, None, None, str(error.message)) for error in report.errors)
     return problems
+
+
+def _whole_file_problem(error: Any, file: Path, table: Table) -> Problem:
+    """A Frictionless complaint about a whole file that the kit's own reading did not share (the file changed in
+    between, say), in the kit's words: Frictionless's own are English and name no place."""
+    kind = str(getattr(error, "type", ""))
+    note = str(getattr(error, "note", "") or getattr(error, "message", ""))
+    if kind == "scheme-error" and not file.exists():
+        return Problem(file, None, None, say("store.file_missing"))
+    if kind == "source-error" and "empty" in note:
+        return Problem(file, 1, None, say("store.no_header", header=",".join(table.columns)))
+    if kind == "encoding-error":
+        return Problem(file, None, None, say("schema.not_utf8"))
+    if kind.endswith(("-label", "-header")):
+        return Problem(file, 1, None, say("store.header_exactly", columns=", ".join(table.columns)))
+    return Problem(file, None, None, say("schema.unreadable", note=note))

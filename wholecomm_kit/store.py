@@ -14,10 +14,20 @@ of a comment, even right after a line break in it). A whole valid row that
 merely lacks its final line break (an editor that strips it) is kept and the
 line break added. Nothing else is ever moved: a bad byte or a bad row in the
 middle of a file is an error naming its line and column, for a person to fix.
+
+Only a file the kit could have written is ever repaired: UTF-8 text (a torn last row may end in half
+a character) beginning with the table's header row. A file in another encoding (UTF-16 from a text
+editor or Excel's "Unicode Text"), a stray non-UTF-8 byte anywhere before the torn row, or another
+header leaves the file exactly as it is, with an error saying what is wrong and what to do; nothing is
+appended to such a file either. Every session has all its files from the start (``new-session``
+writes each with its header row), so a missing file, or one without even its header row, is a
+:class:`SessionFileError` rather than an empty table: answers may have been lost, and a person has
+to put the file back.
 """
 
 from __future__ import annotations
 
+import codecs
 import csv
 import fcntl
 import io
@@ -59,6 +69,7 @@ __all__ = [
     "TABLES",
     "ActionChanged",
     "DamagedRowWarning",
+    "SessionFileError",
     "SessionStore",
     "create_empty_table",
     "decode_csv",
@@ -71,6 +82,17 @@ TERMINATOR = "\r\n"
 DELIMITERS = (",", ";", "\t")
 """The separators a CSV file to import may use, as spreadsheets in different regions save them."""
 T = TypeVar("T")
+
+
+class SessionFileError(StoreError):
+    """A session file the store leaves alone as it is: missing, without its header row, or in another encoding.
+
+    ``problem`` says which file, where (if known) and what to do; the message is that problem.
+    """
+
+    def __init__(self, problem: Problem) -> None:
+        self.problem = problem
+        super().__init__(str(problem))
 
 
 class DamagedRowWarning(UserWarning):
@@ -89,8 +111,12 @@ def encode_rows(rows: Iterable[Sequence[str]]) -> bytes:
     return buffer.getvalue().encode("utf-8")
 
 
-def decode_csv(path: Path, data: bytes, columns: Collection[str] = ()) -> str:
-    """UTF-8 text of a CSV file, or an error naming the line (and, knowing ``columns``, the column) of a bad byte."""
+def decode_csv(path: Path, data: bytes, columns: Collection[str] = (), *, reason: str = "store.not_utf8") -> str:
+    """UTF-8 text of a CSV file, or an error naming the line (and, knowing ``columns``, the column) of a bad byte.
+
+    ``reason`` is the message key for the bad byte (with the placeholder ``byte``): what to do differs for a
+    file to import and for a session's own file.
+    """
     try:
         return data.decode("utf-8").removeprefix("\ufeff")
     except UnicodeDecodeError as exc:
@@ -98,7 +124,55 @@ def decode_csv(path: Path, data: bytes, columns: Collection[str] = ()) -> str:
         line = _line_at(data, offset)
         column = _column_at(data, line, columns)
         byte = data[offset : offset + 1].hex().upper()
-        raise InputError([Problem(path, line, column, say("store.not_utf8", byte=byte))]) from None
+        raise InputError([Problem(path, line, column, say(reason, byte=byte))]) from None
+
+
+_UNICODE_MARKS = (
+    (codecs.BOM_UTF32_LE, "UTF-32"),
+    (codecs.BOM_UTF32_BE, "UTF-32"),
+    (codecs.BOM_UTF16_LE, "UTF-16"),
+    (codecs.BOM_UTF16_BE, "UTF-16"),
+)
+"""Byte order marks of the Unicode encodings that are not UTF-8 (UTF-32 first: its mark starts like UTF-16's)."""
+
+
+def _other_encoding(data: bytes) -> str | None:
+    """``UTF-16`` or ``UTF-32`` for text in one of those (a text editor's "Unicode", Excel's "Unicode Text"), else None.
+
+    Told by the byte order mark or, without one, by the zero bytes that text of mostly Latin letters has in
+    every second (UTF-16) or in three of four places (UTF-32). A UTF-8 file of the kit has no zero bytes.
+    """
+    for mark, name in _UNICODE_MARKS:
+        if data.startswith(mark):
+            return name
+    sample = data[:400]
+    for name, width in (("UTF-32", 4), ("UTF-16", 2)):
+        usable = sample[: len(sample) - len(sample) % width]
+        if len(usable) < 4 * width:
+            continue
+        lanes = [usable[i::width] for i in range(width)]
+        for letters in (0, width - 1):  # little endian: the letter comes first; big endian: last
+            others = [lane for i, lane in enumerate(lanes) if i != letters]
+            zeros = all(lane.count(0) >= 0.9 * len(lane) for lane in others)
+            if zeros and lanes[letters].count(0) <= 0.1 * len(lanes[letters]):
+                return name
+    return None
+
+
+def _unusable(path: Path, data: bytes, table: Table) -> Problem | None:
+    """What makes a session file unreadable as a whole, if anything: another encoding, or not even a header row."""
+    encoding = _other_encoding(data)
+    if encoding is not None:
+        return Problem(path, 1, None, say("store.other_encoding", encoding=encoding))
+    body = data.removeprefix(codecs.BOM_UTF8)
+    if not body or body.isspace():  # isspace stops at the first other byte: no copy of a large file
+        return Problem(path, 1, None, say("store.no_header", header=",".join(table.columns)))
+    return None
+
+
+def _session_text(path: Path, data: bytes, table: Table) -> str:
+    """The UTF-8 text of a session file, or an :class:`InputError` naming the line and column of a bad byte."""
+    return decode_csv(path, data, table.columns, reason="store.not_utf8_session")
 
 
 _CSV_REASONS = {
@@ -144,10 +218,11 @@ def _column_at(data: bytes, line: int, columns: Collection[str]) -> str | None:
     text = data.decode("utf-8", errors="replace").removeprefix("\ufeff")
     try:
         for start, cells in parse_csv(Path("-"), text, detect_delimiter(text, columns)):
-            if header is None:
-                header = cells
             if start > line:
                 break
+            if header is None:  # a bad byte in the header itself: its garbled text names no column
+                header = cells
+                continue
             # the record holding the line is the last one starting at or before it
             bad = [i for i, cell in enumerate(cells) if "\ufffd" in cell]
             found = header[bad[0]] if bad and bad[0] < len(header) else None
@@ -171,19 +246,25 @@ def parse_csv(path: Path, text: str, delimiter: str = ",") -> Iterator[tuple[int
 
 def create_empty_table(path: Path, table: Table) -> None:
     """A CSV file with just the header, unless the file exists already."""
-    with _locked(path, exclusive=True) as fd:
+    with _locked(path, exclusive=True, create=True) as fd:
         if os.fstat(fd).st_size == 0:
             _write_all(fd, path, encode_rows([table.columns]), 0)
 
 
 @contextmanager
-def _locked(path: Path, *, exclusive: bool) -> Iterator[int]:
+def _locked(path: Path, *, exclusive: bool, create: bool = False) -> Iterator[int]:
+    """The open file under a shared or an exclusive lock; a missing file is a :class:`SessionFileError` unless
+    ``create`` (only a new session creates its files: one missing later was deleted or moved, with its answers)."""
     # O_NONBLOCK: a named pipe in the file's place must not hang the kit; regular files ignore it.
-    flags = (os.O_RDWR | os.O_CREAT | os.O_APPEND if exclusive else os.O_RDONLY) | os.O_NONBLOCK
+    flags = (os.O_RDWR | os.O_APPEND if exclusive else os.O_RDONLY) | (os.O_CREAT if create else 0) | os.O_NONBLOCK
     try:
         fd = os.open(path, flags, 0o644)
     except IsADirectoryError:
         raise StoreError(say("store.not_a_file", path=path)) from None
+    except FileNotFoundError as exc:
+        if not create:
+            raise SessionFileError(Problem(path, None, None, say("store.file_missing"))) from None
+        raise StoreError(say("store.cannot_open", path=path, reason=os_reason(exc))) from exc  # the folder is gone
     except OSError as exc:
         raise StoreError(say("store.cannot_open", path=path, reason=os_reason(exc))) from exc
     try:
@@ -230,7 +311,8 @@ class _Tail:
     """What to do about the end of a session file before reading or appending."""
 
     action: Literal["keep", "terminate", "move", "unclear"]
-    """``keep``: it ends with a whole record; ``terminate``: a whole valid row lacks its line break;
+    """``keep``: it ends with a whole record, or it is not a file the kit could have written (then the readers
+    and writers say what is wrong and nothing is changed); ``terminate``: a whole valid row lacks its line break;
     ``move``: the last record is torn; ``unclear``: the file is broken in a way no crash leaves."""
     line: int | None = None
     """Where the last record (or, when unclear, the broken one) starts."""
@@ -269,11 +351,32 @@ def _records(text: str) -> tuple[list[str], int | None]:
     return records, None
 
 
+def _is_header(record: str, table: Table) -> bool:
+    """Whether the record (as written, line break included or not) is the table's header row."""
+    cells = next(csv.reader(io.StringIO(record, newline="")), [])
+    return [cell.removeprefix("\ufeff") for cell in cells[:1]] + cells[1:] == list(table.columns)
+
+
+def _utf8_until_cut(data: bytes, offset: int, torn: bool) -> bool:
+    """Whether the data is UTF-8 throughout; if ``torn``, the record from ``offset`` on may end in half a character."""
+    try:
+        data[:offset].decode("utf-8")
+        if torn:  # a crash can cut a character in two, so its first bytes may end the torn record
+            codecs.getincrementaldecoder("utf-8")().decode(data[offset:], final=False)
+        else:
+            data[offset:].decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
 def _tail(data: bytes, table: Table, ctx: Context | None) -> _Tail:
     """How the file ends: with a whole record, a whole valid row missing its line break, or a torn record.
 
     ``ctx`` is needed to tell a whole row from one cut in its last value; without it, an unterminated
-    last row counts as torn.
+    last row counts as torn. Only a file the kit could have written is ever changed: UTF-8 text (but for
+    half a character ending a torn record) that starts with the table's header row. Any other file is
+    kept as it is, for the reader's or writer's checks to report.
     """
     if not data or (data.endswith((b"\n", b"\r")) and data.count(b'"') % 2 == 0):
         return _Tail("keep")  # ends with a line break outside any quoted field: the usual case, decided fast
@@ -282,8 +385,8 @@ def _tail(data: bytes, table: Table, ctx: Context | None) -> _Tail:
     records, broken = _records(text)
     if broken is not None:  # broken by hand, not by a crash
         return _Tail("unclear", broken)
-    if not records:
-        return _Tail("keep")
+    if not records or not _is_header(records[0], table):
+        return _Tail("keep")  # another header (or none, or another encoding): the header checks say so
     last = records[-1]
     line = sum(len(io.StringIO(record, newline="").readlines()) for record in records[:-1]) + 1
     offset = len(data) - len(last.encode("utf-8", "surrogateescape"))
@@ -292,27 +395,28 @@ def _tail(data: bytes, table: Table, ctx: Context | None) -> _Tail:
     open_quote = len(list(csv.reader(io.StringIO(last + "\nx", newline="")))) == 1
     terminated = not open_quote and last.endswith(("\n", "\r"))
     if len(records) == 1:  # just the header
-        if [cell.removeprefix("\ufeff") for cell in cells[:1]] + cells[1:] == list(table.columns):
-            return _Tail("keep" if terminated else "terminate", line, offset)
-        expected = encode_rows([table.columns]).decode("utf-8")
-        cut = not terminated and expected.startswith(last.removeprefix("\ufeff"))
-        # a header cut while the file was created; any other header is for the header check to report
-        return _Tail("move" if cut else "keep", line, offset)
-    if open_quote:
+        action: Literal["keep", "terminate", "move", "unclear"] = "keep" if terminated else "terminate"
+    elif open_quote:
         # A crash cuts one row, possibly after a line break inside its comment. A whole row further down
         # means a quotation mark typed by hand opened the field: moving would take good rows away.
         inner = io.StringIO(last, newline="").readlines()[1:]
         if any(_is_row(next(csv.reader([piece.rstrip("\r\n")]), []), table, ctx) for piece in inner):
             return _Tail("unclear", line, offset)
-        return _Tail("move", line, offset)
-    if terminated:
+        action = "move"
+    elif terminated:
+        action = "keep"
+    else:
+        action = "terminate" if _is_row(cells, table, ctx) else "move"
+    if action != "keep" and not _utf8_until_cut(data, offset, torn=action == "move"):
+        # Not all UTF-8: a file saved by another program, whose end no crash of the kit's explains.
+        # The reader reports the first bad byte with its line and column; nothing is moved or added.
         return _Tail("keep", line, offset)
-    return _Tail("terminate" if _is_row(cells, table, ctx) else "move", line, offset)
+    return _Tail(action, line, offset)
 
 
-def _mend_tail(fd: int, path: Path, table: Table, ctx: Context | None) -> _Tail:
-    """Under the exclusive lock: add a missing last line break, or move a torn last record to ``<file>.damaged``."""
-    data = _read_all(fd, path)
+def _mend_tail(fd: int, path: Path, data: bytes, table: Table, ctx: Context | None) -> _Tail:
+    """Under the exclusive lock, with the file's ``data`` as it is now: add a missing last line break, or move
+    a torn last record to ``<file>.damaged``."""
     tail = _tail(data, table, ctx)
     if tail.action == "terminate":
         _write_all(fd, path, TERMINATOR.encode(), len(data))
@@ -333,11 +437,23 @@ def _mend_tail(fd: int, path: Path, table: Table, ctx: Context | None) -> _Tail:
     return tail
 
 
-def _check_header(fd: int, path: Path, table: Table) -> None:
+def _other_separator(first_line: str, table: Table) -> str | None:
+    """The words for the separator of a header row of the table's columns that uses another separator than
+    commas (a spreadsheet with German settings saves semicolons), else None."""
+    separator = detect_delimiter(first_line, table.columns)
+    if separator == ",":
+        return None
+    return say("store.semicolons") if separator == ";" else say("store.tabs")
+
+
+def _check_header(data: bytes, path: Path, table: Table) -> None:
     expected = encode_rows([table.columns])
-    head = os.pread(fd, len(expected) + 3, 0).removeprefix(b"\xef\xbb\xbf")
+    head = data[: len(expected) + 3].removeprefix(codecs.BOM_UTF8)
     first_line = head.split(b"\n", 1)[0].split(b"\r", 1)[0]  # whichever line break ends it, CR alone too
     if first_line != expected.rstrip(b"\r\n"):
+        separator = _other_separator(first_line.decode("utf-8", "replace"), table)
+        if separator is not None:
+            raise SessionFileError(Problem(path, 1, None, say("store.header_separator", separator=separator)))
         raise StoreError(say("store.header_changed", path=path, columns=", ".join(table.columns)))
 
 
@@ -353,39 +469,58 @@ def append_records(
     is stored (the next free number, the version an edit started from): no other writer can come in
     between the reading and the writing. A torn last record is moved aside first (see the module's
     docstring); give ``ctx`` so that a whole valid last row lacking only its line break is kept.
+
+    Nothing is added to a file the kit cannot read: missing, without its header row, in another encoding,
+    with a bad byte or another header. That is a :class:`StoreError` (a :class:`SessionFileError` naming the
+    file and the place), and the file stays as it is.
     """
     with _locked(path, exclusive=True) as fd:
-        tail = _mend_tail(fd, path, table, ctx)
-        size = os.fstat(fd).st_size
-        if size:
-            _check_header(fd, path, table)
+        data = _read_all(fd, path)
+        unusable = _unusable(path, data, table)
+        if unusable is not None:
+            raise SessionFileError(unusable)
+        tail = _mend_tail(fd, path, data, table, ctx)
+        if tail.action in ("terminate", "move"):
+            data = _read_all(fd, path)
+        try:
+            text = _session_text(path, data, table)
+        except InputError as exc:  # the file's fault, not the new rows'
+            raise SessionFileError(exc.problems[0]) from None
+        _check_header(data, path, table)
         if tail.action == "unclear":  # the new rows would vanish into the broken record
             raise StoreError(say("store.end_unclear", path=path, line=tail.line))
         if callable(rows):
-            rows = rows(decode_csv(path, _read_all(fd, path), table.columns) if size else "")
+            rows = rows(text)
         if not rows:
             return
-        payload = encode_rows(rows)
-        if size == 0:
-            payload = encode_rows([table.columns]) + payload
-        _write_all(fd, path, payload, size)
+        _write_all(fd, path, encode_rows(rows), len(data))
 
 
 def read_table_text(path: Path, table: Table, ctx: Context | None = None) -> str:
-    """The file's text, after moving a torn last record (if any) aside; see :func:`append_records` for ``ctx``."""
-    if not path.exists():
-        return ""
+    """The file's text, after moving a torn last record (if any) aside; see :func:`append_records` for ``ctx``.
+
+    A file that is missing, has not even its header row or is in another encoding than UTF-8 is a
+    :class:`SessionFileError`, and a bad byte an :class:`InputError` with its line and column; such a file is
+    left exactly as it is.
+    """
     with _locked(path, exclusive=False) as fd:
         data = _read_all(fd, path)
+    unusable = _unusable(path, data, table)
+    if unusable is not None:
+        raise SessionFileError(unusable)
     if _tail(data, table, ctx).action in ("terminate", "move"):
         with ExitStack() as stack:
             try:
                 fd = stack.enter_context(_locked(path, exclusive=True))
             except StoreError as exc:  # say, a read-only copy of a session
                 raise StoreError(say("store.torn_and_unrepairable", path=path, reason=exc)) from exc
-            _mend_tail(fd, path, table, ctx)
             data = _read_all(fd, path)
-    return decode_csv(path, data, table.columns)
+            unusable = _unusable(path, data, table)  # changed in between, by another program
+            if unusable is not None:
+                raise SessionFileError(unusable)
+            _mend_tail(fd, path, data, table, ctx)
+            data = _read_all(fd, path)
+    return _session_text(path, data, table)
 
 
 def read_records(path: Path, table: Table, ctx: Context) -> list[Record]:
@@ -402,7 +537,12 @@ def _parse_records(path: Path, text: str, table: Table, ctx: Context) -> list[Re
     rows = parse_csv(path, text)
     _, header = next(rows)
     if tuple(header) != table.columns:
-        raise InputError([Problem(path, 1, None, say("store.header_exactly", columns=", ".join(table.columns)))])
+        separator = _other_separator(io.StringIO(text, newline="").readline(), table)
+        if separator is not None:
+            reason = say("store.header_separator", separator=separator)
+        else:
+            reason = say("store.header_exactly", columns=", ".join(table.columns))
+        raise InputError([Problem(path, 1, None, reason)])
     for line, cells in rows:
         if len(cells) != len(table.columns):
             reason = say("store.value_count", count=len(cells), expected=len(table.columns))
