@@ -323,7 +323,7 @@ def test_challenge_answers_are_saved_at_once(session: Session) -> None:
         for cid, applies in [("GOV-C1", "yes"), ("GOV-C3", "unsure"), ("GOV-C1", "no")]
     ]
     assert "✓ Gespeichert" in checklist.challenges["GOV-C1"].status.value
-    assert "Schlüsselherausforderungen (2/8)" in checklist.challenges_heading.value
+    assert "Zentrale Herausforderungen (2/8)" in checklist.challenges_heading.value
     assert checklist.progress() == (0, 22), "challenges are not standards"
 
 

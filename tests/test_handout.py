@@ -56,7 +56,8 @@ def test_known_answers_give_known_numbers(tmp_path: Path) -> None:
     disputed = section.split("Umstrittene Standards", 1)[1].split("Informationslücken", 1)[0]
     assert "GOV-1-1" in disputed
     assert "2,0" in disputed  # mean
-    assert "1,73" in disputed  # sample standard deviation of 0, 3, 3
+    assert re.search(r"\b1,7\b", disputed)  # sample standard deviation of 0, 3, 3 (1.73), one decimal as every number
+    assert "1,73" not in disputed
     gaps = section.split("Informationslücken", 1)[1].split("Wichtigste Prioritäten", 1)[0]
     assert "GOV-1-2" in gaps
     assert "33\u00a0%" in gaps
@@ -228,6 +229,17 @@ def test_the_cover_counts_a_person_in_the_group_of_their_latest_answer_not_of_th
     cover = text_of(Handout.load(session.path, "en").cover().html)
     assert re.search(r"Local politics\s+3", cover)
     assert "Civil society" not in cover
+
+
+def test_one_respondent_is_counted_in_the_singular_and_the_country_has_its_own_line(tmp_path: Path) -> None:
+    session = _session(tmp_path, fields="health", name="Musterstadt (fiktives Beispiel)")
+    rate(SessionStore.open(session), "R-A", "politics", "HEA-1-1", 2)
+    english, german = (Handout.load(session.path, lang) for lang in ("en", "de"))
+    assert "1 respondent · index 67 · 1 of 10 standards rated" in text_of(english.field_section("health").html)
+    assert "1 antwortende Person · Index 67" in text_of(german.field_section("health").html)
+    cover = text_of(german.cover().html)
+    assert re.search(r"Kommune\s+Musterstadt \(fiktives Beispiel\)\s+Land\s+DE\s", cover)
+    assert "(DE)" not in cover
 
 
 def test_a_field_answered_only_with_dont_know_says_there_is_nothing_to_rank(tmp_path: Path) -> None:

@@ -1115,9 +1115,9 @@ def stakeholder_groups(
     table = groups.table.reset_index(drop=True)
     minimum = groups.min_group_size
     notes: list[str] = []
-    if groups.merged_groups:
-        merged = ", ".join(_group_label(catalog, g, language) for g in groups.merged_groups)
-        notes.append(t("charts.groups_merged_note", language, groups=merged))
+    if groups.merged_groups:  # not named: a group of one person would be, and so would its presence
+        merged = _count("groups", len(groups.merged_groups), language)
+        notes.append(t("charts.groups_merged_note", language, groups=merged, min=minimum))
     if groups.suppressed_groups:
         notes.append(
             t(

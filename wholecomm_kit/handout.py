@@ -221,7 +221,8 @@ class Handout:
         parts.append(
             "<dl>"
             f"<dt>{escape(self._t('municipality'))}</dt>"
-            f"<dd>{escape(session.municipality)} ({escape(session.country)})</dd>"
+            f"<dd>{escape(session.municipality)}</dd>"
+            f"<dt>{escape(self._t('country'))}</dt><dd>{escape(session.country)}</dd>"
             f"<dt>{escape(self._t('date'))}</dt><dd>{escape(formatting.date(session.date, lang))}</dd>"
             f"<dt>{escape(self._t('fields'))}</dt><dd>{fields}</dd>"
             "</dl>"
@@ -376,7 +377,7 @@ class Handout:
                 "<p class='key-numbers'><span class='badge'>"
                 + escape(
                     self._t(
-                        "key_numbers",
+                        "key_numbers_one" if int(info["n_respondents"]) == 1 else "key_numbers_other",
                         respondents=int(info["n_respondents"]),
                         index=number(float(info["index"]), lang, 0),
                         rated=int(info["n_standards_rated"]),
@@ -425,7 +426,7 @@ class Handout:
                 elif column == "n_rated":
                     cells.append(str(int(value)))
                 else:
-                    cells.append(number(value, lang, 2 if column == "sd" else 1))
+                    cells.append(number(value, lang, 1))  # as in the live results and the charts
             body.append(cells)
         return heading + _table(self._t(key), headers, body, caption_hidden=True)
 
