@@ -121,10 +121,9 @@ ACTION_WRITER = textwrap.dedent(
     from wholecomm_kit.store import ActionChanged, SessionStore
 
     store = SessionStore.open(load_session(Path(sys.argv[1])))
-    start = float(sys.argv[3])
     expected = {a.action_id: a for a in store.current_actions()}.get("A1")
-    while __import__("time").time() < start:
-        pass
+    print("ready", flush=True)
+    sys.stdin.readline()  # released together with the others, each having read the plan before
     try:
         if sys.argv[2] == "add":
             print(store.record_action(field_id="governance", standard_ids=[], action="new").action_id)
@@ -139,16 +138,24 @@ ACTION_WRITER = textwrap.dedent(
 
 
 def _at_once(session: Session, arguments: Sequence[str]) -> list[str]:
-    """Run one action writer per argument, all released at the same moment; their outputs."""
-    start = time.time() + 2.0  # every process is up and has read the plan by then
+    """Run one action writer per argument, all released at the same moment once each has read the plan; their
+    outputs. (A fixed head start was not enough on a busy machine: a late writer read what another had saved.)"""
     processes = [
         subprocess.Popen(
-            [sys.executable, "-c", ACTION_WRITER, str(session.path), argument, str(start)],
+            [sys.executable, "-c", ACTION_WRITER, str(session.path), argument],
+            stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             text=True,
         )
         for argument in arguments
     ]
+    for process in processes:
+        assert process.stdout is not None
+        assert process.stdout.readline().strip() == "ready"
+    for process in processes:
+        assert process.stdin is not None
+        process.stdin.write("go\n")
+        process.stdin.flush()
     outputs = []
     for process in processes:
         out, _ = process.communicate(timeout=120)
