@@ -151,8 +151,20 @@ def test_validate_reports_an_earlier_session_that_report_could_not_find(tmp_path
     second = new("2025-06-01", new("2024-06-01").path)
     moved = shutil.copytree(second.path, tmp_path / "usb" / second.session_id)
     [problem] = validate_session(moved)
-    assert problem.column == "previous"
     assert "names an earlier session to compare with" in problem.reason
+    said = str(problem)  # said once, as the message has it: no "column" in a JSON file, no path twice
+    assert said.startswith(f"{moved / 'session.json'} names an earlier session")
+    assert said.count(str(moved / "session.json")) == 1 + said.count('delete the "previous" entry in')
+
+
+def test_validate_names_a_folder_in_the_place_of_a_file_once(tmp_path: Path) -> None:
+    session = create_demo(tmp_path)
+    answers = session.path / "responses.csv"
+    answers.unlink()
+    answers.mkdir()
+    [problem] = [p for p in validate_session(session.path) if p.file == answers]
+    assert str(problem).startswith(f"{answers} is a folder")
+    assert str(problem).count(str(answers)) == 1
 
 
 def test_validate_reports_a_session_of_another_catalogue_version(tmp_path: Path) -> None:

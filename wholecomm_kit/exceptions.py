@@ -39,10 +39,14 @@ class Problem:
     """In a spreadsheet workbook: the worksheet; ``line`` is then its row number, as the spreadsheet shows it."""
     cell: str | None = None
     """In a spreadsheet workbook: the cell, such as ``E4``."""
+    placed: bool = False
+    """The reason already says where (a whole message of the kit's naming its file): shown as it is."""
 
     def __str__(self) -> str:
         from .texts import say  # texts reports its own problems with the exceptions here
 
+        if self.placed:
+            return self.reason
         where = str(self.file)
         if self.sheet is not None:
             where = say("problem.sheet", where=where, sheet=repr(self.sheet))

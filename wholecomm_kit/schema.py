@@ -189,7 +189,7 @@ def validate_session(path: Path) -> list[Problem]:
     try:
         load_previous(session)
     except KitError as exc:  # report would refuse it: say so now, not at the end of the workshop
-        problems.append(Problem(session.path / SESSION_FILE, None, "previous", str(exc)))
+        problems.append(Problem(session.path / SESSION_FILE, None, None, str(exc), placed=True))
     if not problems:
         problems.extend(_frictionless_problems(store))
     return problems
@@ -204,8 +204,8 @@ def _store_problems(store: SessionStore, table: Table) -> list[Problem]:
         return [exc.problem]
     except InputError as exc:
         return list(exc.problems)
-    except KitError as exc:
-        return [Problem(file, None, None, str(exc))]
+    except KitError as exc:  # its message names the file already
+        return [Problem(file, None, None, str(exc), placed=True)]
     return []
 
 
