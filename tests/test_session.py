@@ -219,6 +219,13 @@ def test_previous_of_the_same_municipality_in_other_case(workshops: Path) -> Non
     assert second.previous == first.path
 
 
+@pytest.mark.parametrize("date", ["0025-05-20", "1999-12-31", "2205-05-20"])
+def test_an_implausible_workshop_date_is_a_typing_mistake(workshops: Path, date: str) -> None:
+    with pytest.raises(SessionError, match=f"The date {date} looks like a typing mistake"):
+        _new(workshops, date=date)
+    assert not workshops.exists() or not any(workshops.iterdir())
+
+
 def test_previous_of_the_same_name_in_another_country_is_refused(workshops: Path, tmp_path: Path) -> None:
     first = _new(workshops, municipality="Neustadt", country="AT")
     with pytest.raises(SessionError) as info:

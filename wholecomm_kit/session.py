@@ -92,6 +92,11 @@ def check_municipality(name: str) -> str:
     return cleaned
 
 
+EARLIEST_DATE = dt.date(2000, 1, 1)
+FUTURE_YEARS = 3
+"""A session may be created up to this many years ahead of its workshop."""
+
+
 def parse_date(text: str) -> dt.date:
     if not re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", text.strip()):
         raise SessionError(say("session.date_form", date=repr(text)))
@@ -142,6 +147,10 @@ def create_session(
     if language not in LANGUAGES:
         raise SessionError(say("session.unknown_language", chosen=repr(language), choices=", ".join(LANGUAGES)))
     day = date if isinstance(date, dt.date) else parse_date(date)
+    today = (now or dt.datetime.now(dt.UTC)).date()
+    if not EARLIEST_DATE <= day <= today.replace(year=today.year + FUTURE_YEARS, day=min(today.day, 28)):
+        # a typo such as 0025-05-20 or 2205-05-20 would file the workshop far from its neighbours
+        raise SessionError(say("session.date_implausible", date=day.isoformat(), years=FUTURE_YEARS))
     chosen = parse_fields(fields, catalog)
     previous_session = load_session(Path(previous)) if previous is not None else None
     if previous_session is not None:
