@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import errno
 import json
+import os
 import re
 import shutil
 import subprocess
 import sys
+import tempfile
 import unicodedata
 from collections.abc import Callable
 from pathlib import Path
@@ -15,7 +18,7 @@ from typing import Any
 import pytest
 import yaml
 from click.testing import CliRunner
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from wholecomm_kit.catalog import LANGUAGES, Catalog, Standard, Text, load_catalog
@@ -506,6 +509,150 @@ def test_places_in_the_catalogue_are_named_in_german(toolbox: Path, monkeypatch:
     assert english == f"{toolbox / 'housing.yaml'}: housing challenge 2: 'id' is missing"
     monkeypatch.setenv("WHOLECOMM_LANG", "de")
     assert _error(toolbox) == f"{toolbox / 'housing.yaml'}: housing Herausforderung 2: „id“ fehlt"
+
+
+# --------------------------------------------------------------------------- keys YAML lets pass
+
+KNOWN_KEYS = {
+    "id", "prefix", "number", "title", "description", "challenges", "groups", "practices", "text", "standards",
+    "short", "source", "name", "place", "country", "summary", "version", "languages", "fields", "ratings",
+    "responses", "priorities", "stakeholder_groups", "sizes", "challenge_answers", "action_statuses", "value",
+    "label", *LANGUAGES,
+}  # fmt: skip
+KEY_LINE = re.compile(r"( *)([a-z_]+):(?: .*)?")
+"""A line ``key: value`` or ``key:`` opening a block (not ``- key: …``, which starts a list item)."""
+
+
+def _key_lines() -> list[tuple[str, int, int, str]]:
+    """Every (file, line index, indentation, key) of a ``key:`` line in the catalogue."""
+    found = []
+    for path in sorted((data_dir() / "toolbox").glob("*.yaml")):
+        for index, line in enumerate(path.read_text(encoding="utf-8").splitlines()):
+            match = KEY_LINE.fullmatch(line)
+            if match:
+                found.append((path.name, index, len(match.group(1)), match.group(2)))
+    return found
+
+
+KEY_LINES = _key_lines()
+
+
+def _broken_copy(directory: Path, name: str, index: int, line: str) -> Path:
+    """A copy of the catalogue in ``directory`` with ``line`` inserted before line ``index`` (from 0) of ``name``."""
+    target = directory / "toolbox"
+    shutil.copytree(data_dir() / "toolbox", target)
+    path = target / name
+    lines = path.read_text(encoding="utf-8").splitlines()
+    lines.insert(index, line)
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return target
+
+
+@settings(max_examples=40, deadline=None)
+@given(spot=st.sampled_from(KEY_LINES))
+def test_any_key_given_twice_is_refused_with_file_line_and_column(spot: tuple[str, int, int, str]) -> None:
+    """PyYAML keeps the last of two equal keys without a word; the catalogue names the second one."""
+    name, index, indent, key = spot
+    with tempfile.TemporaryDirectory() as scratch:
+        toolbox = _broken_copy(Path(scratch), name, index, f"{' ' * indent}{key}: 4")  # the file's own comes second
+        message = _error(toolbox)
+    assert message == (
+        f"{toolbox / name}, line {index + 2}, column {indent + 1}: '{key}' is given twice in the same mapping "
+        f"(first in line {index + 1}); YAML allows each key only once per mapping: delete the wrong one"
+    )
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    spot=st.sampled_from(KEY_LINES),
+    key=st.from_regex(r"[a-z][a-z_]{0,11}", fullmatch=True).filter(lambda k: k not in KNOWN_KEYS),
+)
+def test_any_unknown_key_is_refused_with_file_line_and_column(spot: tuple[str, int, int, str], key: str) -> None:
+    """A key the kit does not read would be lost without a word (``titel:`` for ``title:``); it is an error."""
+    name, index, indent, _ = spot
+    with tempfile.TemporaryDirectory() as scratch:
+        toolbox = _broken_copy(Path(scratch), name, index, f"{' ' * indent}{key}: x")
+        message = _error(toolbox)
+    assert message.startswith(f"{toolbox / name}, line {index + 1}, column {indent + 1}: ")
+    assert f"'{key}'" in message  # an unknown key, or an unknown language of a text (['fr'])
+
+
+def test_a_misspelt_key_is_named_with_the_key_meant(toolbox: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    path = toolbox / "governance.yaml"
+    lines = path.read_text(encoding="utf-8").splitlines()
+    index = lines.index("  - id: GOV-G2") + 2
+    assert lines[index] == "    title:"
+    _replace(path, "  - id: GOV-G2\n    number: 2\n    title:", "  - id: GOV-G2\n    number: 2\n    titel:")
+    assert _error(toolbox) == (
+        f"{path}, line {index + 1}, column 5: governance group 2: unknown key 'titel' (did you mean 'title'?); "
+        "only id, number, title, standards are allowed here: correct its spelling or delete it"
+    )
+    monkeypatch.setenv("WHOLECOMM_LANG", "de")
+    assert _error(toolbox) == (
+        f"{path}, Zeile {index + 1}, Spalte 5: governance Gruppe 2: unbekannter Schlüssel „titel“ (gemeint ist wohl "
+        "„title“); erlaubt sind hier nur id, number, title, standards: Korrigieren Sie die Schreibweise oder "
+        "löschen Sie ihn"
+    )
+
+
+def test_an_unknown_key_without_a_likely_meaning(toolbox: Path) -> None:
+    _replace(toolbox / "scale.yaml", "version:", "remark: draft\nversion:")
+    line = (toolbox / "scale.yaml").read_text(encoding="utf-8").splitlines().index("remark: draft") + 1
+    assert _error(toolbox) == (
+        f"{toolbox / 'scale.yaml'}, line {line}, column 1: top level: unknown key 'remark'; only version, languages, "
+        "fields, ratings, responses, priorities, stakeholder_groups, sizes, challenge_answers, action_statuses are "
+        "allowed here: delete it or correct its spelling"
+    )
+
+
+def test_a_key_given_twice_is_told_in_german(toolbox: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("WHOLECOMM_LANG", "de")
+    _replace(toolbox / "health.yaml", "number: 4\n", "number: 4\nnumber: 5\n")
+    lines = (toolbox / "health.yaml").read_text(encoding="utf-8").splitlines()
+    line = lines.index("number: 5") + 1
+    assert _error(toolbox) == (
+        f"{toolbox / 'health.yaml'}, Zeile {line}, Spalte 1: „number“ steht in diesem Abschnitt zweimal (zuerst in "
+        f"Zeile {line - 1}); YAML erlaubt jeden Schlüssel nur einmal je Abschnitt: Löschen Sie den falschen Eintrag"
+    )
+
+
+def test_an_unknown_language_names_its_line(toolbox: Path) -> None:
+    _replace(toolbox / "education.yaml", 'place: {de: "Flandern", en: "Flanders"}', 'place: {de: "Flandern",\n fr: x}')
+    lines = (toolbox / "education.yaml").read_text(encoding="utf-8").splitlines()
+    line = next(n for n, text in enumerate(lines, start=1) if text == " fr: x}")
+    assert _error(toolbox) == (
+        f"{toolbox / 'education.yaml'}, line {line}, column 2: EDU-P1: 'place' has unknown languages ['fr']"
+    )
+
+
+def test_a_catalogue_file_that_is_a_folder_is_an_error(toolbox: Path) -> None:
+    (toolbox / "health.yaml").unlink()
+    (toolbox / "health.yaml").mkdir()
+    assert (
+        _error(toolbox) == f"{toolbox / 'health.yaml'}: the catalogue file cannot be read: this is a folder, not a file"
+    )
+
+
+def test_a_catalogue_file_that_cannot_be_read_is_an_error(toolbox: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    opened = Path.open
+
+    def refuse(self: Path, *args: Any, **kwargs: Any) -> Any:
+        if self.name == "scale.yaml":
+            raise PermissionError(errno.EACCES, "Permission denied", str(self))
+        return opened(self, *args, **kwargs)
+
+    monkeypatch.setattr(Path, "open", refuse)
+    assert _error(toolbox) == f"{toolbox / 'scale.yaml'}: the catalogue file cannot be read: no permission"
+    monkeypatch.setenv("WHOLECOMM_LANG", "de")
+    assert (
+        _error(toolbox) == f"{toolbox / 'scale.yaml'}: die Katalogdatei kann nicht gelesen werden: keine Berechtigung"
+    )
+
+
+def test_a_catalogue_file_that_is_a_pipe_is_an_error_not_a_wait(toolbox: Path) -> None:
+    (toolbox / "housing.yaml").unlink()
+    os.mkfifo(toolbox / "housing.yaml")
+    assert "this is not an ordinary file" in _error(toolbox)
 
 
 # --------------------------------------------------------------------------- the catalogue as JSON

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import csv
 import io
+import string
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -364,7 +366,9 @@ def test_a_workbook_saved_with_a_csv_name_is_still_read_as_a_workbook(session: S
     assert import_responses(session, file).imported == 1
 
 
-@pytest.mark.parametrize(("name", "content"), [("old.xls", b"anything"), ("locked.xlsx", b"\xd0\xcf\x11\xe0rest")])
+@pytest.mark.parametrize(
+    ("name", "content"), [("old.xls", b"\xd0\xcf\x11\xe0rest"), ("locked.xlsx", b"\xd0\xcf\x11\xe0rest")]
+)
 def test_old_or_locked_workbooks_say_how_to_save_them(
     session: Session, tmp_path: Path, name: str, content: bytes
 ) -> None:
@@ -519,7 +523,7 @@ def test_files_the_kit_cannot_read_are_explained_in_german(
 ) -> None:
     monkeypatch.setenv("WHOLECOMM_LANG", "de")
     old = tmp_path / "alt.xls"
-    old.write_bytes(b"anything")
+    old.write_bytes(b"\xd0\xcf\x11\xe0rest")  # how an old workbook starts
     with pytest.raises(InputError) as caught:
         import_responses(session, old)
     assert str(caught.value) == (
@@ -891,9 +895,100 @@ def test_two_different_key_challenge_answers_in_a_workbook_name_their_rows(sessi
     assert "in row(s) 3 of this sheet" in caught.value.problems[0].reason
 
 
-def test_the_same_answer_twice_in_a_file_is_no_problem(session: Session, tmp_path: Path) -> None:
-    file = write_csv(tmp_path / "a.csv", [row(), row()])
-    assert import_responses(session, file).imported == 2
+def test_the_same_answer_twice_in_a_file_names_the_repeat_and_adds_nothing(session: Session, tmp_path: Path) -> None:
+    """Added twice, one paper form would count twice; and a form typed twice may stand where another was meant."""
+    file = write_csv(tmp_path / "a.csv", [row(), row(standard_id="GOV-1-2"), row(respondent_id="r-pap1"), row()])
+    with pytest.raises(InputError) as caught:
+        import_responses(session, file)
+    assert str(caught.value).split("\n") == [
+        f"{file}, line {line}: repeats line 2 of this file: R-PAP1 gives the same answer to GOV-1-1 there. "
+        "Delete one of the two lines; if another paper form was meant to be typed here, type that one instead"
+        for line in (4, 5)
+    ]
+    assert SessionStore.open(session).responses() == []
+
+
+def test_lenient_imports_a_repeated_answer_once_and_lists_the_repeats(session: Session, tmp_path: Path) -> None:
+    file = write_csv(tmp_path / "a.csv", [row(), row(standard_id="GOV-1-2"), row()])
+    result = import_responses(session, file, lenient=True)
+    assert (result.imported, [(p.line, p.column) for p in result.rejected]) == (2, [(4, None)])
+    assert [a.standard_id for a in SessionStore.open(session).responses()] == ["GOV-1-1", "GOV-1-2"]
+
+
+def test_a_repeat_differing_only_in_its_time_is_a_repeat(session: Session, tmp_path: Path) -> None:
+    columns = [*COLUMNS, "recorded_at"]
+    times = ["2025-06-12T10:00:00Z", "2025-06-12T11:00:00Z"]
+    file = write_csv(tmp_path / "a.csv", [row(recorded_at=time) for time in times], columns)
+    with pytest.raises(InputError, match="repeats line 2 of this file"):
+        import_responses(session, file)
+
+
+def test_a_repeated_row_in_a_workbook_names_both_rows(session: Session, tmp_path: Path) -> None:
+    """The reviewer's case: the count said 4 for 3 answers, for CSV files and workbooks alike."""
+    file = both_sheets(tmp_path / "a.xlsx", [row(), row(standard_id="GOV-1-2"), row()], [challenge(), challenge()])
+    with pytest.raises(InputError) as caught:
+        import_file(session, file)
+    assert [str(p) for p in caught.value.problems] == [
+        f"{file}, sheet 'answers', row 4: repeats row 2 of this sheet: R-PAP1 gives the same answer to GOV-1-1 "
+        "there. Delete one of the two rows; if another paper form was meant to be typed here, type that one instead",
+        f"{file}, sheet 'challenges', row 3: repeats row 2 of this sheet: R-PAP1 gives the same answer to GOV-C1 "
+        "there. Delete one of the two rows; if another paper form was meant to be typed here, type that one instead",
+    ]
+    results = import_file(session, file, lenient=True)
+    assert [(r.table, r.imported, [p.line for p in r.rejected]) for r in results] == [
+        ("responses", 2, [4]),
+        ("challenges", 1, [3]),
+    ]
+
+
+def test_the_cli_counts_a_repeated_row_once(session: Session, tmp_path: Path) -> None:
+    file = write_csv(tmp_path / "a.csv", [row(), row(standard_id="GOV-1-2"), row(respondent_id="R-OTHR"), row()])
+    strict = CliRunner().invoke(cli, ["import", str(session.path), str(file)])
+    assert strict.exit_code == 1
+    assert f"{file}, line 5: repeats line 2 of this file" in strict.stderr
+    lenient = CliRunner().invoke(cli, ["import", str(session.path), str(file), "--lenient"])
+    assert lenient.exit_code == 0
+    assert f"Imported 3 answer(s) from {file}" in lenient.stdout
+    assert f"Rejected 1 row(s) of {file}:\n  {file}, line 5: repeats line 2" in lenient.stderr
+    assert len(SessionStore.open(session).responses()) == 3
+
+
+@settings(max_examples=40, suppress_health_check=[HealthCheck.function_scoped_fixture], deadline=None)
+@given(
+    picks=st.lists(st.integers(0, 3), min_size=1, max_size=9),
+    comments=st.lists(st.text(st.characters(blacklist_categories=["Cs", "Cc"]), max_size=12), min_size=4, max_size=4),
+)
+def test_every_row_of_a_file_with_repeats_is_imported_once_or_named(
+    session: Session, tmp_path: Path, picks: list[int], comments: list[str]
+) -> None:
+    """Rows drawn from four answers, some again and again: each answer lands once, every repeat names its first."""
+    store = SessionStore.open(session)
+    respondent = f"R-D{len(store.responses()):05d}"  # a new respondent per example
+    answers = [
+        row(respondent_id=respondent, standard_id=standard, comment=comment)
+        for standard, comment in zip(["GOV-1-1", "GOV-1-2", "GOV-2-1", "HOU-1-1"], comments, strict=True)
+    ]
+    answers[3]["field_id"] = "housing"
+    file = write_csv(tmp_path / "r.csv", [answers[i] for i in picks])
+    first_line: dict[int, int] = {}
+    for line, pick in enumerate(picks, start=2):
+        first_line.setdefault(pick, line)
+    repeats = {line: first_line[pick] for line, pick in enumerate(picks, start=2) if first_line[pick] != line}
+    if repeats:
+        with pytest.raises(InputError) as caught:
+            import_responses(session, file)
+        assert {p.line: p.reason for p in caught.value.problems} == {
+            line: f"repeats line {first} of this file: {respondent} gives the same answer to "
+            f"{answers[picks[first - 2]]['standard_id']} there. Delete one of the two lines; if another paper form "
+            "was meant to be typed here, type that one instead"
+            for line, first in repeats.items()
+        }
+    before = len(store.responses())
+    result = import_responses(session, file, lenient=True)
+    assert result.imported == len(first_line)
+    assert [p.line for p in result.rejected] == sorted(repeats)
+    added = store.responses()[before:]
+    assert [a.standard_id for a in added] == [answers[pick]["standard_id"] for pick in first_line]
 
 
 def test_an_unnamed_column_is_left_out_when_empty_and_named_by_its_cell_when_not(
@@ -947,3 +1042,198 @@ def test_a_pipe_or_device_is_refused_instead_of_read_forever(session: Session, t
     result = CliRunner().invoke(cli, ["import", str(session.path), str(pipe)])
     assert result.exit_code == 1
     assert "not an ordinary file" in result.stderr
+
+
+# --- separators the kit does not read, and headers that are none ---------------------------------------
+
+FOREIGN_SEPARATORS = sorted(set(string.punctuation) - set(",;\"'_"))
+
+
+@settings(max_examples=30, suppress_health_check=[HealthCheck.function_scoped_fixture], deadline=None)
+@given(
+    separator=st.sampled_from(FOREIGN_SEPARATORS),
+    comment=st.text(st.characters(blacklist_categories=["Cs", "Cc"]) | st.sampled_from([*FOREIGN_SEPARATORS, "\n"])),
+)
+def test_another_separator_is_named_and_its_sep_line_makes_the_file_read(
+    session: Session, tmp_path: Path, separator: str, comment: str
+) -> None:
+    """One problem naming the separator, not one per column; the way out it names (a line sep=|) works."""
+    store = SessionStore.open(session)
+    respondent = f"R-S{len(store.responses()):05d}"
+    file = write_csv(tmp_path / "other.csv", [row(respondent_id=respondent, comment=comment)], delimiter=separator)
+    with pytest.raises(InputError) as caught:
+        import_responses(session, file)
+    [problem] = caught.value.problems
+    assert (problem.file, problem.line, problem.column) == (file, 1, None)
+    assert problem.reason == (
+        f"the columns of the header seem to be separated by '{separator}', which the kit does not recognise: "
+        "it reads commas, semicolons and tabs. Save the file from your spreadsheet program as 'CSV UTF-8', or write "
+        f"sep={separator} as a new first line of the file so that the kit reads '{separator}' as the separator."
+    )
+    file.write_bytes(f"sep={separator}\r\n".encode() + file.read_bytes())
+    assert import_responses(session, file).imported == 1
+    assert store.responses()[-1].comment == (comment if comment.strip() else "")
+
+
+def test_the_reviewers_pipe_file_gives_one_line(session: Session, tmp_path: Path) -> None:
+    file = write_csv(tmp_path / "pipe.csv", [row(), row(standard_id="GOV-1-2")], delimiter="|")
+    result = CliRunner().invoke(cli, ["import", str(session.path), str(file)])
+    assert result.exit_code == 1
+    assert "1 problem(s) found" in result.stderr
+    assert f"{file}, line 1: the columns of the header seem to be separated by '|'" in result.stderr
+    assert "this column is missing" not in result.stderr
+
+
+@pytest.mark.parametrize("header", ["garbage", "Name,Gruppe,Bewertung", "Fragebogen Musterstadt, Juni 2025"])
+def test_a_first_line_naming_no_column_is_one_problem(session: Session, tmp_path: Path, header: str) -> None:
+    file = tmp_path / "a.csv"
+    file.write_bytes(f"{header}\r\n{','.join(row().values())}\r\n".encode())
+    with pytest.raises(InputError) as caught:
+        import_responses(session, file)
+    assert str(caught.value) == (
+        f"{file}, line 1: this line names none of the kit's columns, so it is not the header of a table of answers "
+        "(expected are columns such as respondent_id, stakeholder_group, field_id, standard_id, rating, response, "
+        "priority, comment, separated by commas, semicolons or tabs). Check that this is the file you meant and that "
+        "nothing stands above the header."
+    )
+
+
+def test_a_sheet_whose_first_row_names_no_column_is_one_problem(session: Session, tmp_path: Path) -> None:
+    file = write_xlsx(tmp_path / "a.xlsx", [row()], ["Name", "Gruppe", "Feld", "Standard", "Bewertung"])
+    with pytest.raises(InputError) as caught:
+        import_responses(session, file)
+    [problem] = caught.value.problems
+    assert (problem.sheet, problem.line, problem.column, problem.cell) == ("answers", 1, None, None)
+    assert problem.reason.startswith("this row names none of the kit's columns")
+    assert "one per cell" in problem.reason
+
+
+def test_a_header_with_some_known_columns_still_names_each_problem(session: Session, tmp_path: Path) -> None:
+    columns = [c for c in COLUMNS if c != "rating"] + ["Bewertung"]
+    file = write_csv(tmp_path / "a.csv", [{k: v for k, v in row(Bewertung="2").items() if k in columns}], columns)
+    with pytest.raises(InputError) as caught:
+        import_responses(session, file)
+    assert {(p.column, p.reason.split(";")[0]) for p in caught.value.problems} == {
+        ("Bewertung", "unknown column"),
+        ("rating", "this column is missing"),
+    }
+
+
+# --- files named like a spreadsheet ------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("name", "kind"),
+    [
+        ("a.xlsx", "an Excel workbook"),
+        ("a.XLSM", "an Excel workbook"),
+        ("a.xls", "an old Excel workbook"),
+        ("a.ods", "an OpenDocument spreadsheet"),
+    ],
+)
+def test_a_csv_file_named_like_a_spreadsheet_is_to_be_renamed(
+    session: Session, tmp_path: Path, name: str, kind: str
+) -> None:
+    """A spreadsheet program would refuse it under this name too; reading it as CSV would hide the mistake."""
+    file = write_csv(tmp_path / name, [row()], delimiter=";")
+    with pytest.raises(InputError) as caught:
+        import_responses(session, file)
+    suffix = file.suffix.lower()
+    assert str(caught.value) == (
+        f"{file}: ends in {suffix} like {kind}, but it is not one: it is a text file that looks like CSV (your "
+        "spreadsheet program would not open it under this name either). Rename it to end in .csv and import it again."
+    )
+    renamed = file.rename(tmp_path / "a.csv")
+    assert import_responses(session, renamed).imported == 1
+
+
+@pytest.mark.parametrize("content", [b"garbage\n", b"", b"%PDF-1.7\n\x00\x01binary"])
+def test_something_else_named_like_a_workbook_says_so(session: Session, tmp_path: Path, content: bytes) -> None:
+    file = tmp_path / "fake.xlsx"
+    file.write_bytes(content)
+    with pytest.raises(InputError) as caught:
+        import_responses(session, file)
+    assert str(caught.value) == (
+        f"{file}: ends in .xlsx like an Excel workbook, but it is not one, nor a CSV file of answers. Check that this "
+        "is the file you meant. Save it as 'Excel Workbook (.xlsx)' or as 'CSV UTF-8' and import that file."
+    )
+
+
+def opendocument(path: Path) -> Path:
+    """The start of an OpenDocument spreadsheet as LibreOffice writes it: a ZIP archive whose first entry says so."""
+    with zipfile.ZipFile(path, "w") as archive:
+        archive.writestr(zipfile.ZipInfo("mimetype"), "application/vnd.oasis.opendocument.spreadsheet")
+        archive.writestr("content.xml", "<office:document-content/>", zipfile.ZIP_DEFLATED)
+    return path
+
+
+@pytest.mark.parametrize("name", ["answers.ods", "answers.xlsx", "answers.csv"])
+def test_an_opendocument_spreadsheet_is_named_as_such_whatever_its_name(
+    session: Session, tmp_path: Path, name: str
+) -> None:
+    file = opendocument(tmp_path / name)
+    with pytest.raises(InputError) as caught:
+        import_responses(session, file)
+    assert str(caught.value) == (
+        f"{file}: is an OpenDocument spreadsheet (.ods), which the kit cannot read. "
+        "Save it as 'Excel Workbook (.xlsx)' or as 'CSV UTF-8' and import that file."
+    )
+
+
+def test_an_opendocument_spreadsheet_without_its_mimetype_first_is_still_recognised(
+    session: Session, tmp_path: Path
+) -> None:
+    file = tmp_path / "answers.ods"
+    with zipfile.ZipFile(file, "w") as archive:
+        archive.writestr("content.xml", "<office:document-content/>")
+        archive.writestr("mimetype", "application/vnd.oasis.opendocument.spreadsheet")
+    with pytest.raises(InputError, match=r"is an OpenDocument spreadsheet \(\.ods\)"):
+        import_responses(session, file)
+
+
+def test_a_workbook_named_xls_is_read_as_the_workbook_it_is(session: Session, tmp_path: Path) -> None:
+    file = write_xlsx(tmp_path / "paper.xls", [row()])
+    assert import_responses(session, file).imported == 1
+
+
+def test_a_numbers_document_is_refused_by_its_name(session: Session, tmp_path: Path) -> None:
+    folder = tmp_path / "answers.numbers"  # a Numbers document may be a folder
+    folder.mkdir()
+    with pytest.raises(InputError, match=r"is a Numbers document, which the kit cannot read\. Save it as"):
+        import_responses(session, folder)
+
+
+def test_new_file_kind_messages_are_explained_in_german(
+    session: Session, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("WHOLECOMM_LANG", "de")
+    renamed = write_csv(tmp_path / "a.xlsx", [row()])
+    fake = tmp_path / "b.xls"
+    fake.write_bytes(b"garbage\n")
+    pipe = write_csv(tmp_path / "c.csv", [row()], delimiter="|")
+    garbage = tmp_path / "d.csv"
+    garbage.write_bytes(b"garbage\n")
+    twice = write_csv(tmp_path / "e.csv", [row(), row()])
+    messages = []
+    for file in (renamed, fake, pipe, garbage, twice):
+        with pytest.raises(InputError) as caught:
+            import_responses(session, file)
+        messages.append(str(caught.value))
+    assert messages == [
+        f"{renamed}: Die Datei endet auf .xlsx wie eine Excel-Arbeitsmappe, ist aber keine: Sie ist eine Textdatei, "
+        "die wie CSV aussieht (auch Ihr Tabellenprogramm würde sie so nicht öffnen). Benennen Sie sie so um, dass "
+        "sie auf .csv endet, und importieren Sie sie erneut.",
+        f"{fake}: Die Datei endet auf .xls wie eine alte Excel-Arbeitsmappe, ist aber keine, und auch keine "
+        "CSV-Datei mit Antworten. Prüfen Sie, ob es die gemeinte Datei ist. Speichern Sie sie als "
+        "„Excel-Arbeitsmappe (.xlsx)“ oder als „CSV UTF-8“ und importieren Sie diese Datei.",
+        f"{pipe}, Zeile 1: Die Spalten der Kopfzeile sind offenbar durch „|“ getrennt; das Kit erkennt nur Kommas, "
+        "Semikolons und Tabulatoren. Speichern Sie die Datei in Ihrem Tabellenprogramm als „CSV UTF-8“, oder "
+        "schreiben Sie sep=| als neue erste Zeile in die Datei, dann liest das Kit „|“ als Trennzeichen.",
+        f"{garbage}, Zeile 1: Diese Zeile nennt keine einzige Spalte des Kits und ist daher keine Kopfzeile einer "
+        "Tabelle mit Antworten (erwartet werden Spalten wie respondent_id, stakeholder_group, field_id, standard_id, "
+        "rating, response, priority, comment, getrennt durch Kommas, Semikolons oder Tabulatoren). Prüfen Sie, ob es "
+        "die gemeinte Datei ist und ob über der Kopfzeile etwas steht, das dort nicht hingehört.",
+        f"{twice}, Zeile 3: wiederholt Zeile 2 dieser Datei: R-PAP1 gibt dort dieselbe Antwort zu GOV-1-1. Löschen "
+        "Sie eine der beiden Zeilen; sollte hier ein anderer Papierbogen abgetippt werden, tippen Sie stattdessen "
+        "diesen ab",
+    ]

@@ -113,6 +113,41 @@ def test_a_broken_workbook_is_a_clear_error(tmp_path: Path, content: bytes) -> N
         read_xlsx(path)
 
 
+@pytest.mark.parametrize(
+    "entries",
+    [{"notes.txt": "hello"}, {"[Content_Types].xml": "<Types/>", "word/document.xml": "<w:document/>"}],
+)
+def test_a_zip_archive_holding_no_workbook_says_so(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, entries: dict[str, str]
+) -> None:
+    """A packed folder or a Word document named .xlsx: no workbook at all, not a damaged one."""
+    path = tmp_path / "answers.xlsx"
+    with zipfile.ZipFile(path, "w") as archive:
+        for name, text in entries.items():
+            archive.writestr(name, text)
+    with pytest.raises(InputError) as caught:
+        read_xlsx(path)
+    assert str(caught.value) == (
+        f"{path}: is a ZIP archive but holds no Excel workbook (rather, say, another kind of document or a packed "
+        "folder). Check that this is the file you meant. Open it in your spreadsheet program and save it again as "
+        "'Excel Workbook (.xlsx)' or as 'CSV UTF-8'."
+    )
+    monkeypatch.setenv("WHOLECOMM_LANG", "de")
+    with pytest.raises(InputError, match=r"Die Datei ist ein ZIP-Archiv, enthält aber keine Excel-Arbeitsmappe"):
+        read_xlsx(path)
+
+
+def test_a_damaged_workbook_quotes_what_openpyxl_found(tmp_path: Path) -> None:
+    path = workbook(tmp_path / "a.xlsx", {1: ["a"]})
+    with zipfile.ZipFile(path) as source:
+        parts = {name: source.read(name) for name in source.namelist() if name != "xl/workbook.xml"}
+    with zipfile.ZipFile(path, "w") as target:
+        for name, data in parts.items():
+            target.writestr(name, data)
+    with pytest.raises(InputError, match=r"cannot be read as an Excel workbook \(\w+: .+\)\. Open it"):
+        read_xlsx(path)
+
+
 def test_the_challenges_sheet_is_read_after_the_answers_sheet(tmp_path: Path) -> None:
     book = Workbook()
     first = book.active

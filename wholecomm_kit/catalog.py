@@ -5,11 +5,18 @@ of action plus ``scale.yaml`` for the shared vocabularies. Everything
 downstream (sessions, the store, analysis, handouts) takes its ids and labels
 from here, so the loader refuses anything inconsistent: a duplicate id, a
 missing translation or a reference to an id that does not exist.
+
+It refuses what YAML itself lets pass as well: a key given twice in one mapping
+(PyYAML would keep the last one without a word) and a key the kit does not know (a
+typo such as ``titel:`` would otherwise leave a text out unnoticed, or be reported as
+the right key missing). Both errors name the file, the line and the column. A file
+that cannot be read (a folder, no permission) is a :class:`CatalogError` too.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import difflib
 import functools
 import re
 from collections.abc import Iterator, Mapping
@@ -26,6 +33,27 @@ from .resources import data_dir
 SafeLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 LANGUAGES: tuple[str, ...] = ("de", "en")
+FIELD_KEYS = ("id", "prefix", "number", "title", "description", "challenges", "groups", "practices")
+"""The keys of a field's file (``governance.yaml`` …); any other key is an error."""
+CHALLENGE_KEYS = ("id", "text")
+GROUP_KEYS = ("id", "number", "title", "standards")
+STANDARD_KEYS = ("id", "short", "text", "source")
+PRACTICE_KEYS = ("id", "name", "place", "country", "summary", "standards")
+SCALE_KEYS = (
+    "version",
+    "languages",
+    "fields",
+    "ratings",
+    "responses",
+    "priorities",
+    "stakeholder_groups",
+    "sizes",
+    "challenge_answers",
+    "action_statuses",
+)
+"""The keys of ``scale.yaml``."""
+RATING_KEYS = ("value", "label")
+OPTION_KEYS = ("id", "label")
 _K = TypeVar("_K")
 FIELD_IDS: tuple[str, ...] = ("governance", "employment", "education", "health", "housing")
 
@@ -314,11 +342,65 @@ _Where = str | _Place
 _TOP_LEVEL = _Place("top_level")
 
 
-def _error(path: Path, where: _Where, reason: str, /, **values: object) -> CatalogError:
-    """``path: where: reason``, with the text ``messages.catalog.<reason>`` in the interface language."""
+def _error(path: Path, where: _Where, reason: str, /, *, mark: Any = None, **values: object) -> CatalogError:
+    """``path: where: reason``, with the text ``messages.catalog.<reason>`` in the interface language.
+
+    With the ``mark`` of a YAML node the message names its line and column as well.
+    """
     from .texts import say  # texts imports this module
 
-    return CatalogError(say("catalog.at", path=path, where=where, reason=say(f"catalog.{reason}", **values)))
+    text = say(f"catalog.{reason}", **values)
+    if mark is None:
+        return CatalogError(say("catalog.at", path=path, where=where, reason=text))
+    return CatalogError(
+        say("catalog.at_line", path=path, line=mark.line + 1, column=mark.column + 1, where=where, reason=text)
+    )
+
+
+class _Mapping(dict[Any, Any]):
+    """A mapping read from a catalogue file that knows where each of its keys stands (its YAML mark)."""
+
+    __slots__ = ("marks",)
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.marks: dict[Any, tuple[Any, str]] = {}
+        """Each key's mark (line and column from 0) and the key as written in the file."""
+
+
+class _RepeatedKey(yaml.YAMLError):
+    """A key given twice in one mapping; YAML forbids it, PyYAML would keep the last value without a word."""
+
+    def __init__(self, key: str, mark: Any, first: Any) -> None:
+        super().__init__(key)
+        self.key, self.mark, self.first = key, mark, first
+
+
+class _CatalogLoader(SafeLoader):  # type: ignore[misc,valid-type]
+    """The safe loader, refusing repeated keys and building :class:`_Mapping` with every key's place."""
+
+
+def _construct_mapping(loader: Any, node: yaml.MappingNode) -> Iterator[_Mapping]:
+    mapping = _Mapping()
+    yield mapping  # first, as PyYAML's own constructor does, so that an alias to the mapping can refer to it
+    marks: dict[Any, tuple[Any, str]] = {}
+    for key_node, _ in node.value:
+        if key_node.tag == "tag:yaml.org,2002:merge":  # "<<: *defaults" may be overridden on purpose
+            continue
+        key = loader.construct_object(key_node, deep=True)
+        try:
+            first = marks.get(key)
+        except TypeError:  # an unhashable key: PyYAML's own constructor below says so
+            continue
+        written = str(getattr(key_node, "value", key))
+        if first is not None:
+            raise _RepeatedKey(written, key_node.start_mark, first[0])
+        marks[key] = (key_node.start_mark, written)
+    mapping.update(loader.construct_mapping(node))
+    mapping.marks = marks
+
+
+_CatalogLoader.add_constructor("tag:yaml.org,2002:map", _construct_mapping)
 
 
 class _Reader:
@@ -330,6 +412,28 @@ class _Reader:
     def fail(self, where: _Where, reason: str, /, **values: object) -> CatalogError:
         """The error ``messages.catalog.<reason>`` (with ``values``) at ``where`` in this file."""
         return _error(self.path, where, reason, **values)
+
+    def fail_at(
+        self, data: Mapping[Any, Any], key: Any, where: _Where, reason: str, /, **values: object
+    ) -> CatalogError:
+        """The error at ``where``, naming the line and column of ``key`` in ``data`` when they are known."""
+        marks = getattr(data, "marks", {})
+        mark = marks[key][0] if key in marks else None
+        return _error(self.path, where, reason, mark=mark, **values)
+
+    def only(self, data: Mapping[Any, Any], keys: tuple[str, ...], where: _Where) -> None:
+        """Refuse a key other than ``keys`` (the first in the file), with its line and column and a likely fix."""
+        marks = getattr(data, "marks", {})
+        unknown = [key for key in data if key not in keys]
+        if not unknown:
+            return
+        first = unknown[0]  # a mapping keeps the order of the file
+        written = marks[first][1] if first in marks else str(first)
+        allowed = ", ".join(keys)
+        guess = difflib.get_close_matches(written, [k for k in keys if k not in data], n=1, cutoff=0.6)
+        if guess:
+            raise self.fail_at(data, first, where, "unknown_key_guess", key=written, guess=guess[0], allowed=allowed)
+        raise self.fail_at(data, first, where, "unknown_key", key=written, allowed=allowed)
 
     def mapping(self, value: object, where: _Where) -> Mapping[str, Any]:
         if not isinstance(value, Mapping):
@@ -369,9 +473,10 @@ class _Reader:
 
     def text(self, data: Mapping[str, Any], key: str, where: _Where) -> Text:
         value = self.mapping(self.get(data, key, where), _Place("key", where=where, entry=key))
-        unknown = set(value) - set(LANGUAGES)
+        unknown = [language for language in value if language not in LANGUAGES]
         if unknown:
-            raise self.fail(where, "unknown_languages", entry=key, languages=sorted(unknown))
+            languages = sorted(map(str, unknown))
+            raise self.fail_at(value, unknown[0], where, "unknown_languages", entry=key, languages=languages)
         for language in LANGUAGES:
             if not isinstance(value.get(language), str) or not value[language].strip():
                 raise self.fail(where, "no_translation", entry=key, language_name=_Place(f"language_{language}"))
@@ -384,24 +489,38 @@ class _Reader:
         return value
 
 
-def _load_yaml(path: Path) -> Mapping[str, Any]:
-    from .texts import say  # texts imports this module
+def _load_yaml(path: Path, keys: tuple[str, ...]) -> Mapping[str, Any]:
+    """The file's top-level mapping, which may hold only ``keys``."""
+    from .texts import os_reason, say  # texts imports this module
 
     try:
+        if path.exists() and not path.is_file() and not path.is_dir():  # a pipe or a device would never end
+            raise CatalogError(say("catalog.not_a_file", path=path))
         with path.open(encoding="utf-8") as stream:
-            data = yaml.load(stream, Loader=SafeLoader)
+            data = yaml.load(stream, Loader=_CatalogLoader)
     except FileNotFoundError as exc:
         raise CatalogError(say("catalog.file_missing", path=path)) from exc
+    except OSError as exc:  # a folder of that name, no permission …
+        raise CatalogError(say("catalog.unreadable", path=path, reason=os_reason(exc))) from None
+    except _RepeatedKey as exc:
+        line, column, first = exc.mark.line + 1, exc.mark.column + 1, exc.first.line + 1
+        raise CatalogError(
+            say("catalog.repeated_key", path=path, line=line, column=column, key=exc.key, first=first)
+        ) from None
     except (yaml.YAMLError, UnicodeDecodeError) as exc:
         # PyYAML's and Python's own description of the fault stays in English.
         raise CatalogError(say("catalog.not_yaml", path=path, error=exc)) from exc
-    return _Reader(path).mapping(data, _TOP_LEVEL)
+    r = _Reader(path)
+    data = r.mapping(data, _TOP_LEVEL)
+    r.only(data, keys, _TOP_LEVEL)
+    return data
 
 
 def _options(reader: _Reader, data: Mapping[str, Any], key: str) -> tuple[Option, ...]:
     seen: set[str] = set()
     options = []
-    for item in reader.items(data, key, key):
+    for n, item in enumerate(reader.items(data, key, key), start=1):
+        reader.only(item, OPTION_KEYS, _Place("option_n", vocabulary=key, number=n))
         option_id = reader.string(item, "id", key)
         if option_id in seen:
             raise reader.fail(f"{key} {option_id}", "duplicate_id")
@@ -412,25 +531,31 @@ def _options(reader: _Reader, data: Mapping[str, Any], key: str) -> tuple[Option
 
 def _field(path: Path, expected_id: str) -> Field:
     r = _Reader(path)
-    data = _load_yaml(path)
+    data = _load_yaml(path, FIELD_KEYS)
     field_id = r.string(data, "id", _TOP_LEVEL)
     if field_id != expected_id:
         raise r.fail("id", "wrong_field", declared=repr(field_id), expected=repr(expected_id))
     prefix = r.pattern(r.string(data, "prefix", field_id), r"[A-Z]{3}", field_id, "prefix")
     challenges = []
     for n, item in enumerate(r.items(data, "challenges", field_id), start=1):
-        cid = r.string(item, "id", _Place("challenge_n", field=field_id, number=n))
+        place = _Place("challenge_n", field=field_id, number=n)
+        r.only(item, CHALLENGE_KEYS, place)
+        cid = r.string(item, "id", place)
         cid = r.pattern(cid, rf"{prefix}-C{n}", field_id, "challenge_id")
         challenges.append(Challenge(cid, field_id, n, r.text(item, "text", cid)))
     groups = []
     for n, item in enumerate(r.items(data, "groups", field_id), start=1):
-        gid = r.string(item, "id", _Place("group_n", field=field_id, number=n))
+        place = _Place("group_n", field=field_id, number=n)
+        r.only(item, GROUP_KEYS, place)
+        gid = r.string(item, "id", place)
         gid = r.pattern(gid, rf"{prefix}-G{n}", field_id, "group_id")
         if r.integer(item, "number", gid) != n:
             raise r.fail(gid, "group_number", number=n)
         standards = []
         for m, s in enumerate(r.items(item, "standards", gid), start=1):
-            sid = r.string(s, "id", _Place("standard_n", group=gid, number=m))
+            place = _Place("standard_n", group=gid, number=m)
+            r.only(s, STANDARD_KEYS, place)
+            sid = r.string(s, "id", place)
             sid = r.pattern(sid, rf"{prefix}-{n}-{m}", gid, "standard_id")
             standards.append(
                 Standard(
@@ -446,7 +571,9 @@ def _field(path: Path, expected_id: str) -> Field:
         groups.append(Group(gid, field_id, n, r.text(item, "title", gid), tuple(standards)))
     practices = []
     for n, item in enumerate(r.items(data, "practices", field_id), start=1):
-        pid = r.string(item, "id", _Place("practice_n", field=field_id, number=n))
+        place = _Place("practice_n", field=field_id, number=n)
+        r.only(item, PRACTICE_KEYS, place)
+        pid = r.string(item, "id", place)
         pid = r.pattern(pid, rf"{prefix}-P{n}", field_id, "practice_id")
         refs = r.get(item, "standards", pid)
         if not isinstance(refs, list) or not refs or not all(isinstance(x, str) for x in refs):
@@ -489,7 +616,7 @@ def _default_catalog() -> Catalog:
 def _read_catalog(directory: Path) -> Catalog:
     scale_path = directory / "scale.yaml"
     r = _Reader(scale_path)
-    scale = _load_yaml(scale_path)
+    scale = _load_yaml(scale_path, SCALE_KEYS)
     languages = r.get(scale, "languages", _TOP_LEVEL)
     if list(languages) != list(LANGUAGES):
         raise r.fail("languages", "languages", languages=list(LANGUAGES))
@@ -503,6 +630,7 @@ def _read_catalog(directory: Path) -> Catalog:
 
     ratings = []
     for n, item in enumerate(r.items(scale, "ratings", "ratings")):
+        r.only(item, RATING_KEYS, _Place("rating_n", number=n))
         if r.integer(item, "value", "ratings") != n:
             raise r.fail("ratings", "rating_values", value=repr(item["value"]), position=n)
         ratings.append(Rating(n, r.text(item, "label", _Place("rating_n", number=n))))

@@ -9,14 +9,26 @@ Strict by default: one bad row anywhere and nothing is written, with every probl
 listed by file, line (or sheet, row and cell) and column. ``lenient`` imports the good
 rows and returns every rejected one, so no row is ever dropped without a word. Two rows
 of one table giving one respondent different answers to the same standard or challenge
-are both bad: which one is meant cannot be told.
+are both bad: which one is meant cannot be told. A row giving the same answer as a row
+above it (the time aside) is bad too, and names that row: adding it would count one
+paper form twice, and a form typed twice often means that another form was not typed
+at all. With ``lenient`` the first of them is imported and the repeats are listed.
 
 CSV files may be separated by commas, semicolons or tabs (as spreadsheets save them in
 different regions; a first line such as ``sep=;``, which Excel writes, names the separator
 and counts as line 1) and must be UTF-8. A UTF-16 or UTF-32 file (Excel's "Unicode text")
-is refused with how to save it instead. Workbooks (``.xlsx``) are read cell by cell.
+is refused with how to save it instead. A header that names none of the kit's columns is
+one problem, not one per missing column: when another character (``|``) separates the
+kit's column names, the message names it; else it says that this is no header of answers.
+Workbooks (``.xlsx``) are read cell by cell.
 Columns without a name in the header are left out when nothing is in them (spreadsheets
 add such empty columns at the end).
+
+What a file is, its content tells, not its name: a workbook named ``.csv`` is read as a
+workbook, an old Excel workbook (``.xls``) or an OpenDocument spreadsheet (``.ods``) is
+refused by its content with how to save it. A file named like a spreadsheet (``.xlsx``,
+``.xls``, ``.ods``) that holds text is refused as well, not read as CSV: the spreadsheet
+program would not open it either. If the text looks like CSV, the message says to rename it.
 
 What the kit knows itself may be left empty or out: the session (``session_id``), the time
 (``recorded_at``, the moment of the import), the language (``language``, the session's) and
@@ -36,7 +48,9 @@ that stands now. ``again`` adds both kinds all the same (to change an answer bac
 
 from __future__ import annotations
 
+import io
 import re
+import zipfile
 from collections.abc import Hashable, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -57,7 +71,16 @@ from .records import (
 )
 from .session import Session
 from .spreadsheet import XLSX_SIGNATURE, read_xlsx
-from .store import SessionStore, append_records, decode_csv, detect_delimiter, latest, parse_csv, read_records
+from .store import (
+    DELIMITERS,
+    SessionStore,
+    append_records,
+    decode_csv,
+    detect_delimiter,
+    latest,
+    parse_csv,
+    read_records,
+)
 from .texts import os_reason, say
 
 OPTIONAL_COLUMNS = ("session_id", "recorded_at")
@@ -66,8 +89,23 @@ DEFAULTED_COLUMNS = ("session_id", "recorded_at", "language", "catalog_version")
 """Columns the kit fills in when a row leaves them empty or the header leaves them out."""
 OLD_EXCEL_SIGNATURE = b"\xd0\xcf\x11\xe0"
 """Old Excel workbooks (``.xls``) and password-protected ones start so."""
-UNREADABLE_FORMATS = {".xls": "format_xls", ".ods": "format_ods", ".numbers": "format_numbers"}
-"""File endings the kit cannot read, with the message (``importer.<key>``) naming the kind of file."""
+UNREADABLE_FORMATS = {".numbers": "format_numbers"}
+"""File endings the kit cannot read whatever they hold, with the message (``importer.<key>``) naming the kind of file.
+
+A Numbers document may be a folder or a ZIP archive; ``.xls`` and ``.ods`` files are told by their content.
+"""
+SPREADSHEET_SUFFIXES = {
+    ".xlsx": "like_xlsx",
+    ".xlsm": "like_xlsx",
+    ".xltx": "like_xlsx",
+    ".xltm": "like_xlsx",
+    ".xls": "like_xls",
+    ".ods": "like_ods",
+}
+"""Names of spreadsheet files, with the message (``importer.<key>``) naming the kind: such a file holding text is
+refused (its spreadsheet program would not open it either), not read as CSV."""
+OPENDOCUMENT_SPREADSHEET = b"application/vnd.oasis.opendocument.spreadsheet"
+"""The ``mimetype`` entry an OpenDocument spreadsheet (``.ods``) begins with; it is a ZIP archive like ``.xlsx``."""
 UNICODE_BOMS = (
     (b"\xff\xfe\x00\x00", "UTF-32"),
     (b"\x00\x00\xfe\xff", "UTF-32"),
@@ -77,7 +115,8 @@ UNICODE_BOMS = (
 """How a UTF-32 or UTF-16 text file starts (UTF-32 first: its mark begins like UTF-16's)."""
 SEPARATOR_LINE = re.compile(rb"(?:\xef\xbb\xbf)?sep=([^\r\n\"])[ \t]*(\r\n|\n|\r|$)", re.IGNORECASE)
 """Excel's first line naming the separator, such as ``sep=;``."""
-"""Ids the kit hands out (``R-7K3Q`` in the app, ``P-X9CV`` on printed cards, ``G-2`` for a breakout group)."""
+ALL_COLUMNS = frozenset((*RESPONSES.columns, *CHALLENGES.columns))
+"""Every column a table to import may have."""
 KEY_COLUMNS = {RESPONSES.name: "standard_id", CHALLENGES.name: "challenge_id"}
 """What a respondent answers in each table; with the respondent, the key of an answer."""
 
@@ -139,13 +178,17 @@ class _Header:
         return self.positions[self.names.index(column)] if column in self.names else None
 
 
+def _unreadable_format(path: Path, key: str) -> InputError:
+    """The file is of a kind the kit cannot read (``importer.<key>`` names it), with how to save it instead."""
+    reason = say("importer.unreadable_format", format=say(f"importer.{key}"), save_as=say("importer.save_as"))
+    return InputError([Problem(path, None, None, reason)])
+
+
 def _read(path: Path) -> list[_Part]:
     """The file's tables: a workbook by its content (whatever its name), else CSV with its own separator."""
     suffix = path.suffix.lower()
     if suffix in UNREADABLE_FORMATS:
-        kind = say(f"importer.{UNREADABLE_FORMATS[suffix]}")
-        reason = say("importer.unreadable_format", format=kind, save_as=say("importer.save_as"))
-        raise InputError([Problem(path, None, None, reason)])
+        raise _unreadable_format(path, UNREADABLE_FORMATS[suffix])
     try:
         if path.exists() and not path.is_dir() and not path.is_file():  # a pipe or a device would never end
             raise InputError([Problem(path, None, None, say("importer.not_a_file"))])
@@ -153,10 +196,16 @@ def _read(path: Path) -> list[_Part]:
     except OSError as exc:
         raise InputError([Problem(path, None, None, say("importer.unreadable", reason=os_reason(exc)))]) from None
     if data.startswith(XLSX_SIGNATURE):
+        if _is_opendocument(data):
+            raise _unreadable_format(path, "format_ods")
         return [_Part(path, _from_header(sheet.rows), sheet.name) for sheet in read_xlsx(path, data)]
     if data.startswith(OLD_EXCEL_SIGNATURE):
+        if suffix == ".xls":
+            raise _unreadable_format(path, "format_xls")
         reason = say("importer.old_excel", save_as=say("importer.save_as"))
         raise InputError([Problem(path, None, None, reason)])
+    if suffix in SPREADSHEET_SUFFIXES:  # text (or anything else) in a file named like a spreadsheet
+        raise InputError([_misnamed(path, data, suffix)])
     encoding = _unicode_text(data)
     if encoding is not None:
         reason = say("importer.unicode_text", encoding=encoding, save_as=say("importer.save_as"))
@@ -169,12 +218,55 @@ def _read(path: Path) -> list[_Part]:
         data = data[separator.end() :]
     try:
         text = decode_csv(path, data, columns)
-        if not text.strip():
-            return [_Part(path, [])]
-        rows = list(parse_csv(path, text, delimiter or detect_delimiter(text.lstrip("\ufeff\r\n"), columns)))
     except InputError as exc:
         raise InputError([_moved(p, skipped) for p in exc.problems]) from None
+    if not text.strip():
+        return [_Part(path, [])]
+    try:
+        rows = list(parse_csv(path, text, delimiter or detect_delimiter(text.lstrip("\ufeff\r\n"), columns)))
+    except InputError as exc:
+        # Read with the wrong separator, a file often breaks the CSV reader ('"R-7K3Q"|…'): name the cause instead.
+        cause = None if delimiter else _separator_problem(path, text)
+        raise InputError([_moved(p, skipped) for p in ([cause] if cause else exc.problems)]) from None
     return [_Part(path, _from_header([(line + skipped, cells) for line, cells in rows]))]
+
+
+def _separator_problem(path: Path, text: str) -> Problem | None:
+    """The problem "separated by '|'" when the first line with something in it is a header the kit cannot split."""
+    for number, line in enumerate(re.split(r"\r\n|\r|\n", text), start=1):
+        if line.strip():
+            if any(cell.strip() in ALL_COLUMNS for d in DELIMITERS for cell in line.split(d)):
+                return None
+            separator = _foreign_separator(line)
+            return (
+                Problem(path, number, None, say("importer.separator_unknown", separator=separator))
+                if separator
+                else None
+            )
+    return None
+
+
+def _is_opendocument(data: bytes) -> bool:
+    """Whether a ZIP archive is an OpenDocument spreadsheet (LibreOffice's ``.ods``, whatever its name)."""
+    if data[30:38] == b"mimetype" and data[38:].startswith(OPENDOCUMENT_SPREADSHEET):  # the entry stored first
+        return True
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            return archive.read("mimetype").startswith(OPENDOCUMENT_SPREADSHEET)
+    except (zipfile.BadZipFile, KeyError, OSError, ValueError, RuntimeError, NotImplementedError):
+        return False
+
+
+def _misnamed(path: Path, data: bytes, suffix: str) -> Problem:
+    """A file named like a spreadsheet that is none: if its first line names the kit's columns, say to rename it."""
+    kind = say(f"importer.{SPREADSHEET_SUFFIXES[suffix]}")
+    text = data[:65536].decode("utf-8", errors="replace")
+    first = next((line for line in text.lstrip("\ufeff").splitlines() if line.strip()), "")
+    if "\x00" not in text and any(re.search(rf"\b{name}\b", first) for name in ALL_COLUMNS):
+        return Problem(path, None, None, say("importer.misnamed_csv", kind=kind, suffix=suffix))
+    return Problem(
+        path, None, None, say("importer.misnamed", kind=kind, suffix=suffix, save_as=say("importer.save_as"))
+    )
 
 
 def _moved(problem: Problem, lines: int) -> Problem:
@@ -213,6 +305,8 @@ def _check_header(part: _Part, table: Table) -> _Header:
     """The named columns; every problem with the header (in a workbook: with its cell), all at once."""
     line, header = part.rows[0]
     names = [h.strip() for h in header]
+    if not ALL_COLUMNS.intersection(names):  # not one of the kit's columns: say why once, not once per column
+        raise InputError([_no_header(part, line, header, table)])
     problems = []
     kept: list[int] = []
     seen: set[str] = set()
@@ -237,6 +331,32 @@ def _check_header(part: _Part, table: Table) -> _Header:
     if problems:
         raise InputError(problems)
     return _Header(line, [names[i] for i in kept], kept)
+
+
+def _no_header(part: _Part, line: int, header: list[str], table: Table) -> Problem:
+    """Why a first line naming none of the kit's columns is no header: another separator, or no header at all."""
+    if part.sheet is None:
+        for cell in header:
+            separator = _foreign_separator(cell)
+            if separator is not None:
+                return part.problem(line, None, say("importer.separator_unknown", separator=separator))
+    expected = ", ".join(c for c in table.columns if c not in DEFAULTED_COLUMNS)
+    key = "importer.no_header" if part.sheet is None else "importer.no_header_sheet"
+    return part.problem(line, None, say(key, columns=expected))
+
+
+def _foreign_separator(text: str) -> str | None:
+    """The character that separates at least two of the kit's column names in ``text``, if it is none the kit reads.
+
+    ``respondent_id|stakeholder_group|…`` is one cell to the kit, which knows commas, semicolons and tabs.
+    """
+    best, score = None, 1
+    candidates = {c for c in text if not (c.isalnum() or c == "_" or c.isspace() or c in "\"'")}
+    for candidate in sorted(candidates - set(DELIMITERS)):
+        found = sum(cell.strip().strip("\"'") in ALL_COLUMNS for cell in text.split(candidate))
+        if found > score:
+            best, score = candidate, found
+    return best
 
 
 def _answer(record: Record) -> tuple[object, ...]:
@@ -353,8 +473,32 @@ def _check(part: _Part, session: Session, store: SessionStore, now: str, known: 
         checked.good.append(record)
         checked.lines.append(line)
     _refuse_conflicts(checked)
+    _refuse_repeats(checked)
     result.rejected.sort(key=lambda p: p.line or 0)
     return checked
+
+
+def _refuse_repeats(checked: _Checked) -> None:
+    """Reject every row giving the same answer as a row above it (the time aside), naming that row.
+
+    Added, it would count one paper form twice; and a form typed twice may stand where another form was meant.
+    The first of them stays good, so ``lenient`` imports it once.
+    """
+    first: dict[Hashable, int] = {}
+    key_column = KEY_COLUMNS[checked.table.name]
+    reason_key = "importer.same_as_line" if checked.part.sheet is None else "importer.same_as_row"
+    kept_lines, kept = [], []
+    for line, record in zip(checked.lines, checked.good, strict=True):
+        key = _key(record)  # no two rows of one key differ any more: _refuse_conflicts took those out
+        if key in first:
+            item = getattr(record, key_column)
+            reason = say(reason_key, line=first[key], respondent=_respondent(record), item=item)
+            checked.result.rejected.append(checked.problem(line, None, reason))
+            continue
+        first[key] = line
+        kept_lines.append(line)
+        kept.append(record)
+    checked.lines, checked.good = kept_lines, kept
 
 
 def _refuse_conflicts(checked: _Checked) -> None:

@@ -5,6 +5,9 @@ German Excel writes semicolons, plain "CSV" is not UTF-8. Reading the workbook i
 Every cell comes back as the text a CSV export would hold, so one parser checks both kinds of file,
 and every problem names the sheet, the row and the cell as the spreadsheet shows them.
 
+A ZIP archive without a workbook in it (a Word document or a packed folder named ``.xlsx``) is told apart from a
+damaged workbook, whose error from openpyxl is quoted.
+
 Every row is read, whatever size the workbook claims to have: some programs save a ``<dimension>`` that
 leaves out rows, and a workbook opened read-only would otherwise end there without a word.
 """
@@ -84,8 +87,11 @@ def read_xlsx(path: Path, data: bytes | None = None) -> list[Sheet]:
     try:  # from memory: openpyxl would refuse a workbook by its file name (a workbook saved as "x.csv")
         book = load_workbook(io.BytesIO(data), read_only=True, data_only=False)
     except (zipfile.BadZipFile, InvalidFileException, KeyError, ValueError, OSError) as exc:
-        error = f"{type(exc).__name__}: {exc}"
-        reason = say("spreadsheet.not_a_workbook", error=error, resave=say("spreadsheet.resave"))
+        if _holds_no_workbook(data):
+            reason = say("spreadsheet.zip_not_workbook", resave=say("spreadsheet.resave"))
+        else:  # a damaged workbook: openpyxl's own words (English) may help whoever repairs it
+            error = f"{type(exc).__name__}: {exc}"
+            reason = say("spreadsheet.not_a_workbook", error=error, resave=say("spreadsheet.resave"))
         raise InputError([Problem(path, None, None, reason)]) from None
     try:
         if not book.worksheets:
@@ -105,6 +111,15 @@ def read_xlsx(path: Path, data: bytes | None = None) -> list[Sheet]:
             rows = [(number, _trimmed(cells)) for number, cells in rows]
         sheets.append(Sheet(name, rows))
     return sheets
+
+
+def _holds_no_workbook(data: bytes) -> bool:
+    """A whole ZIP archive with nothing under ``xl/``: another kind of file (a Word document, a packed folder)."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            return not any(name.startswith("xl/") for name in archive.namelist())
+    except (zipfile.BadZipFile, OSError, ValueError):
+        return False
 
 
 def _rows(sheet: Any) -> tuple[list[tuple[int, list[str]]], list[tuple[int, int, str]]]:
