@@ -6,6 +6,7 @@ import csv
 import io
 import string
 import zipfile
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -17,7 +18,7 @@ from openpyxl import Workbook, load_workbook
 from wholecomm_kit.cli import cli
 from wholecomm_kit.exceptions import InputError
 from wholecomm_kit.importer import ImportResult, import_file
-from wholecomm_kit.records import CHALLENGES, RESPONSES
+from wholecomm_kit.records import CHALLENGES, RESPONSES, ChallengeAnswer, Response
 from wholecomm_kit.session import Session
 from wholecomm_kit.store import SessionStore
 
@@ -1237,3 +1238,301 @@ def test_new_file_kind_messages_are_explained_in_german(
         "Sie eine der beiden Zeilen; sollte hier ein anderer Papierbogen abgetippt werden, tippen Sie stattdessen "
         "diesen ab",
     ]
+
+
+# --- one person, one stakeholder group -----------------------------------------------------------------------
+
+CARD_ROW = "P-7K3Q,administration,governance,GOV-2-1,1,rated,,"
+"""The reviewers' row: P-7K3Q, who answered as civil_society, typed in as administration."""
+
+
+def test_an_id_typed_in_another_group_than_it_has_in_the_session_is_refused(session: Session, tmp_path: Path) -> None:
+    """As in the participant app, a returning id stays in the group of its earlier answers; never two groups."""
+    import_responses(session, write_csv(tmp_path / "first.csv", [row(respondent_id="P-7K3Q")]))
+    target = SessionStore.open(session).path(RESPONSES)
+    before = target.read_bytes()
+    file = tmp_path / "card.csv"
+    file.write_bytes(f"{','.join(COLUMNS[:8])}\r\n{CARD_ROW}\r\n".encode())
+    result = CliRunner().invoke(cli, ["import", str(session.path), str(file)])
+    assert result.exit_code == 1
+    assert result.stderr.splitlines()[-1] == (
+        f"  {file}, line 2, column 'stakeholder_group': P-7K3Q answered as 'civil_society' before in this session, "
+        "and one person belongs to one stakeholder group (the participant app, too, continues an id under the group "
+        "of its earlier answers). If this is the same person, type 'civil_society' here; if not, check the id on the "
+        "paper form"
+    )
+    assert target.read_bytes() == before
+    assert {a.stakeholder_group for a in SessionStore.open(session).responses()} == {"civil_society"}
+    file.write_bytes(f"{','.join(COLUMNS[:8])}\r\n{CARD_ROW.replace('administration', 'civil_society')}\r\n".encode())
+    assert import_responses(session, file).imported == 1
+
+
+def test_the_group_of_key_challenge_answers_counts_as_well(session: Session, tmp_path: Path) -> None:
+    import_file(session, write_csv(tmp_path / "c.csv", [challenge(respondent_id="P-7K3Q")], CHALLENGE_COLUMNS))
+    file = write_csv(tmp_path / "r.csv", [row(respondent_id="P-7K3Q", stakeholder_group="politics")])
+    with pytest.raises(InputError) as caught:
+        import_responses(session, file)
+    [problem] = caught.value.problems
+    assert (problem.line, problem.column) == (2, "stakeholder_group")
+    assert problem.reason.startswith("P-7K3Q answered as 'civil_society' before in this session")
+
+
+def test_an_id_new_to_the_session_is_in_the_group_of_its_first_row(session: Session, tmp_path: Path) -> None:
+    """A paper card typed for the first time: no earlier answers, any group; but one group in all its rows."""
+    card = {"respondent_id": "P-X9CV", "stakeholder_group": "business"}
+    good = write_csv(tmp_path / "good.csv", [row(**card), row(**card, standard_id="GOV-1-2")])
+    assert import_responses(session, good).imported == 2
+    card = {"respondent_id": "P-M4TX", "stakeholder_group": "research"}
+    rows = [
+        row(**card),
+        row(**{**card, "stakeholder_group": "other"}, standard_id="GOV-1-2"),
+        row(**card, standard_id="GOV-2-1"),
+    ]
+    file = write_csv(tmp_path / "two.csv", rows)
+    with pytest.raises(InputError) as caught:
+        import_responses(session, file)
+    [problem] = caught.value.problems
+    assert str(problem) == (
+        f"{file}, line 3, column 'stakeholder_group': P-M4TX has the stakeholder group 'research' in line 2 of this "
+        "file, and one person belongs to one group (as in the participant app). Give every line of P-M4TX the same "
+        "group; if this is another person, check the id on the paper form"
+    )
+    result = import_responses(session, file, lenient=True)
+    assert (result.imported, [p.line for p in result.rejected]) == (2, [3])
+    assert {a.stakeholder_group for a in SessionStore.open(session).responses() if a.respondent_id == "P-M4TX"} == {
+        "research"
+    }
+
+
+def test_two_groups_of_one_id_across_the_sheets_of_a_workbook_name_the_sheet(session: Session, tmp_path: Path) -> None:
+    file = both_sheets(
+        tmp_path / "answers.xlsx",
+        [row(respondent_id="P-7K3Q")],
+        [
+            challenge(respondent_id="P-7K3Q"),
+            challenge(respondent_id="P-7K3Q", challenge_id="GOV-C2", stakeholder_group="politics"),
+        ],
+    )
+    with pytest.raises(InputError) as caught:
+        import_file(session, file)
+    [problem] = caught.value.problems
+    assert (problem.sheet, problem.line, problem.column, problem.cell) == ("challenges", 3, "stakeholder_group", "B3")
+    assert problem.reason.startswith(
+        "P-7K3Q has the stakeholder group 'civil_society' in row 2 of sheet 'answers', and one person belongs to one "
+        "group (as in the participant app). Give every row of P-7K3Q the same group"
+    )
+
+
+def test_rows_already_in_the_session_are_not_refused_for_their_group(session: Session, tmp_path: Path) -> None:
+    """A session from before this rule may hold an id in two groups: importing its file again refuses nothing."""
+    store = SessionStore.open(session)
+    earlier = [
+        row(respondent_id="P-7K3Q"),
+        row(respondent_id="P-7K3Q", standard_id="GOV-1-2", stakeholder_group="politics"),
+    ]
+    store.append([stored(store, r, f"2025-06-12T10:0{i}:00.000Z") for i, r in enumerate(earlier)])
+    result = import_responses(session, write_csv(tmp_path / "again.csv", earlier))
+    assert (result.imported, result.repeated, result.rejected) == (0, [2, 3], [])
+    file = write_csv(tmp_path / "new.csv", [row(respondent_id="P-7K3Q", standard_id="GOV-2-1")])
+    with pytest.raises(InputError, match="P-7K3Q answered as 'politics' before"):  # the app goes on as politics too
+        import_responses(session, file)
+
+
+def stored(store: SessionStore, record: dict[str, str], when: str) -> Response:
+    """A typed row as the kit stores an answer, recorded at ``when``."""
+    made = store.response_record(
+        respondent_id=record["respondent_id"],
+        stakeholder_group=record["stakeholder_group"],
+        standard_id=record["standard_id"],
+        response=record["response"],
+        rating=int(record["rating"]) if record["rating"] else None,
+        priority=record["priority"],
+        comment=record["comment"],
+    )
+    return replace(made, recorded_at=when)
+
+
+GROUPS = ["administration", "politics", "civil_society"]
+
+
+@settings(max_examples=40, suppress_health_check=[HealthCheck.function_scoped_fixture], deadline=None)
+@given(
+    history=st.lists(
+        st.tuples(
+            st.sampled_from(GROUPS),
+            st.sampled_from(["GOV-1-1", "GOV-1-2", "GOV-C1", "GOV-C2"]),  # ratings and key-challenge answers
+            st.integers(0, 5),  # minutes: equal times happen (two devices, one moment)
+        ),
+        min_size=1,
+        max_size=6,
+    ),
+    typed=st.sampled_from(GROUPS),
+)
+def test_the_group_an_id_has_is_the_one_the_participant_app_continues_under(
+    session: Session, tmp_path: Path, history: list[tuple[str, str, int]], typed: str
+) -> None:
+    """Whatever the session holds (even an id in two groups, from before this rule), the importer keeps a returning
+    id in exactly the group the participant app would continue it under."""
+    from wholecomm_kit.checklist import _latest_group
+
+    store = SessionStore.open(session)
+    respondent = f"P-{len(store.responses()) + len(store.challenge_answers()):04d}"  # new in every example
+    records: list[Response | ChallengeAnswer] = []
+    for group, item, minute in history:
+        when = f"2025-06-12T10:{minute:02d}:00.000Z"
+        if "-C" in item:
+            records.append(
+                replace(
+                    store.challenge_record(
+                        respondent_id=respondent, stakeholder_group=group, challenge_id=item, applies="yes"
+                    ),
+                    recorded_at=when,
+                )
+            )
+        else:
+            made = store.response_record(
+                respondent_id=respondent, stakeholder_group=group, standard_id=item, response="rated", rating=2
+            )
+            records.append(replace(made, recorded_at=when))
+    store.append([r for r in records if isinstance(r, Response)])
+    store.append([r for r in records if isinstance(r, ChallengeAnswer)])
+    mine = [r for r in store.current_responses() if r.respondent_id == respondent]
+    app = _latest_group([*mine, *(a for a in store.current_challenge_answers() if a.respondent_id == respondent)])
+    file = write_csv(
+        tmp_path / "h.csv", [row(respondent_id=respondent, stakeholder_group=typed, standard_id="GOV-2-1")]
+    )
+    if typed == app:
+        assert import_responses(session, file).imported == 1
+    else:
+        with pytest.raises(InputError, match=f"{respondent} answered as '{app}' before"):
+            import_responses(session, file)
+
+
+def test_the_group_problems_are_explained_in_german(
+    session: Session, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("WHOLECOMM_LANG", "de")
+    import_responses(session, write_csv(tmp_path / "first.csv", [row(respondent_id="P-7K3Q")]))
+    later = write_csv(tmp_path / "later.csv", [row(respondent_id="P-7K3Q", stakeholder_group="administration")])
+    with pytest.raises(InputError) as caught:
+        import_responses(session, later)
+    assert str(caught.value) == (
+        f"{later}, Zeile 2, Spalte 'stakeholder_group': P-7K3Q hat in dieser Sitzung schon als 'civil_society' "
+        "geantwortet, und eine Person gehört zu einer einzigen Stakeholder-Gruppe (auch die Teilnahme-App führt eine "
+        "Kennung unter der Gruppe ihrer früheren Antworten weiter). Ist es dieselbe Person, tragen Sie hier "
+        "'civil_society' ein; sonst prüfen Sie die Kennung auf dem Papierbogen"
+    )
+    card = {"respondent_id": "P-M4TX"}
+    csv_file = write_csv(
+        tmp_path / "two.csv", [row(**card), row(**card, standard_id="GOV-1-2", stakeholder_group="other")]
+    )
+    sheet = write_xlsx(
+        tmp_path / "two.xlsx", [row(**card), row(**card, standard_id="GOV-1-2", stakeholder_group="other")]
+    )
+    found = []
+    for file in (csv_file, sheet):
+        with pytest.raises(InputError) as caught:
+            import_responses(session, file)
+        found.append(str(caught.value))
+    assert found == [
+        f"{csv_file}, Zeile 3, Spalte 'stakeholder_group': P-M4TX hat in Zeile 2 dieser Datei die Stakeholder-Gruppe "
+        "'civil_society', und eine Person gehört zu einer einzigen Gruppe (wie in der Teilnahme-App). Geben Sie allen "
+        "Zeilen von P-M4TX dieselbe Gruppe; ist es eine andere Person, prüfen Sie die Kennung auf dem Papierbogen",
+        f"{sheet}, Blatt 'answers', Zeile 3, Spalte 'stakeholder_group' (Zelle B3): P-M4TX hat in Zeile 2 des Blattes "
+        "'answers' die Stakeholder-Gruppe 'civil_society', und eine Person gehört zu einer einzigen Gruppe (wie in der "
+        "Teilnahme-App). Geben Sie allen Zeilen von P-M4TX dieselbe Gruppe; ist es eine andere Person, prüfen Sie die "
+        "Kennung auf dem Papierbogen",
+    ]
+
+
+# --- --lenient on a file imported before -------------------------------------------------------------------
+
+
+def test_rows_already_in_the_session_count_as_good_rows(session: Session, tmp_path: Path) -> None:
+    """Rows 2-5 imported before, rows 6-9 bad: four rows were good, they are in the session already."""
+    good = [row(standard_id=s) for s in ("GOV-1-1", "GOV-1-2", "GOV-2-1", "GOV-2-2")]
+    assert import_responses(session, write_xlsx(tmp_path / "first.xlsx", good)).imported == 4
+    bad = [row(standard_id=s, rating="7") for s in ("GOV-2-3", "GOV-2-4", "GOV-2-5", "GOV-2-6")]
+    result = import_responses(session, write_xlsx(tmp_path / "whole.xlsx", good + bad), lenient=True)
+    assert (result.imported, result.repeated, [p.line for p in result.rejected]) == (0, [2, 3, 4, 5], [6, 7, 8, 9])
+    assert result.good == 4
+    outdated = import_responses(session, write_xlsx(tmp_path / "changed.xlsx", [row(rating="3")]))
+    assert outdated.good == 1
+    again = import_responses(session, write_xlsx(tmp_path / "old.xlsx", [row(), *bad]), lenient=True)
+    assert (again.imported, len(again.outdated), again.good) == (0, 1, 1)  # changed since: good, not added
+
+
+# --- formulas without a saved result, and damaged workbooks ------------------------------------------------
+
+
+def test_a_formula_without_a_result_is_one_problem_among_the_others(session: Session, tmp_path: Path) -> None:
+    """A workbook written by a program that computes no formulas: every problem of the file is still listed."""
+    file = both_sheets(
+        tmp_path / "answers.xlsx",
+        [row(rating="=1+1"), row(standard_id="GOV-1-2", rating="9"), row(standard_id="GOV-2-1")],
+        [challenge(), challenge(challenge_id="EDU-C1")],
+    )
+    with pytest.raises(InputError) as caught:
+        import_file(session, file)
+    assert [(p.sheet, p.line, p.column, p.cell) for p in caught.value.problems] == [
+        ("answers", 2, "rating", "E2"),
+        ("answers", 3, "rating", "E3"),
+        ("challenges", 3, "challenge_id", "C3"),
+    ]
+    assert str(caught.value.problems[0]) == (
+        f"{file}, sheet 'answers', row 2, column 'rating' (cell E2): this cell holds a formula without a saved result. "
+        "Open it in your spreadsheet program and save it again as 'Excel Workbook (.xlsx)' or as 'CSV UTF-8'."
+    )
+    ratings, challenges = import_file(session, file, lenient=True)
+    assert (ratings.imported, [p.line for p in ratings.rejected]) == (1, [2, 3])
+    assert (challenges.imported, [p.line for p in challenges.rejected]) == (1, [3])
+
+
+def test_a_formula_in_the_header_is_listed_with_the_other_sheets_problems(session: Session, tmp_path: Path) -> None:
+    file = both_sheets(tmp_path / "answers.xlsx", [row()], [challenge(challenge_id="EDU-C1")])
+    book = load_workbook(file)
+    book["answers"]["H1"] = '=LOWER("COMMENT")'
+    book.save(file)
+    with pytest.raises(InputError) as caught:
+        import_file(session, file)
+    assert [(p.sheet, p.line, p.column, p.cell) for p in caught.value.problems] == [
+        ("answers", 1, None, "H1"),  # what the header names there is not known: no "column missing" besides
+        ("challenges", 2, "challenge_id", "C2"),
+    ]
+    assert "formula without a saved result" in caught.value.problems[0].reason
+
+
+@pytest.mark.parametrize("damage", ["cut off", "no [Content_Types].xml", "no xl/workbook.xml", "broken sheet"])
+def test_a_damaged_workbook_is_said_in_plain_words(
+    session: Session, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, damage: str
+) -> None:
+    file = write_xlsx(tmp_path / "answers.xlsx", [row()])
+    data = file.read_bytes()
+    if damage == "cut off":
+        file.write_bytes(data[: len(data) // 2])
+    else:
+        with zipfile.ZipFile(file) as source:
+            parts = {name: source.read(name) for name in source.namelist()}
+        if damage == "broken sheet":
+            parts["xl/worksheets/sheet1.xml"] = parts["xl/worksheets/sheet1.xml"][:300]
+        else:
+            del parts[damage.removeprefix("no ")]
+        with zipfile.ZipFile(file, "w") as target:
+            for name, content in parts.items():
+                target.writestr(name, content)
+    result = CliRunner().invoke(cli, ["import", str(session.path), str(file)])
+    assert result.exit_code == 1
+    assert result.stderr.splitlines()[-1] == (
+        f"  {file}: is a damaged or incomplete Excel workbook (copied, downloaded or saved only in part, say) and "
+        "cannot be read. Open it in your spreadsheet program and save it again as 'Excel Workbook (.xlsx)' or as "
+        "'CSV UTF-8'. If it does not open, copy it again from where it was first saved."
+    )
+    monkeypatch.setenv("WHOLECOMM_LANG", "de")
+    with pytest.raises(InputError) as caught:
+        import_responses(session, file)
+    assert str(caught.value) == (
+        f"{file}: Die Datei ist eine beschädigte oder unvollständige Excel-Arbeitsmappe (etwa nur zum Teil kopiert, "
+        "heruntergeladen oder gespeichert) und lässt sich nicht lesen. Öffnen Sie die Datei in Ihrem Tabellenprogramm "
+        "und speichern Sie sie erneut als „Excel-Arbeitsmappe (.xlsx)“ oder als „CSV UTF-8“. Lässt sie sich nicht "
+        "öffnen, kopieren Sie sie noch einmal von dort, wo sie zuerst gespeichert wurde."
+    )

@@ -163,6 +163,39 @@ def test_a_broken_text_file_is_a_clear_error(tmp_path: Path, monkeypatch: pytest
         all_texts.cache_clear()
 
 
+@pytest.mark.parametrize(
+    ("text", "where", "key", "first"),
+    [
+        (
+            'saved:\n  de: "Gespeichert"\n  en: "Saved"\nsaved:\n  de: "Gesichert"\n  en: "Kept"\n',
+            "4, column 1",
+            "saved",
+            1,
+        ),
+        ('saved:\n  de: "Gespeichert"\n  en: "Saved"\n  de: "Gesichert"\n', "4, column 3", "de", 2),
+        ("saved: {de: Gespeichert, en: Saved, en: Kept}\n", "1, column 37", "en", 1),
+    ],
+)
+def test_a_key_given_twice_in_a_text_file_is_named_with_its_line_and_column(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, text: str, where: str, key: str, first: int
+) -> None:
+    """Plain YAML loading keeps the last of two equal keys without a word: a text would change unseen."""
+    (tmp_path / "messages").mkdir()
+    path = tmp_path / "messages" / "twice.yaml"
+    path.write_text(text, encoding="utf-8")
+    monkeypatch.setattr("wholecomm_kit.texts.texts_dir", lambda: tmp_path)
+    all_texts.cache_clear()
+    try:
+        with pytest.raises(CatalogError) as caught:
+            all_texts()
+    finally:
+        all_texts.cache_clear()
+    assert str(caught.value) == (
+        f"{path}, line {where}: '{key}' is given twice in the same mapping (first in line {first}); YAML allows each "
+        "key only once per mapping (else the last would count without a word): delete the wrong one"
+    )
+
+
 def test_speaking_sets_the_language_inside_a_block_only(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("WHOLECOMM_LANG", "en")
     with speaking("de"):

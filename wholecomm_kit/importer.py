@@ -39,11 +39,22 @@ own form (``r-7k3q``, ``p-x9cv``, ``g-2``) are stored in capitals, as the kit wr
 other ids take the spelling the session already holds, if any (the participant app reads
 ids in any case as well).
 
+One person belongs to one stakeholder group, as in the participant app, which continues a
+returning id under the group of its earlier answers. A row giving an id another group than
+the one it has is bad, naming that group: the group the app would continue it under (that of
+its latest answer) for an id with answers in the session, else the group of its first row in
+the file (a paper card typed for the first time may have any group, but one).
+
+A workbook's formula without a saved result (a file written by a program that computes no
+formulas) makes its row bad, listed with every other problem of the file.
+
 A row that repeats the respondent's current answer (same respondent, same standard or
 challenge, same answer; the time aside) is not added again, and its line is reported. A
 row that repeats an earlier answer, changed since, is not added either: importing an old
 file must not bring back answers changed after it. Such a row is reported with the answer
 that stands now. ``again`` adds both kinds all the same (to change an answer back on purpose).
+Both kinds were good rows: with ``lenient``, a file is a failure only when not one row was good
+(:attr:`ImportResult.good`), not when its good rows were all imported before.
 """
 
 from __future__ import annotations
@@ -140,6 +151,15 @@ class ImportResult:
     sheet: str | None = None
     """The worksheet read, for a workbook."""
 
+    @property
+    def good(self) -> int:
+        """Rows that were good: those imported, and those not added because the session holds their answer already.
+
+        With ``lenient``, a file of which not one row was good is a failure; a file imported before and now with
+        some bad rows is not: its earlier rows were good, and are in the session.
+        """
+        return self.imported + len(self.repeated) + len(self.outdated)
+
 
 @dataclass(frozen=True)
 class _Part:
@@ -148,6 +168,8 @@ class _Part:
     path: Path
     rows: list[tuple[int, list[str]]]
     sheet: str | None = None
+    unreadable: Mapping[int, Problem] = field(default_factory=dict)
+    """Rows (by number) whose content is not known, with why (a formula without a saved result, in a workbook)."""
 
     def problem(self, line: int | None, column: str | None, reason: str, index: int | None = None) -> Problem:
         """A problem at a line and column; in a workbook with the cell of column ``index`` (from 0) as well."""
@@ -198,7 +220,7 @@ def _read(path: Path) -> list[_Part]:
     if data.startswith(XLSX_SIGNATURE):
         if _is_opendocument(data):
             raise _unreadable_format(path, "format_ods")
-        return [_Part(path, _from_header(sheet.rows), sheet.name) for sheet in read_xlsx(path, data)]
+        return [_Part(path, _from_header(s.rows), s.name, s.problems) for s in read_xlsx(path, data)]
     if data.startswith(OLD_EXCEL_SIGNATURE):
         if suffix == ".xls":
             raise _unreadable_format(path, "format_xls")
@@ -301,17 +323,35 @@ def _table_for(header: list[str]) -> Table:
     return CHALLENGES if "challenge_id" in (h.strip() for h in header) else RESPONSES
 
 
+def _cell_index(cell: str) -> int:
+    """The column of a cell such as ``E4``, from 0."""
+    from openpyxl.utils.cell import column_index_from_string
+
+    return column_index_from_string(cell.rstrip("0123456789")) - 1
+
+
+def _in_column(problem: Problem, columns: Mapping[int, str]) -> Problem:
+    """The problem of a workbook cell, naming the cell's column (``columns``: position → name) if the header does."""
+    if problem.cell is None:
+        return problem
+    return replace(problem, column=columns.get(_cell_index(problem.cell)))
+
+
 def _check_header(part: _Part, table: Table) -> _Header:
     """The named columns; every problem with the header (in a workbook: with its cell), all at once."""
     line, header = part.rows[0]
     names = [h.strip() for h in header]
-    if not ALL_COLUMNS.intersection(names):  # not one of the kit's columns: say why once, not once per column
+    unknown = part.unreadable.get(line)  # a formula without a result: the name of its column is not known
+    hidden = _cell_index(unknown.cell) if unknown is not None and unknown.cell else None
+    if unknown is None and not ALL_COLUMNS.intersection(names):  # none of the kit's columns: say so once
         raise InputError([_no_header(part, line, header, table)])
-    problems = []
+    problems = [] if unknown is None else [unknown]
     kept: list[int] = []
     seen: set[str] = set()
     unnamed_key = "importer.unnamed_column" if part.sheet is None else "importer.unnamed_column_sheet"
     for index, name in enumerate(names):
+        if index == hidden:
+            continue
         if not name:
             used = [n for n, cells in part.rows[1:] if index < len(cells) and cells[index].strip()]
             if used:  # a column without a name is left out only when nothing is in it
@@ -326,7 +366,7 @@ def _check_header(part: _Part, table: Table) -> _Header:
             problems.append(part.problem(line, name, reason, index))
         seen.add(name)
     for name in table.columns:
-        if name not in DEFAULTED_COLUMNS and name not in seen:
+        if name not in DEFAULTED_COLUMNS and name not in seen and unknown is None:
             problems.append(part.problem(line, name, say("importer.column_missing")))
     if problems:
         raise InputError(problems)
@@ -367,6 +407,12 @@ def _answer(record: Record) -> tuple[object, ...]:
 def _respondent(record: Record) -> str:
     if isinstance(record, Response | ChallengeAnswer):
         return record.respondent_id
+    raise TypeError(type(record).__name__)  # an action-plan entry is no one's answer
+
+
+def _group(record: Record) -> str:
+    if isinstance(record, Response | ChallengeAnswer):
+        return record.stakeholder_group
     raise TypeError(type(record).__name__)  # an action-plan entry is no one's answer
 
 
@@ -442,7 +488,12 @@ def _check(part: _Part, session: Session, store: SessionStore, now: str, known: 
         "language": session.language,
         "catalog_version": session.catalog_version,
     }
+    columns = dict(zip(header.positions, names, strict=True))
     for line, cells in part.rows[1:]:
+        unknown = part.unreadable.get(line)
+        if unknown is not None:  # a formula without a saved result: what the row says is not known
+            result.rejected.append(_in_column(unknown, columns))
+            continue
         if not cells or all(not c.strip() for c in cells):
             result.blank_lines += 1
             continue
@@ -556,6 +607,54 @@ def _leave_out_repeats(checked: _Checked, earlier: list[Record]) -> None:
     checked.lines, checked.good = kept_lines, kept
 
 
+def _groups_in_session(existing: Mapping[str, list[Record]]) -> dict[str, str]:
+    """Each respondent's stakeholder group as the participant app continues it: that of their latest current answer.
+
+    As ``checklist`` does on "Continue": the latest (by ``recorded_at``) of the respondent's current ratings and
+    key-challenge answers, ratings first among equal times.
+    """
+    current = [latest(existing[table.name], _key, lambda r: r.recorded_at) for table in (RESPONSES, CHALLENGES)]
+    groups: dict[str, str] = {}
+    for record in sorted((r for records in current for r in records), key=lambda r: r.recorded_at):
+        groups[_respondent(record)] = _group(record)
+    return groups
+
+
+def _refuse_other_groups(checked: list[_Checked], existing: Mapping[str, list[Record]]) -> None:
+    """Reject every row that puts a respondent in another stakeholder group than the one they are in.
+
+    One person belongs to one group, as in the participant app, which continues a returning id under the group of
+    its earlier answers whatever is chosen. An id with answers in the session is in the group the app would continue
+    it under; an id new to the session (a paper card typed for the first time) is in the group of its first row in
+    the file (the ratings before a workbook's key-challenge answers). Rows left out as already in the session add
+    nothing and are not looked at.
+    """
+    in_session = _groups_in_session(existing)
+    first: dict[str, tuple[str, int, str | None]] = {}  # respondent → group, line and sheet of their first row
+    for item in checked:
+        kept_lines, kept = [], []
+        for line, record in zip(item.lines, item.good, strict=True):
+            respondent, group = _respondent(record), _group(record)
+            if respondent in in_session:
+                if group != in_session[respondent]:
+                    reason = say("importer.group_in_session", respondent=respondent, group=repr(in_session[respondent]))
+                    item.result.rejected.append(item.problem(line, "stakeholder_group", reason))
+                    continue
+            elif respondent in first:
+                given, at, sheet = first[respondent]
+                if group != given:
+                    key = "importer.group_in_file_line" if sheet is None else "importer.group_in_file_row"
+                    reason = say(key, respondent=respondent, group=repr(given), line=at, sheet=repr(sheet))
+                    item.result.rejected.append(item.problem(line, "stakeholder_group", reason))
+                    continue
+            else:
+                first[respondent] = (group, line, item.part.sheet)
+            kept_lines.append(line)
+            kept.append(record)
+        item.lines, item.good = kept_lines, kept
+        item.result.rejected.sort(key=lambda p: p.line or 0)
+
+
 def import_file(session: Session, path: Path, *, lenient: bool = False, again: bool = False) -> list[ImportResult]:
     """Check every row of every table in ``path``, then append the good ones to the session.
 
@@ -573,13 +672,20 @@ def import_file(session: Session, path: Path, *, lenient: bool = False, again: b
     for records in existing.values():
         for record in records:
             known.setdefault(_respondent(record).casefold(), _respondent(record))
-    checked = [_check(part, session, store, now, known) for part in (with_rows or parts[:1])]
-    rejected = [problem for c in checked for problem in c.result.rejected]
-    if rejected and not lenient:
-        raise InputError(rejected)
+    outcomes: list[_Checked | InputError] = []  # a bad header stops its table, not the listing of the others
+    for part in with_rows or parts[:1]:
+        try:
+            outcomes.append(_check(part, session, store, now, known))
+        except InputError as exc:
+            outcomes.append(exc)
+    checked = [outcome for outcome in outcomes if isinstance(outcome, _Checked)]
     if not again:
         for item in checked:
             _leave_out_repeats(item, existing[item.table.name])
+    _refuse_other_groups(checked, existing)
+    problems = [p for o in outcomes for p in (o.problems if isinstance(o, InputError) else o.result.rejected)]
+    if len(checked) < len(outcomes) or (problems and not lenient):
+        raise InputError(problems)
     for item in checked:  # only now, once every table is known to be good
         if item.good:
             append_records(store.path(item.table), item.table, [to_row(r) for r in item.good], store.context)

@@ -6,7 +6,12 @@ Every cell comes back as the text a CSV export would hold, so one parser checks 
 and every problem names the sheet, the row and the cell as the spreadsheet shows them.
 
 A ZIP archive without a workbook in it (a Word document or a packed folder named ``.xlsx``) is told apart from a
-damaged workbook, whose error from openpyxl is quoted.
+damaged or incomplete workbook (cut off in copying, a part missing or broken); either is said in plain words, never
+with the reading library's own error (``BadZipFile``, ``KeyError: "There is no item named …"``). Warnings the library
+gives about features it would drop on saving (the kit only reads values) are not passed on.
+
+A formula without a saved result (a workbook written by a program that does not compute formulas) is a problem of
+its row, returned with the sheet's rows, so the importer lists it among every other problem of the file.
 
 Every row is read, whatever size the workbook claims to have: some programs save a ``<dimension>`` that
 leaves out rows, and a workbook opened read-only would otherwise end there without a word.
@@ -16,8 +21,10 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import warnings
 import zipfile
-from dataclasses import dataclass
+import zlib
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -30,6 +37,21 @@ CHALLENGES_SHEET = "challenges"
 """The worksheet of key-challenge answers, read as well when a workbook has one of that name."""
 XLSX_SIGNATURE = b"PK\x03\x04"
 """An ``.xlsx`` file is a ZIP archive: how one is recognised even when it is named ``.csv``."""
+DAMAGED = (
+    zipfile.BadZipFile,  # cut off, a bad checksum
+    zlib.error,  # a compressed part broken
+    EOFError,  # a compressed part cut off
+    KeyError,  # a part missing ("There is no item named 'xl/workbook.xml' in the archive")
+    SyntaxError,  # a part that is no well-formed XML (ElementTree's ParseError)
+    ValueError,  # an attribute or value the file format does not allow
+    TypeError,  # an element or attribute the file format does not know
+    AttributeError,
+    IndexError,
+    NotImplementedError,  # a compression method zipfile lacks
+    RuntimeError,  # a part encrypted in the ZIP archive
+    OSError,
+)
+"""What openpyxl and zipfile raise on a damaged workbook, as found by damaging workbooks (tests/test_spreadsheet.py)."""
 
 
 @dataclass(frozen=True)
@@ -38,6 +60,11 @@ class Sheet:
 
     name: str
     rows: list[tuple[int, list[str]]]
+    problems: dict[int, Problem] = field(default_factory=dict)
+    """Rows (by number) whose content is not known, with why: a formula without a saved result (the row's first).
+
+    Such a cell holds the formula's text (``=B2*2``) in ``rows``.
+    """
 
 
 def cell_text(value: object) -> str:
@@ -71,12 +98,10 @@ def _clock(moment: dt.time) -> str:
 def read_xlsx(path: Path, data: bytes | None = None) -> list[Sheet]:
     """The sheets to import: ``answers`` (else the first sheet), then ``challenges`` if the workbook has one.
 
-    A formula counts with the result saved with it; one without a saved result is an error, never an empty cell.
-    ``data`` is the file's content when the caller has read it already.
+    A formula counts with the result saved with it; one without a saved result is a problem of its row
+    (:attr:`Sheet.problems`), never an empty cell. ``data`` is the file's content when the caller has read it already.
+    A file that cannot be read as a workbook at all is an :class:`InputError` saying why in plain words.
     """
-    from openpyxl import load_workbook
-    from openpyxl.utils.exceptions import InvalidFileException
-
     if data is None:
         try:
             data = path.read_bytes()
@@ -84,15 +109,31 @@ def read_xlsx(path: Path, data: bytes | None = None) -> list[Sheet]:
             raise InputError(
                 [Problem(path, None, None, say("spreadsheet.unreadable", reason=os_reason(exc)))]
             ) from None
-    try:  # from memory: openpyxl would refuse a workbook by its file name (a workbook saved as "x.csv")
-        book = load_workbook(io.BytesIO(data), read_only=True, data_only=False)
-    except (zipfile.BadZipFile, InvalidFileException, KeyError, ValueError, OSError) as exc:
-        if _holds_no_workbook(data):
-            reason = say("spreadsheet.zip_not_workbook", resave=say("spreadsheet.resave"))
-        else:  # a damaged workbook: openpyxl's own words (English) may help whoever repairs it
-            error = f"{type(exc).__name__}: {exc}"
-            reason = say("spreadsheet.not_a_workbook", error=error, resave=say("spreadsheet.resave"))
-        raise InputError([Problem(path, None, None, reason)]) from None
+    with warnings.catch_warnings():
+        # "Defined names for sheet index 7 cannot be located" and the like: what openpyxl would drop, not the values.
+        warnings.filterwarnings("ignore", category=UserWarning, module=r"openpyxl\.")
+        try:
+            return _read_sheets(path, data)
+        except InputError:
+            raise
+        except DAMAGED:
+            raise InputError([Problem(path, None, None, _why_unreadable(data))]) from None
+
+
+def _why_unreadable(data: bytes) -> str:
+    """Why ``data`` is no workbook the kit can read: no ZIP archive, a ZIP archive of something else, or damaged."""
+    if not data.startswith(XLSX_SIGNATURE):
+        return say("spreadsheet.not_a_workbook", resave=say("spreadsheet.resave"))
+    if _holds_no_workbook(data):
+        return say("spreadsheet.zip_not_workbook", resave=say("spreadsheet.resave"))
+    return say("spreadsheet.damaged", resave=say("spreadsheet.resave"))
+
+
+def _read_sheets(path: Path, data: bytes) -> list[Sheet]:
+    from openpyxl import load_workbook
+
+    # From memory: openpyxl would refuse a workbook by its file name (a workbook saved as "x.csv").
+    book = load_workbook(io.BytesIO(data), read_only=True, data_only=False)
     try:
         if not book.worksheets:
             reason = say("spreadsheet.no_worksheet", resave=say("spreadsheet.resave"))
@@ -106,10 +147,11 @@ def read_xlsx(path: Path, data: bytes | None = None) -> list[Sheet]:
         book.close()
     sheets = []
     for name, rows, formulas in read:
+        problems: dict[int, Problem] = {}
         if formulas:
-            _fill_in_results(path, data, name, rows, formulas)
+            problems = _fill_in_results(path, data, name, rows, formulas)
             rows = [(number, _trimmed(cells)) for number, cells in rows]
-        sheets.append(Sheet(name, rows))
+        sheets.append(Sheet(name, rows, problems))
     return sheets
 
 
@@ -146,8 +188,12 @@ def _rows(sheet: Any) -> tuple[list[tuple[int, list[str]]], list[tuple[int, int,
 
 def _fill_in_results(
     path: Path, data: bytes, name: str, rows: list[tuple[int, list[str]]], formulas: list[tuple[int, int, str]]
-) -> None:
-    """Replace each formula by the result the spreadsheet program saved with it."""
+) -> dict[int, Problem]:
+    """Replace each formula by the result the spreadsheet program saved with it; the rows of those without one.
+
+    Each such row is named once, by its first formula without a result: saving the workbook again in a spreadsheet
+    program puts every result in.
+    """
     from openpyxl import load_workbook
 
     book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
@@ -159,26 +205,17 @@ def _fill_in_results(
         }
     finally:
         book.close()
-    problems = []
+    problems: dict[int, Problem] = {}
     for position, index, reference in formulas:
+        number, cells = rows[position]
         value = results.get(reference)
         if value is None:
-            problems.append(
-                Problem(
-                    path,
-                    rows[position][0],
-                    None,
-                    say("spreadsheet.formula_without_result", resave=say("spreadsheet.resave")),
-                    sheet=name,
-                    cell=reference,
-                )
-            )
+            reason = say("spreadsheet.formula_without_result", resave=say("spreadsheet.resave"))
+            problems.setdefault(number, Problem(path, number, None, reason, sheet=name, cell=reference))
         else:
-            cells = rows[position][1]
             cells.extend([""] * (index + 1 - len(cells)))
             cells[index] = cell_text(value)
-    if problems:
-        raise InputError(problems)
+    return problems
 
 
 def _trimmed(cells: list[str]) -> list[str]:

@@ -24,7 +24,7 @@ from pathlib import Path
 
 import yaml
 
-from .catalog import LANGUAGES, SafeLoader, Text
+from .catalog import LANGUAGES, Text, _CatalogLoader, _RepeatedKey
 from .exceptions import CatalogError
 from .resources import data_dir
 
@@ -42,12 +42,21 @@ def all_texts() -> dict[str, Text]:
     """Every interface text, checked for both languages and matching placeholders.
 
     Its errors stay in English: they are about the text files themselves, so :func:`say` cannot be used to word them.
+    The files are read as the catalogue's are: a key given twice in one mapping (which plain YAML loading would let
+    pass, keeping the last) is an error naming the file, line and column.
     """
     texts: dict[str, Text] = {}
     root = texts_dir()
     for path in sorted(root.rglob("*.yaml")):
         try:
-            data = yaml.load(path.read_text(encoding="utf-8"), Loader=SafeLoader) or {}
+            data = yaml.load(path.read_text(encoding="utf-8"), Loader=_CatalogLoader) or {}
+        except _RepeatedKey as exc:
+            line, column, first = exc.mark.line + 1, exc.mark.column + 1, exc.first.line + 1
+            raise CatalogError(
+                f"{path}, line {line}, column {column}: '{exc.key}' is given twice in the same mapping (first in line"
+                f" {first}); YAML allows each key only once per mapping (else the last would count without a word):"
+                " delete the wrong one"
+            ) from None
         except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
             raise CatalogError(f"{path}: not readable as UTF-8 YAML: {exc}") from None
         if not isinstance(data, dict):
