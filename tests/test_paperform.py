@@ -4,16 +4,20 @@ from __future__ import annotations
 
 import dataclasses
 import html
+import io
+import itertools
 import json
 import re
+import subprocess
 from collections.abc import Iterator, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import openpyxl
 import pytest
 from click.testing import CliRunner
 from helpers import axe_violations, chromium, new_session, offline_page
+from PIL import Image
 from playwright.sync_api import Browser
 from pypdf import PdfReader
 
@@ -24,8 +28,10 @@ from wholecomm_kit.paperform import (
     CHALLENGE_COLUMNS,
     IMPORT_COLUMNS,
     PaperFormError,
+    PaperForms,
     answers_template,
     form_html,
+    id_cards_html,
     write_paper_forms,
 )
 from wholecomm_kit.records import CHALLENGES, ID_ALPHABET, RESPONDENT_ID, RESPONSES
@@ -35,6 +41,11 @@ from wholecomm_kit.texts import t
 STANDARD_ID = re.compile(r"\b[A-Z]{3}-\d+-\d+\b")
 CHALLENGE_ID = re.compile(r"\b[A-Z]{3}-C\d+\b")
 ATTACK = "<img src=x onerror=alert(1)>Ort"
+MM = 72 / 25.4
+"""Points in a millimetre: pdftotext and the PDF measure in points."""
+A4_WIDTH, A4_HEIGHT = 595.28, 841.89
+BOTTOM_MARGIN = 18 * MM
+"""The forms' bottom margin, where Chromium prints the footer."""
 
 
 @pytest.fixture(scope="module")
@@ -45,6 +56,38 @@ def browser() -> Iterator[Browser]:
 
 def visible_text(page: str) -> str:
     return html.unescape(re.sub(r"<[^>]+>", " ", page))
+
+
+class Word(NamedTuple):
+    """A word printed in a PDF and its box, in points from the page's top left corner."""
+
+    text: str
+    left: float
+    top: float
+    right: float
+    bottom: float
+
+
+def pdf_words(pdf: Path) -> list[list[Word]]:
+    """The words of every page, as pdftotext finds them (the way tests/test_report.py measures a handout)."""
+    xhtml = subprocess.run(["pdftotext", "-bbox", str(pdf), "-"], check=True, capture_output=True, text=True).stdout
+    word = re.compile(r'<word xMin="([\d.]+)" yMin="([\d.]+)" xMax="([\d.]+)" yMax="([\d.]+)">([^<]*)</word>')
+    return [
+        [
+            Word(html.unescape(w), float(left), float(top), float(right), float(bottom))
+            for left, top, right, bottom, w in word.findall(page)
+        ]
+        for page in re.findall(r"<page [^>]*>(.*?)</page>", xhtml, re.S)
+    ]
+
+
+def find_words(words: list[Word], text: str) -> list[Word]:
+    """The words that print ``text``, one after the other on the page (the first place they do)."""
+    tokens = text.split()
+    for start in range(len(words) - len(tokens) + 1):
+        if [w.text for w in words[start : start + len(tokens)]] == tokens:
+            return words[start : start + len(tokens)]
+    raise AssertionError(f"{text!r} is not printed: {' '.join(w.text for w in words)[:3000]}")
 
 
 def without_challenges(catalog: Catalog, *field_ids: str) -> Catalog:
@@ -170,6 +213,26 @@ def test_the_form_has_accessible_tick_box_tables(tmp_path: Path, catalog: Catalo
         assert rule in page
 
 
+def test_the_form_and_the_id_card_ask_for_the_id_at_the_foot_of_every_page(tmp_path: Path, catalog: Catalog) -> None:
+    """Forms run to several pages, and pages come apart: the id must be on each, not only in the box at the top."""
+    asked = {"de": "unten auf jeder Seite", "en": "at the foot of every page"}
+    for language in ("de", "en"):
+        session = new_session(tmp_path / language, fields="governance", language=language)
+        form = visible_text(form_html(session, "governance", language, catalog))
+        instruction = t("paper.id_every_page", language)
+        assert asked[language] in instruction
+        assert instruction in form
+        # Beside the box at the top, before the stakeholder groups.
+        assert (
+            form.index(t("paper.id_label", language))
+            < form.index(instruction)
+            < form.index(t("paper.group_label", language))
+        )
+        card = visible_text(id_cards_html(session, language, ["P-7K3Q"]))
+        assert asked[language] in t("paper.card_help", language)
+        assert t("paper.card_help", language) in card
+
+
 def test_a_field_outside_the_session_or_an_unknown_language_is_refused(tmp_path: Path, catalog: Catalog) -> None:
     session = new_session(tmp_path, fields="health")
     with pytest.raises(PaperFormError, match="not assessed"):
@@ -238,6 +301,191 @@ def test_axe_finds_nothing_serious_in_a_form(tmp_path: Path, browser: Browser, c
     violations = axe_violations(page)
     assert violations == [], json.dumps(violations, indent=1)[:3000]
     page.close()
+
+
+# --- the printed form -----------------------------------------------------------------------------
+
+LONG_TOWN = "Verbandsgemeinde Bernkastel-Kues an der Mosel (Landkreis Bernkastel-Wittlich)"
+"""A town whose name fills the footer's line (and wraps on an id card)."""
+
+
+class Printed(NamedTuple):
+    """What the kit printed in one language."""
+
+    forms: dict[str, Path]
+    """Every field's form, by field, for Neustadt am See."""
+    long_town: PaperForms
+    """The health form and a page of cards, for a town with a long name."""
+
+
+@pytest.fixture(scope="module")
+def printed(tmp_path_factory: pytest.TempPathFactory, catalog: Catalog) -> dict[str, Printed]:
+    """The PDFs as the kit prints them, once per language, for the tests that measure them."""
+    printed = {}
+    for language in ("de", "en"):
+        folder = tmp_path_factory.mktemp(f"printed-{language}")
+        session = new_session(folder, "Neustadt am See", fields=",".join(catalog.field_ids), language=language)
+        forms = write_paper_forms(session.path, formats=("pdf",), cards=0)
+        long_town = new_session(folder, LONG_TOWN, fields="health", language=language)
+        printed[language] = Printed(
+            {p.stem: p for p in forms.pdfs}, write_paper_forms(long_town.path, formats=("pdf",), cards=24)
+        )
+    return printed
+
+
+def dark_area(pdf: Path, page: int, left: float, top: float, right: float, bottom: float) -> tuple[float, ...]:
+    """Left, top, right and bottom (points) of what is printed within these bounds of a page."""
+    image = subprocess.run(
+        ["pdftoppm", "-gray", "-r", "144", "-f", str(page), "-l", str(page), "-singlefile", str(pdf)],
+        check=True,
+        capture_output=True,
+    ).stdout  # 144 dpi: two pixels a point
+    with Image.open(io.BytesIO(image)) as picture:
+        ink = picture.crop((round(left * 2), round(top * 2), round(right * 2), round(bottom * 2))).point(
+            lambda v: 255 if v < 160 else 0
+        )
+        found = ink.getbbox()
+    assert found is not None, f"nothing printed there on page {page}"
+    return (left + found[0] / 2, top + found[1] / 2, left + found[2] / 2, top + found[3] / 2)
+
+
+@pytest.mark.slow
+@pytest.mark.browser
+@pytest.mark.parametrize("language", ["de", "en"])
+def test_every_page_of_a_form_has_a_labelled_box_for_the_id_at_its_foot(
+    printed: dict[str, Printed], language: str
+) -> None:
+    label = t("paper.footer_id", language)
+    pdfs = [*printed[language].forms.values(), *printed[language].long_town.pdfs]
+    for pdf in pdfs:
+        pages = pdf_words(pdf)
+        for number, words in enumerate(pages, start=1):
+            footer = [w for w in words if w.bottom > A4_HEIGHT - BOTTOM_MARGIN]
+            assert all(w.top > A4_HEIGHT - BOTTOM_MARGIN for w in footer), (pdf.name, number)  # not into the page
+            assert "_" not in "".join(w.text for w in footer)  # a box, not a line of blanks
+            said = find_words(footer, label)
+            after = footer[footer.index(said[-1]) + 1 :]
+            assert [w.text for w in after] == ["·", str(number), "/", str(len(pages))], (pdf.name, number)
+            # Between the label and the page number: the box, nothing else, and room to write P-7K3Q by hand.
+            margin = A4_HEIGHT - BOTTOM_MARGIN + 0.5  # the page's content ends above
+            left, top, right, bottom = dark_area(pdf, number, said[-1].right + 1, margin, after[0].left - 1, A4_HEIGHT)
+            assert right - left >= 38 * MM, (pdf.name, number, (right - left) / MM)
+            assert bottom - top >= 8 * MM, (pdf.name, number, (bottom - top) / MM)
+            assert top >= margin + 0.5 * MM  # all of it in the margin: not cut off at the page's content
+            assert bottom <= A4_HEIGHT - 5 * MM  # clear of the edge, where many printers print nothing
+
+
+@pytest.mark.slow
+@pytest.mark.browser
+@pytest.mark.parametrize("language", ["de", "en"])
+def test_a_wrapped_stakeholder_group_continues_under_its_label_not_under_its_box(
+    printed: dict[str, Printed], catalog: Catalog, language: str
+) -> None:
+    first_page = pdf_words(printed[language].forms["governance"])[0]
+    starts: dict[bool, set[float]] = {True: set(), False: set()}  # where each line of a label starts, per column
+    wrapped = 0
+    for option in catalog.stakeholder_groups:
+        words = find_words(first_page, option.label.get(language))
+        lines = sorted({round(w.top) for w in words})
+        wrapped += len(lines) > 1
+        column = words[0].left > A4_WIDTH / 2
+        for line in lines:
+            starts[column].add(round(min(w.left for w in words if round(w.top) == line), 1))
+    assert len(starts[False]) == len(starts[True]) == 1, starts
+    if language == "de":
+        assert wrapped == 1  # "Dienstleistende (Bildung, Gesundheit, Soziales)"
+
+
+FIRST_PAGE = {
+    "de": {"governance": 2, "employment": 3, "education": 3, "health": 2, "housing": 2},
+    "en": {"governance": 2, "employment": 3, "education": 4, "health": 2, "housing": 2},
+}
+"""How many standards page 1 of each form holds (German governance held one, with half a page empty)."""
+PAGES = {
+    "de": {"governance": 5, "employment": 5, "education": 4, "health": 4, "housing": 5},
+    "en": {"governance": 5, "employment": 5, "education": 4, "health": 3, "housing": 4},
+}
+"""How many pages each form has (German governance and housing had six)."""
+
+
+@pytest.mark.slow
+@pytest.mark.browser
+@pytest.mark.parametrize("language", ["de", "en"])
+def test_page_one_holds_the_id_the_groups_and_the_first_standards_and_no_page_leaves_room_for_the_next(
+    printed: dict[str, Printed], catalog: Catalog, language: str
+) -> None:
+    """A standard is never split across pages, and it only starts a new page when it does not fit on the last.
+
+    Page 1 gives the standards room: the id's instruction stands beside its box, the scale takes one line, and
+    the statements' column is wide enough that the forms need no more pages than they do now (Liberation Sans,
+    the toolbox of 2024; fewer standards on page 1 or more pages is a step back).
+    """
+    content_bottom = A4_HEIGHT - BOTTOM_MARGIN
+    for field in catalog.fields:
+        pages = [
+            [w for w in page if w.bottom < content_bottom] for page in pdf_words(printed[language].forms[field.id])
+        ]
+        [label] = find_words(pages[0], f"{t('paper.id_label', language)}:")
+        instruction = find_words(pages[0], " ".join(t("paper.id_every_page", language).split()[:3]))
+        assert instruction[0].left > label.right + 45 * MM  # to the right of the box,
+        assert instruction[0].top < label.bottom  # not beneath it
+        scale = [find_words(pages[0], f"{r.value} = {r.label.get(language)}") for r in catalog.ratings]
+        assert len({round(words[0].top) for words in scale}) == 1  # 0 = … 1 = … 2 = … 3 = … on one line
+        for option in catalog.stakeholder_groups:
+            find_words(pages[0], option.label.get(language))
+        rows = {}  # standard id: its page and its id
+        for standard in field.standards:
+            [(page, id_word)] = [(n, w) for n, words in enumerate(pages) for w in words if w.text == standard.id]
+            rows[standard.id] = (page, id_word)
+        on_page_one = [s.id for s in field.standards if rows[s.id][0] == 0]
+        assert len(on_page_one) >= FIRST_PAGE[language][field.id], (field.id, on_page_one)
+        count = len(pages)
+        assert count <= PAGES[language][field.id], field.id
+        bottoms = {}
+        for standard, after in zip(field.standards, [*field.standards[1:], None], strict=True):
+            page, id_word = rows[standard.id]
+            below = rows[after.id][1].top if after and rows[after.id][0] == page else content_bottom
+            last = standard.text.get(language).split()[-1]
+            ends = [
+                w for w in pages[page] if w.text == last and w.left > id_word.right and id_word.top <= w.top < below
+            ]
+            assert ends, f"{standard.id} does not end on page {page + 1} of {field.id}"  # split across pages
+            bottoms[standard.id] = max(w.bottom for w in ends)
+        for group in field.groups:
+            for number, standard in enumerate(group.standards):
+                page, id_word = rows[standard.id]
+                before = field.standards[field.standards.index(standard) - 1]
+                if page == 0 or rows[before.id][0] == page:
+                    continue
+                # The first standard of a page: would it have fitted below the last thing on the page before?
+                room = content_bottom - max(w.bottom for w in pages[page - 1])
+                if number == 0:  # a new group: its caption and header come along
+                    caption = find_words(pages[page], f"{group.number}. {group.title.get(language)}")
+                    needed, slack = bottoms[standard.id] - caption[0].top, 10 * MM
+                else:
+                    needed, slack = bottoms[standard.id] - id_word.top, 5 * MM
+                assert needed + slack > room, (field.id, standard.id, needed / MM, room / MM)
+
+
+@pytest.mark.slow
+@pytest.mark.browser
+@pytest.mark.parametrize("language", ["de", "en"])
+def test_a_long_name_of_the_town_leaves_the_instruction_inside_each_card(
+    printed: dict[str, Printed], language: str
+) -> None:
+    cards = printed[language].long_town
+    [words] = pdf_words(cards.cards[0])  # one page
+    ids = sorted((w for w in words if w.text in cards.card_ids), key=lambda w: (round(w.left), w.top))
+    assert len(ids) == 24
+    last = t("paper.card_help", language).split()[-1]
+    for card, below in itertools.pairwise(ids):
+        if round(card.left) != round(below.left):
+            continue  # the last card of a column
+        column = [w for w in words if card.left - 1 <= w.left < card.left + 55 * MM]
+        town = min(w.top for w in column if w.text.startswith("Whole-COMM") and card.top < w.top < below.top)
+        help_bottom = max(w.bottom for w in column if card.bottom <= w.top < town)
+        assert [w for w in column if w.text == last and card.bottom <= w.top < town]
+        assert town - help_bottom >= 4 * MM, (card.text, (town - help_bottom) / MM)  # the cut line lies between
 
 
 # --- the command ----------------------------------------------------------------------------------

@@ -9,7 +9,6 @@ have exactly the importer's columns and offer only the values the importer accep
 
 from __future__ import annotations
 
-import html as html_lib
 import os
 import tempfile
 from dataclasses import dataclass, field
@@ -70,15 +69,20 @@ p { margin: 0 0 1.5mm; }
 .subtitle { margin-bottom: 2mm; }
 .person { border: 1.5pt solid #000; padding: 2.5mm 3mm; margin: 3mm 0; break-inside: avoid; page-break-inside: avoid; }
 .label { font-weight: bold; }
-.write { display: inline-block; width: 60mm; height: 9mm; border: 1pt solid #000; vertical-align: middle;
-  margin: 0 2mm; }
+/* The id's box with its instruction beside it, not beneath: room for the standards on page 1. */
+.idline { display: flex; align-items: center; gap: 3mm; margin: 0 0 2mm; }
+.idline .label, .write { flex: none; }
+.idline p { margin: 0; }
+.write { display: inline-block; width: 50mm; height: 10mm; border: 1pt solid #000; }
 .box { display: inline-block; width: 4.2mm; height: 4.2mm; border: 1pt solid #000; background: #fff;
   vertical-align: middle; }
 ul.ticks { list-style: none; padding: 0; margin: 1.5mm 0 0; columns: 2; column-gap: 6mm; }
-ul.ticks li { margin: 0 0 1.2mm; break-inside: avoid; }
-ul.ticks .box { margin-right: 2mm; }
+/* A label that wraps continues under its own first line, not under the box. */
+ul.ticks li { display: flex; align-items: flex-start; gap: 2mm; margin: 0 0 1mm; break-inside: avoid; }
+ul.ticks .box { flex: none; margin-top: .3mm; }
 .how ul { margin: 0 0 1.5mm; padding-left: 5mm; }
 .how li { margin: 0 0 .5mm; }
+.how ul.scale { list-style: none; padding: 0; display: flex; flex-wrap: wrap; gap: 0 6mm; }
 table { width: 100%; border-collapse: collapse; table-layout: fixed; margin: 0 0 4mm; font-size: 10pt; }
 caption { text-align: left; font-weight: bold; font-size: 12pt; padding: 3mm 0 1.5mm; break-after: avoid; }
 th, td { border: .75pt solid #000; padding: 1mm 1.2mm; vertical-align: top; text-align: left; overflow-wrap: anywhere; }
@@ -92,10 +96,10 @@ th.tick, td.tick { text-align: center; padding-left: 0; padding-right: 0; }
 td.tick .mark { display: block; margin-top: .5mm; }
 .short { display: block; font-weight: bold; }
 col.id { width: 17mm; }
-col.tick { width: 7.5mm; }
-col.other { width: 9.5mm; }
-col.priority { width: 7mm; }
-col.comment { width: 30mm; }
+col.tick { width: 7mm; }
+col.other { width: 9mm; }
+col.priority { width: 6.5mm; }
+col.comment { width: 28mm; }
 col.answer { width: 19mm; }
 /* The challenges' heading and instruction never end a page without the table. */
 .challenges h2, .challenges p { break-after: avoid; page-break-after: avoid; }
@@ -248,9 +252,12 @@ def form_html(session: Session, field_id: str, language: str, catalog: Catalog) 
 
     title = t("paper.title", language, field=field.title.get(language))
     groups = "".join(
-        f'<li><span class="box"></span>{escape(o.label.get(language))}</li>' for o in catalog.stakeholder_groups
+        f'<li><span class="box"></span><span>{escape(o.label.get(language))}</span></li>'
+        for o in catalog.stakeholder_groups
     )
-    scale = "".join(f"<li>{r.value} = {escape(r.label.get(language))}</li>" for r in catalog.ratings)
+    scale = "".join(
+        f'<li><span class="label">{r.value}</span> = {escape(r.label.get(language))}</li>' for r in catalog.ratings
+    )
     levels = ", ".join(
         f"{t(f'paper.abbr_{p}', language)} = {catalog.label('priorities', p, language)}"
         for p in catalog.ids("priorities")
@@ -278,15 +285,15 @@ def form_html(session: Session, field_id: str, language: str, catalog: Catalog) 
 <p><span class="label">{tx("municipality")}:</span> {escape(session.municipality)} ·
 <span class="label">{tx("date")}:</span> {formatting.date(session.date, language)}</p>
 <section class="person">
-<p><span class="label">{tx("id_label")}:</span><span class="write"></span></p>
-<p>{tx("id_help")}</p>
+<div class="idline"><span class="label">{tx("id_label")}:</span><span class="write"></span>
+<p><span class="label">{tx("id_every_page")}</span> {tx("id_help")}</p></div>
 <p class="label">{tx("group_label")}</p>
 <ul class="ticks">{groups}</ul>
 </section>
 <section class="how">
 <h2>{tx("how_heading")}</h2>
 <p>{tx("how_rating")}</p>
-<ul>{scale}</ul>
+<ul class="scale">{scale}</ul>
 <ul>{how}</ul>
 </section>
 {tables}
@@ -296,6 +303,31 @@ def form_html(session: Session, field_id: str, language: str, catalog: Catalog) 
 </body>
 </html>
 """
+
+
+FOOTER_ID_BOX_MM = (40, 9)
+"""Width and height of the id's box at the foot of every page: room for a handwritten ``P-7K3Q``."""
+
+
+def form_footer(text: str, language: str) -> str:
+    """The footer of every page of a form's PDF, as HTML: where the page belongs, then a labelled box for the id.
+
+    The pages of a form come apart; with the id written at the foot of each, a loose page still finds its
+    person. Chromium prints the footer in 8 pt grey; the label and the box are black and larger, to be seen.
+    A long name of a town wraps within its own block beside the box, so the footer never grows into the page,
+    and the box keeps clear of the paper's edge, where many printers cannot print.
+    """
+    width, height = FOOTER_ID_BOX_MM
+    box = (
+        f"display:inline-block;width:{width}mm;height:{height}mm;border:1pt solid #000;vertical-align:middle;"
+        "margin:0 0 2mm 1.5mm"
+    )
+    return (
+        f'<span style="display:inline-block;max-width:120mm;vertical-align:middle">{escape(text)} ·</span> '
+        '<span style="white-space:nowrap">'
+        '<span style="font-size:10pt;font-weight:bold;color:#000;vertical-align:middle">'
+        f'{escape(t("paper.footer_id", language))}</span><span style="{box}"></span></span>'
+    )
 
 
 def answers_template(session: Session, catalog: Catalog, target: Path) -> Path:
@@ -420,7 +452,9 @@ h1 { font-size: 12pt; margin: 0 0 3mm; }
 ul.cards { list-style: none; margin: 0; padding: 0; display: grid; grid-template-columns: repeat(3, 1fr); }
 ul.cards li { border: 1pt dashed #000; height: 31mm; padding: 2.5mm 3mm; break-inside: avoid; page-break-inside: avoid;
   display: flex; flex-direction: column; justify-content: space-between; }
-.town { font-size: 8.5pt; }
+/* At most two lines of a town's name, so that a long one leaves the instruction room on the card. */
+.town { font-size: 8.5pt; display: -webkit-box; -webkit-box-orient: vertical; -webkit-line-clamp: 2; line-clamp: 2;
+  overflow: hidden; }
 .id { font-family: "DejaVu Sans Mono", "Liberation Mono", Consolas, monospace; font-size: 20pt; font-weight: bold;
   letter-spacing: .08em; }
 .help { font-size: 8.5pt; line-height: 1.2; }
@@ -543,7 +577,10 @@ def write_paper_forms(
         result.warnings.append(str(no_browser))
 
     def write(name: str, page: str, footer: str) -> list[Path]:
-        """The page as HTML and, with a browser, as PDF; the HTML is kept unless only the PDF was asked for."""
+        """The page as HTML and, with a browser, as PDF (``footer``: HTML on every page of it).
+
+        The HTML is kept unless only the PDF was asked for.
+        """
         html_path = out / f"{name}.html"
         pdf_path = out / f"{name}.pdf"
         try:
@@ -555,7 +592,7 @@ def write_paper_forms(
             ) from exc
         if chromium is None:
             return [html_path]
-        print_pdf(html_path, pdf_path, browser=chromium, footer=html_lib.escape(footer))
+        print_pdf(html_path, pdf_path, browser=chromium, footer=footer)
         if "html" in formats:
             return [html_path, pdf_path]
         html_path.unlink()  # only the PDF was asked for; the HTML was its source
@@ -565,7 +602,7 @@ def write_paper_forms(
         title = catalog.field(field_id).title.get(language)
         day = formatting.date(session.date, language)
         footer = t("paper.footer", language, field=title, municipality=session.municipality, date=day)
-        for path in write(field_id, form_html(session, field_id, language, catalog), footer):
+        for path in write(field_id, form_html(session, field_id, language, catalog), form_footer(footer, language)):
             (result.pdfs if path.suffix == ".pdf" else result.forms).append(path)
 
     if cards:
@@ -573,7 +610,7 @@ def write_paper_forms(
         _record_issued(session, result.card_ids)
         day = formatting.date(session.date, language)
         footer = t("paper.cards_footer", language, municipality=session.municipality, date=day)
-        result.cards = write(ID_CARDS, id_cards_html(session, language, result.card_ids), footer)
+        result.cards = write(ID_CARDS, id_cards_html(session, language, result.card_ids), escape(footer))
 
     if result.spreadsheet.exists():
         result.warnings.append(say("paperform.spreadsheet_kept", path=result.spreadsheet))
