@@ -279,7 +279,7 @@ def test_the_pdf_is_tagged_with_its_language_bookmarks_and_the_alt_text_of_every
     assert root["/Lang"] == "de"
     assert root["/MarkInfo"]["/Marked"]
     headings = [re.sub(r"<[^>]+>", "", h).strip() for h in re.findall(r"<h[123][^>]*>(.*?)</h[123]>", page)]
-    assert "Aktionsplan" in headings
+    assert "Maßnahmenplan" in headings
     assert _outline_titles(reader, reader.outline) == [htmllib.unescape(h) for h in headings]
     alts = [htmllib.unescape(alt) for alt in re.findall(r'<img [^>]*alt="([^"]*)"', page)]
     assert len(alts) >= 10
@@ -295,7 +295,7 @@ def test_no_word_of_a_table_is_split_across_lines_in_the_pdf(request: pytest.Fix
     page = html.read_text(encoding="utf-8")
     cells = re.findall(r"<th[^>]*>(.*?)</th>", page) + re.findall(r"<td[^>]*>(.*?)</td>", page)
     words = {w for h in cells for w in re.sub(r"<[^>]+>", " ", h).split() if len(w) > 3 and w.isalpha()}
-    plan = page.split(">Aktionsplan</h2>" if language == "de" else ">Action plan</h2>")[1].split("</table>")[0]
+    plan = page.split(">Maßnahmenplan</h2>" if language == "de" else ">Action plan</h2>")[1].split("</table>")[0]
     assert {"Verwaltung", "Geplant", "Wirtschaftsförderung"} <= words or language == "en"  # groups, actions
     assert {"Administration", "Planned", "Wirtschaftsförderung"} <= words or language == "de"
     text = "\n".join(_page_texts(pdf))

@@ -10,6 +10,7 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 import urllib.error
 import urllib.request
@@ -18,6 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+import zmq
 from helpers import axe_violations, chromium, new_session
 from playwright.sync_api import Browser, Page, Request, ViewportSize, expect
 
@@ -587,3 +589,282 @@ def test_a_priority_without_an_answer_is_not_called_saved(browser: Browser, serv
     expect(page.locator(".wck-save-status")).to_contain_text("1 Änderung wartet noch auf eine Antwort", timeout=30_000)
     expect(page.locator(".wck-save-status")).not_to_contain_text("Alle Änderungen sind gespeichert")
     page.context.close()
+
+
+# --- the log says [Voila], as the guide quotes it ----------------------------------------------
+
+
+def test_serve_logs_under_voilas_own_name(tmp_path: Path) -> None:
+    """The guide quotes `[Voila] …` lines and lists `[Voila] Kernel started:` as safe to ignore."""
+    running = start_server(new_session(tmp_path, "Logdorf"))
+    output = stop(running.process)
+    assert "[Voila] Voilà is running at:" in output, output[-2000:]
+    assert "[Voila] Stopping..." in output
+    assert "CompressingVoila" not in output
+
+
+# --- show: the live results and the action plan, without code, on this computer -----------------
+
+RECORDING_BROWSER = '#!/bin/sh\nprintf "%s\\n" "$1" >> "$(dirname "$0")/opened.txt"\n'
+
+
+@dataclass
+class Shown:
+    session: Session
+    base: str
+    url: str
+    process: subprocess.Popen[bytes]
+    lines: list[str]
+    reader: threading.Thread
+    opened: Path
+
+    def output(self) -> str:
+        return "".join(self.lines)
+
+    def stop(self) -> str:
+        self.process.send_signal(signal.SIGINT)
+        try:
+            self.process.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+        self.reader.join(timeout=10)
+        assert self.process.stdout is not None
+        self.process.stdout.close()
+        return self.output()
+
+
+def start_show(session: Session, what: str, tmp_path: Path, *, browser: bool = False) -> Shown:
+    """`wholecomm-kit show` on a free port, as a facilitator starts it, once it answers.
+
+    Its "browser" is a script that notes the address it is asked to open, so no real browser window opens.
+    """
+    folder = tmp_path / f"browser-{what}"
+    folder.mkdir()
+    script = folder / "browser.sh"
+    script.write_text(RECORDING_BROWSER, encoding="utf-8")
+    script.chmod(0o755)
+    port = free_port()
+    command = [sys.executable, "-m", "wholecomm_kit", "show", str(session.path), what, "--port", str(port)]
+    process = subprocess.Popen(
+        [*command, *([] if browser else ["--no-browser"])],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        env={**os.environ, "BROWSER": str(script)},
+    )
+    assert process.stdout is not None
+    first = process.stdout.readline().decode()
+    lines = [first]
+
+    def read() -> None:
+        assert process.stdout is not None
+        for line in process.stdout:
+            lines.append(line.decode(errors="replace"))
+
+    reader = threading.Thread(target=read, daemon=True)
+    reader.start()
+    base = f"http://127.0.0.1:{port}"
+    found = re.search(r"http://127\.0\.0\.1:\d+/\?token=[a-z0-9]+", first)
+    running = Shown(session, base, found.group(0) if found else "", process, lines, reader, folder / "opened.txt")
+    try:
+        assert found, first
+        wait_for_http(base + "/login", process)
+    except BaseException:
+        running.stop()
+        raise
+    return running
+
+
+def add_answers(session: Session) -> None:
+    store = SessionStore.open(session)
+    for respondent, rating in (("R-AAAA", 1), ("R-BBBB", 3)):
+        store.record_response(
+            respondent_id=respondent,
+            stakeholder_group="administration",
+            standard_id="HEA-1-1",
+            response="rated",
+            rating=rating,
+        )
+
+
+@pytest.fixture(scope="module")
+def shown(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Shown]:
+    folder = tmp_path_factory.mktemp("show")
+    session = new_session(folder, "Schaudorf", fields="health", language="de")
+    add_answers(session)
+    running = start_show(session, "live", folder)
+    yield running
+    output = running.stop()
+    assert "Stopped." in output, output[-2000:]
+    assert "Traceback" not in output
+
+
+def test_show_serves_the_live_results_without_code_and_offline(browser: Browser, shown: Shown) -> None:
+    assert shown.url.startswith(f"{shown.base}/?token=")
+    context = browser.new_context()
+    page = context.new_page()
+    hosts: list[str] = []
+    page.on("request", lambda request: hosts.append(request.url.split("/")[2] if "//" in request.url else ""))
+    page.goto(shown.url, timeout=120_000)
+    expect(page.locator(".wck-live-header h2")).to_have_text("Live-Ergebnisse: Schaudorf", timeout=120_000)
+    expect(page.locator(".wck-live-details")).to_contain_text("2 Personen haben geantwortet", timeout=60_000)
+    page.wait_for_load_state("networkidle")
+    assert page.evaluate("document.documentElement.lang") == "de"
+    assert page.title() == "Live-Ergebnisse: Schaudorf"
+    assert {h for h in hosts if h} == {shown.base.split("/")[2]}  # nothing from a CDN or anywhere else
+    assert page.locator(".jp-InputArea").count() == 0  # no code shown
+    assert "LiveResults" not in page.content()
+    assert "Executing" not in page.content()
+    assert not shown.opened.exists()  # --no-browser: no browser was asked to open anything
+    context.close()
+
+
+@pytest.mark.parametrize("token", [None, "wrongtoken"])
+def test_show_refuses_a_missing_or_wrong_token(browser: Browser, shown: Shown, token: str | None) -> None:
+    context = browser.new_context()
+    page = context.new_page()
+    query = f"?token={token}" if token else ""
+    page.goto(f"{shown.base}/{query}")
+    assert "/login" in page.url
+    assert page.locator(".wck-live").count() == 0
+    direct = page.request.get(f"{shown.base}/{query}", max_redirects=0)
+    assert direct.status == 302
+    assert "/login" in direct.headers["location"]
+    context.close()
+
+
+def test_show_listens_on_this_computer_only(shown: Shown) -> None:
+    from wholecomm_kit.serve import lan_address
+
+    port = int(shown.base.rsplit(":", 1)[1])
+    address = lan_address()
+    if address.startswith("127."):
+        pytest.skip("this computer has no address in a network")
+    with socket.socket() as probe:
+        probe.settimeout(5)
+        with pytest.raises(ConnectionRefusedError):
+            probe.connect((address, port))
+
+
+@pytest.mark.skipif(not zmq.has("curve"), reason="this pyzmq was built without CurveZMQ")
+def test_show_runs_its_kernel_over_an_encrypted_connection(browser: Browser, shown: Shown) -> None:
+    """Like serve's: keys in the kernel's private connection file, and no warning about plain sockets."""
+    page = browser.new_context().new_page()
+    page.goto(shown.url, timeout=120_000)
+    expect(page.locator(".wck-live-header h2")).to_be_visible(timeout=120_000)
+    stored = re.search(r"Storing connection files in (\S+)\.\n", shown.output())
+    assert stored, shown.output()
+    connections = list(Path(stored.group(1)).glob("kernel-*.json"))  # one per page opened so far
+    assert connections
+    for connection in connections:
+        info = json.loads(connection.read_text(encoding="utf-8"))
+        assert info["curve_publickey"]
+        assert info["curve_secretkey"]
+    assert "without encryption" not in shown.output()
+    page.context.close()
+
+
+def test_show_logs_under_voilas_own_name(shown: Shown) -> None:
+    assert "[Voila] Voilà is running at:" in shown.output()
+    assert "CompressingVoila" not in shown.output()
+
+
+def test_show_opens_the_action_plan_in_the_browser_with_the_token(browser: Browser, tmp_path: Path) -> None:
+    """Without --no-browser the facilitator's browser opens the page itself; missing notebooks are written first."""
+    session = new_session(tmp_path, "Planstadt", fields="health", language="de")
+    assert not (session.path / "facilitator").exists()
+    running = start_show(session, "action-plan", tmp_path, browser=True)
+    try:
+        assert running.lines[0].startswith("Action plan: ")
+        deadline = time.monotonic() + 30
+        while not running.opened.exists() and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert running.opened.read_text(encoding="utf-8").split() == [running.url]
+        assert (session.path / "facilitator" / "action_plan.ipynb").exists()
+        page = browser.new_context().new_page()
+        page.goto(running.url, timeout=120_000)
+        expect(page.locator(".wck-plan-form-heading")).to_be_visible(timeout=120_000)
+        expect(page.locator("h2").first).to_have_text("Maßnahmenplan: Planstadt")
+        assert page.title() == "Maßnahmenplan: Planstadt"
+        assert page.locator(".jp-InputArea").count() == 0
+        assert "ActionPlanEditor" not in page.content()
+        page.context.close()
+    finally:
+        output = running.stop()
+    assert "Stopped." in output, output[-2000:]
+    assert "without encryption" not in output
+
+
+def test_show_refuses_a_busy_port_and_a_broken_session(tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from wholecomm_kit.cli import cli
+
+    session = new_session(tmp_path, "Belegtdorf")
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = int(taken.getsockname()[1])
+        result = CliRunner().invoke(cli, ["show", str(session.path), "live", "--port", str(port), "--no-browser"])
+    assert result.exit_code == 1
+    assert f"Error: Port {port} is already in use" in result.stderr
+    assert not (session.path / "facilitator").exists()  # nothing written
+    result = CliRunner().invoke(cli, ["show", str(tmp_path / "nope"), "live"])
+    assert result.exit_code == 1
+    assert f"Error: {tmp_path / 'nope'}: no such session folder." in result.stderr
+    result = CliRunner().invoke(cli, ["show", str(session.path), "live", "--port", "99999"])
+    assert result.exit_code == 1
+    assert "The port 99999 is not between 1 and 65535." in result.stderr
+    result = CliRunner().invoke(cli, ["show", str(session.path), "plan"])
+    assert result.exit_code == 2
+
+
+def test_show_rewrites_notebooks_set_to_where_the_session_was_before(tmp_path: Path) -> None:
+    """A session folder moved (to a USB stick, another computer) must not show the old place's answers."""
+    import shutil
+
+    from wholecomm_kit.notebooks import prepare_facilitator_notebooks
+    from wholecomm_kit.serve import plan_show, prepared_for
+    from wholecomm_kit.session import load_session
+
+    session = new_session(tmp_path / "before", "Umzugsdorf")
+    [live, plan] = prepare_facilitator_notebooks(session)
+    assert prepared_for(live) == str(session.path.resolve())
+    before = plan.read_bytes()
+    plan_show(session.path, "action-plan", port=free_port())
+    assert plan.read_bytes() == before  # set to this session already: left as it is
+    moved = Path(shutil.move(session.path, tmp_path / "after"))
+    shown = plan_show(moved, "live", port=free_port())
+    assert shown.notebook == moved / "facilitator" / "live_results.ipynb"
+    assert prepared_for(shown.notebook) == str(load_session(moved).path.resolve())
+    assert len(shown.token) >= 16
+    assert shown.url == f"http://127.0.0.1:{shown.port}/?token={shown.token}"
+
+
+def test_the_show_pages_title_is_text_for_both_html_and_jinja() -> None:
+    import jinja2
+
+    from wholecomm_kit.serve import OFFLINE_LAB, show_page
+
+    title = 'Live: Klein{{ 7*7 }}</script><b onclick=x>"dorf" {% raw %}'
+    parent = "<head>{% block html_head_js %}{% endblock html_head_js %}</head>"
+    environment = jinja2.Environment(loader=jinja2.DictLoader({OFFLINE_LAB: parent, "page": show_page(title)}))
+    page = environment.get_template("page").render()
+    script = re.fullmatch(r"<head>\s*<script>document\.title = (.*);</script>\s*</head>", page.strip())
+    assert script, page
+    assert "</script><b" not in script.group(1)
+    assert json.loads(script.group(1)) == title
+
+
+def test_prepare_says_how_to_show_the_facilitator_notebooks(tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from wholecomm_kit.cli import cli
+
+    session = new_session(tmp_path / "Mit Leerzeichen", "Hinweisdorf")
+    result = CliRunner().invoke(cli, ["prepare", str(session.path)])
+    assert result.exit_code == 0, result.output
+    quoted = f"'{session.path}'"
+    assert f"wholecomm-kit show {quoted} live" in result.stderr
+    assert f"wholecomm-kit show {quoted} action-plan" in result.stderr
+    assert "voila " not in result.stderr

@@ -16,8 +16,9 @@ import click
 
 from .catalog import LANGUAGES, load_catalog
 from .clicktexts import use_interface_language
-from .exceptions import InputError, KitError
+from .exceptions import CatalogError, InputError, KitError
 from .report import BROWSER_ENV
+from .serve import SHOW_PORTS, SHOWN
 from .texts import say
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -79,8 +80,15 @@ def _show(warnings: Iterable[str], paths: Iterable[Path | None]) -> None:
             click.echo(str(path))
 
 
-def _sizes() -> list[str]:
-    return list(load_catalog().ids("sizes"))
+def _sizes() -> click.ParamType[str]:
+    """The catalogue's sizes as a choice; a broken catalogue leaves the check to the command, which reports it.
+
+    Called while this module is imported: an error here would be a traceback for every command.
+    """
+    try:
+        return click.Choice(load_catalog().ids("sizes"))
+    except CatalogError:
+        return click.STRING
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]}, help=_help("cli.group_help"))
@@ -130,7 +138,7 @@ def catalog_command(as_json: bool, lang: str | None) -> None:
 @cli.command("new-session", help=_help("cli.new_session_help"))
 @click.option("--municipality", required=True, help=say("cli.opt_municipality"))
 @click.option("--country", required=True, help=say("cli.opt_country"))
-@click.option("--size", required=True, type=click.Choice(_sizes()), help=say("cli.opt_size"))
+@click.option("--size", required=True, type=_sizes(), help=say("cli.opt_size"))
 @click.option("--date", "date", required=True, help=say("cli.opt_date"))
 @click.option("--fields", required=True, help=say("cli.opt_fields"))
 @click.option(
@@ -215,7 +223,7 @@ def import_command(session_dir: Path, file: Path, lenient: bool, again: bool) ->
             for problem in result.rejected:
                 click.echo(f"  {problem}", err=True)
     rejected = sum(len(r.rejected) for r in results)
-    if rejected and not any(r.imported for r in results):  # --lenient, and not one row was good
+    if rejected and not any(r.good for r in results):  # --lenient, and not one row was good (rows in the session were)
         click.echo(say("cli.nothing_good", count=rejected), err=True)
         sys.exit(1)
 
@@ -268,9 +276,8 @@ def prepare_command(session_dir: Path, mode: str) -> None:
     for path in (*paths, *extra):
         click.echo(str(path))
     click.echo(how_to_open_checklists(session, paths, mode=mode), err=True)
-    folder = extra[0].parent
-    live = shlex.quote(str(folder / "live_results.ipynb"))
-    click.echo(say("cli.facilitator_notebooks", folder=shlex.quote(str(folder)), live=live), err=True)
+    folder = shlex.quote(str(extra[0].parent))
+    click.echo(say("cli.facilitator_notebooks", folder=folder, session=shlex.quote(str(session.path))), err=True)
 
 
 @cli.command("paper-forms", help=_help("cli.paper_forms_help"))
@@ -315,6 +322,27 @@ def serve_command(session_dir: Path, host: str, port: int, network: bool, token:
     with contextlib.suppress(KeyboardInterrupt):
         run_server(plan)
     click.echo(say("cli.stopped", path=plan.session.path / "responses.csv"), err=True)
+
+
+@cli.command("show", help=_help("cli.show_help"))
+@click.argument("session_dir", type=click.Path(path_type=Path))
+@click.argument("what", type=click.Choice(list(SHOWN)))
+@click.option(
+    "--port", type=int, help=say("cli.opt_show_port", live=SHOW_PORTS["live"], plan=SHOW_PORTS["action-plan"])
+)
+@click.option("--no-browser", is_flag=True, help=say("cli.opt_no_browser"))
+@_friendly_errors
+def show_command(session_dir: Path, what: str, port: int | None, no_browser: bool) -> None:
+    """Show the live results or the action plan without code, on this computer (Voilà, encrypted kernel)."""
+    from .serve import plan_show, run_show
+
+    plan = plan_show(session_dir, what, port=port)
+    click.echo(say("cli.show_live" if what == "live" else "cli.show_action_plan", url=plan.url))
+    click.echo(say("cli.show_local"))
+    click.echo(say("cli.show_stop_hint" if what == "live" else "cli.show_stop_hint_plan"), err=True)
+    with contextlib.suppress(KeyboardInterrupt):
+        run_show(plan, browser=not no_browser)
+    click.echo(say("cli.show_stopped"), err=True)
 
 
 @cli.command("report", help=_help("cli.report_help"))

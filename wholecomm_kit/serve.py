@@ -4,19 +4,26 @@ It listens on 127.0.0.1 unless asked to open to the workshop network, and
 always requires an access token, so only people in the room can submit. The
 join URL carries the token and is also written as a QR code for the projector.
 Answers are saved on every change, so stopping the server (Ctrl-C) loses nothing.
+
+``show`` serves one of the facilitator's notebooks (live results, action plan) the same way: through
+Voilà, without code, offline, on this computer only, with a token and encrypted kernels.
 """
 
 from __future__ import annotations
 
 import errno
+import functools
 import html
 import json
 import os
 import secrets
 import socket
 import tempfile
+import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from .catalog import LANGUAGES, Catalog, load_catalog
 from .exceptions import KitError
@@ -54,7 +61,9 @@ def lan_address() -> str:
 
 
 def check_port_free(bind: str, port: int) -> None:
-    """Fail before anything is printed or written when another program already uses the port."""
+    """Fail before anything is printed or written when the port is impossible or another program already uses it."""
+    if not 1 <= port <= 65535:
+        raise ServeError(say("serve.port_out_of_range", port=port))
     with socket.socket() as sock:
         # As the server itself does: connections of a server stopped a moment ago (TIME_WAIT) do not block the port.
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
@@ -80,28 +89,35 @@ class ServePlan:
     qr_path: Path
 
     def voila_argv(self) -> list[str]:
-        from .kernels import voila_options
-
         return [
             str(self.root),
-            f"--template={TEMPLATE}",
+            *voila_arguments(self.session, bind=self.bind, port=self.port, token=self.token, template=TEMPLATE),
             "--VoilaConfiguration.classic_tree=True",  # the start page is a server-side template: no script needed
             "--no-browser",
-            f"--Voila.ip={self.bind}",
-            f"--port={self.port}",
-            "--Voila.port_retries=0",
-            f"--token={self.token}",
-            "--strip_sources=True",
-            f"--VoilaExporter.language_code={self.session.language}",  # <html lang>: read aloud in the right language
-            "--show_tracebacks=False",
             f"--MappingKernelManager.cull_idle_timeout={CULL_IDLE_SECONDS}",
             f"--MappingKernelManager.cull_interval={CULL_INTERVAL_SECONDS}",
             "--MappingKernelManager.cull_connected=False",
-            # when many participants join at once the kernels start slowly; Voilà's default of a few seconds
-            # for a cell's output then drops the checklist and leaves a blank page
-            f"--NotebookClient.iopub_timeout={IOPUB_TIMEOUT_SECONDS}",
-            *voila_options(),
         ]
+
+
+def voila_arguments(session: Session, *, bind: str, port: int, token: str, template: str) -> list[str]:
+    """What every Voilà the kit starts is told: its address, token and template, no code, encrypted kernels."""
+    from .kernels import voila_options
+
+    return [
+        f"--template={template}",
+        f"--Voila.ip={bind}",
+        f"--port={port}",
+        "--Voila.port_retries=0",  # never another port than the one printed
+        f"--token={token}",
+        "--strip_sources=True",
+        f"--VoilaExporter.language_code={session.language}",  # <html lang>: read aloud in the right language
+        "--show_tracebacks=False",
+        # when many participants join at once the kernels start slowly; Voilà's default of a few seconds
+        # for a cell's output then drops the page and leaves it blank
+        f"--NotebookClient.iopub_timeout={IOPUB_TIMEOUT_SECONDS}",
+        *voila_options(),
+    ]
 
 
 def plan_server(
@@ -116,8 +132,6 @@ def plan_server(
     from .notebooks import prepare_checklists
 
     session = load_session(session_dir)
-    if not 1 <= port <= 65535:
-        raise ServeError(say("serve.port_out_of_range", port=port))
     if token is not None and (len(token) < 6 or not token.isalnum()):
         raise ServeError(say("serve.bad_token"))
     bind = "0.0.0.0" if network else host
@@ -142,15 +156,44 @@ def write_qr(url: str, path: Path) -> Path:
 
 def run_server(plan: ServePlan) -> None:
     """Run Voilà in this process until Ctrl-C."""
-    from voila.app import Voila
+    launch_voila(plan.voila_argv(), lambda folder: write_templates(plan.session, folder))
 
-    class CompressingVoila(Voila):  # type: ignore[misc]
+
+def launch_voila(argv: list[str], write: Callable[[Path], object]) -> None:
+    """Run the kit's Voilà until Ctrl-C, with the templates ``write`` puts into a scratch folder.
+
+    Voilà finds templates on the Jupyter data path; the kit's pages are written for the session.
+    """
+    with tempfile.TemporaryDirectory(prefix="wholecomm-voila-") as scratch:
+        write(Path(scratch))
+        before = os.environ.get("JUPYTER_PATH")
+        os.environ["JUPYTER_PATH"] = os.pathsep.join(p for p in (scratch, before) if p)
+        try:
+            voila_app().launch_instance(argv=argv)
+        finally:
+            if before is None:
+                os.environ.pop("JUPYTER_PATH", None)
+            else:
+                os.environ["JUPYTER_PATH"] = before
+
+
+@functools.cache
+def voila_app() -> type[Any]:
+    """Voilà as the kit runs it (``serve`` and ``show``): pages compressed, the browser opened with the token."""
+    import webbrowser
+
+    from voila.app import Voila as VoilaApp
+
+    class Voila(VoilaApp):  # type: ignore[misc]
         """Voilà sending its pages and scripts gzip-compressed.
 
         A checklist page loads about 4.8 MB of scripts and styles, a quarter of that compressed: 20 phones
         joining at once then fetch about 25 MB over the workshop's Wi-Fi instead of about 100 MB.
         Tornado sets compression up when the application is made, so the setting must be there
         already; Voilà's ``tornado_settings`` are applied only afterwards.
+
+        The class keeps Voilà's name: traitlets names the log after the class, and facilitators read
+        ``[Voila] …`` lines (the guide quotes them).
         """
 
         def init_settings(self) -> dict[str, object]:
@@ -158,12 +201,17 @@ def run_server(plan: ServePlan) -> None:
             settings["compress_response"] = True
             return settings
 
-    with tempfile.TemporaryDirectory(prefix="wholecomm-voila-") as scratch:
-        # Voilà finds templates on the Jupyter data path; the kit's pages are written for this session.
-        templates = write_templates(plan.session, Path(scratch))
-        before = os.environ.get("JUPYTER_PATH")
-        os.environ["JUPYTER_PATH"] = os.pathsep.join(p for p in (str(templates), before) if p)
-        CompressingVoila.launch_instance(argv=plan.voila_argv())
+        def launch_browser(self) -> None:
+            """Open the page itself, with the token: Voilà's own would open its login page."""
+            try:
+                browser = webbrowser.get(self.browser or None)
+            except webbrowser.Error as exc:
+                self.log.warning(say("serve.no_browser", reason=exc))
+                return
+            url = f"{self.connection_url}?token={self.identity_provider.token}"
+            threading.Thread(target=browser.open, args=(url,), daemon=True).start()
+
+    return Voila
 
 
 TEMPLATE = "wholecomm"
@@ -304,16 +352,17 @@ def _voila_file(name: str) -> str:
     raise ServeError(say("serve.voila_template_missing", name=name))
 
 
-def _localised_voila_files(language: str) -> dict[str, str]:
+def _localised_voila_files(language: str, loading: str | None = None) -> dict[str, str]:
     """Voilà's page and loading messages, made offline and put into the workshop's language.
 
-    Copies of Voilà's files with its English loading texts replaced; a text Voilà no longer has is
-    simply left as it is, so a newer Voilà still works (in English).
+    Copies of Voilà's files with its English loading texts replaced (``loading``: what the page says while
+    it loads, by default that the checklist is loading); a text Voilà no longer has is simply left as it is,
+    so a newer Voilà still works (in English).
     """
     lab = _voila_file("lab/index.html.j2")
     lab = "\n".join(line for line in lab.splitlines() if "cdn.jsdelivr.net" not in line)
     spinner = _voila_file("base/spinner.macro.html.j2").replace(
-        "Running {{nb_title}}...", _literal(t("app.loading", language))
+        "Running {{nb_title}}...", _literal(loading or t("app.loading", language))
     )
     step = t("app.loading_step", language, index="${cell_index}", count="${cell_count}").replace("`", "'")
     setup = (
@@ -324,13 +373,106 @@ def _localised_voila_files(language: str) -> dict[str, str]:
     return {OFFLINE_LAB: lab, "spinner.macro.html.j2": spinner, "voila_setup.macro.html.j2": setup}
 
 
-def write_templates(session: Session, folder: Path) -> Path:
-    """A Voilà template on top of its own "lab" one: the start page and the checklist page; returns ``folder``."""
-    template = folder / "voila" / "templates" / TEMPLATE
+def _template_folder(folder: Path, name: str, language: str, loading: str | None = None) -> Path:
+    """A Voilà template ``name`` on top of its own "lab" one, offline and in ``language``; returns its folder."""
+    template = folder / "voila" / "templates" / name
     template.mkdir(parents=True, exist_ok=True)
     (template / "conf.json").write_text(json.dumps({"base_template": "lab"}), encoding="utf-8")
-    for name, text in _localised_voila_files(session.language).items():
-        (template / name).write_text(text, encoding="utf-8")
+    for file_name, text in _localised_voila_files(language, loading).items():
+        (template / file_name).write_text(text, encoding="utf-8")
+    return template
+
+
+def write_templates(session: Session, folder: Path) -> Path:
+    """A Voilà template on top of its own "lab" one: the start page and the checklist page; returns ``folder``."""
+    template = _template_folder(folder, TEMPLATE, session.language)
     (template / "tree.html").write_text(start_page(session), encoding="utf-8")
     (template / "index.html.j2").write_text(checklist_page(session), encoding="utf-8")
     return folder
+
+
+# --- show: one facilitator notebook ---------------------------------------------------------------------
+
+SHOW_TEMPLATE = "wholecomm-facilitator"
+SHOW_HOST = "127.0.0.1"
+"""The facilitator's notebooks are for this computer only (its screen, the projector)."""
+SHOWN = {"live": "live_results.ipynb", "action-plan": "action_plan.ipynb"}
+"""What ``show`` can show, and the notebook in ``SESSION/facilitator/`` it serves."""
+SHOW_PORTS = {"live": 8867, "action-plan": 8868}
+"""Beside ``serve`` on 8866, and beside each other: the live results and the action plan may be open at once."""
+_SHOWN_TITLES = {"live": "live.title", "action-plan": "live.plan_title"}
+
+
+@dataclass(frozen=True)
+class ShowPlan:
+    """One facilitator notebook to serve on this computer, and its address with the token."""
+
+    session: Session
+    what: str
+    notebook: Path
+    port: int
+    token: str
+    url: str
+
+    def voila_argv(self, *, browser: bool = True) -> list[str]:
+        return [
+            str(self.notebook),
+            *voila_arguments(self.session, bind=SHOW_HOST, port=self.port, token=self.token, template=SHOW_TEMPLATE),
+            f"--Voila.open_browser={browser}",
+        ]
+
+
+def plan_show(session_dir: Path, what: str, *, port: int | None = None) -> ShowPlan:
+    """Check the session and the port, write the facilitator notebooks if they are missing, and make a token."""
+    from .notebooks import FACILITATOR_DIR, prepare_facilitator_notebooks
+
+    session = load_session(session_dir)
+    port = SHOW_PORTS[what] if port is None else port
+    check_port_free(SHOW_HOST, port)
+    notebook = session.path / FACILITATOR_DIR / SHOWN[what]
+    if prepared_for(notebook) != str(session.path.resolve()):  # missing, or written before the folder was moved
+        prepare_facilitator_notebooks(session)
+    token = new_token(16)  # nobody types it: the browser opens with it, or the printed address is copied
+    return ShowPlan(session, what, notebook, port, token, f"http://{SHOW_HOST}:{port}/?token={token}")
+
+
+def show_page(title: str) -> str:
+    """Voilà's own notebook page, offline, with ``title`` in the browser's tab (not the notebook's file name)."""
+    # A JavaScript string: <, { and } escaped, so neither HTML nor Voilà's Jinja reads anything into the text.
+    literal = json.dumps(title).replace("<", "\\u003c").replace("{", "\\u007b").replace("}", "\\u007d")
+    return (
+        '{%- extends "' + OFFLINE_LAB + '" -%}\n'
+        "{%- block html_head_js -%}\n{{ super() }}\n"
+        f"<script>document.title = {literal};</script>\n"
+        "{%- endblock html_head_js -%}\n"
+    )
+
+
+def prepared_for(notebook: Path) -> str | None:
+    """The session folder a notebook written by ``prepare`` is set to (its papermill parameter), if it can be read."""
+    import ast
+
+    try:
+        cells = json.loads(notebook.read_text(encoding="utf-8"))["cells"]
+        for cell in cells:
+            if "injected-parameters" in cell.get("metadata", {}).get("tags", []):
+                source = cell["source"] if isinstance(cell["source"], str) else "".join(cell["source"])
+                for node in ast.parse(source).body:
+                    if isinstance(node, ast.Assign) and [ast.unparse(t) for t in node.targets] == ["session_dir"]:
+                        return str(ast.literal_eval(node.value))
+    except (OSError, UnicodeDecodeError, ValueError, SyntaxError, KeyError, TypeError):
+        return None  # unreadable: written anew
+    return None
+
+
+def write_show_templates(session: Session, what: str, folder: Path) -> Path:
+    """The template of ``show``: Voilà's page offline, named and loading in the workshop's language."""
+    title = t(_SHOWN_TITLES[what], session.language, municipality=session.municipality)
+    template = _template_folder(folder, SHOW_TEMPLATE, session.language, f"{title} …")
+    (template / "index.html.j2").write_text(show_page(title), encoding="utf-8")
+    return folder
+
+
+def run_show(plan: ShowPlan, *, browser: bool = True) -> None:
+    """Serve the notebook until Ctrl-C, opening the facilitator's browser on it unless ``browser`` is false."""
+    launch_voila(plan.voila_argv(browser=browser), lambda folder: write_show_templates(plan.session, plan.what, folder))
