@@ -715,6 +715,44 @@ def test_catalog_summary_in_english() -> None:
     assert "HOU-7-1" in result.stdout
 
 
+@pytest.mark.parametrize(
+    ("language", "title"), [("en", "1. Governance [governance]"), ("de", "1. Politische Gestaltung")]
+)
+def test_catalog_summary_speaks_the_interface_language_without_lang(
+    monkeypatch: pytest.MonkeyPatch, language: str, title: str
+) -> None:
+    monkeypatch.setenv("WHOLECOMM_LANG", language)
+    result = CliRunner().invoke(cli, ["catalog"])
+    assert result.exit_code == 0, result.output
+    assert title in result.stdout
+
+
+@pytest.mark.slow
+def test_a_broken_catalogue_is_a_plain_error_for_every_command_not_a_traceback(tmp_path: Path) -> None:
+    """The command line reads the catalogue while it starts (for --size); a broken one must still be said plainly."""
+    repo = Path(__file__).resolve().parent.parent
+    for name in ("wholecomm_kit", "data", "notebooks"):
+        shutil.copytree(repo / name, tmp_path / name, ignore=shutil.ignore_patterns("__pycache__"))
+    governance = tmp_path / "data" / "toolbox" / "governance.yaml"
+    text = governance.read_text(encoding="utf-8")
+    governance.write_text(text.replace("number: 1\n", "number: 1\nnumber: 1\n", 1), encoding="utf-8")
+    env = {**os.environ, "PYTHONPATH": str(tmp_path), "WHOLECOMM_LANG": "en"}
+    for command in (["catalog"], ["validate", str(tmp_path)], ["new-session", "--help"]):
+        run = subprocess.run(
+            [sys.executable, "-m", "wholecomm_kit", *command],
+            capture_output=True,
+            text=True,
+            env=env,
+            timeout=120,
+            cwd=tmp_path,
+        )
+        assert "Traceback" not in run.stderr, run.stderr
+        if command[-1] != "--help":
+            assert run.returncode == 1, run.stderr
+            assert f"{governance}, line " in run.stderr
+            assert "'number' is given twice" in run.stderr
+
+
 # --------------------------------------------------------------------------- slugify
 
 

@@ -1536,3 +1536,20 @@ def test_a_damaged_workbook_is_said_in_plain_words(
         "und speichern Sie sie erneut als „Excel-Arbeitsmappe (.xlsx)“ oder als „CSV UTF-8“. Lässt sie sich nicht "
         "öffnen, kopieren Sie sie noch einmal von dort, wo sie zuerst gespeichert wurde."
     )
+
+
+def test_lenient_on_a_file_imported_before_is_no_failure(session: Session, tmp_path: Path) -> None:
+    """Rows already in the session are good rows: importing the whole file again lists only the bad ones."""
+    good = [row(standard_id=s) for s in ("GOV-1-1", "GOV-1-2", "GOV-2-1", "GOV-2-2")]
+    first = write_xlsx(tmp_path / "first.xlsx", good)
+    assert CliRunner().invoke(cli, ["import", str(session.path), str(first)]).exit_code == 0
+    bad = [row(standard_id=s, rating="7") for s in ("GOV-2-3", "GOV-2-4", "GOV-2-5", "GOV-2-6")]
+    whole = write_xlsx(tmp_path / "whole.xlsx", good + bad)
+    result = CliRunner().invoke(cli, ["import", str(session.path), str(whole), "--lenient"])
+    assert result.exit_code == 0, result.output
+    assert "not one row was good" not in result.stderr
+    assert (
+        "Warning: Not added again: 4 answer(s) are already the current answer in the session "
+        f"(row(s) 2, 3, 4, 5 of sheet 'answers' of {whole})"
+    ) in result.stderr
+    assert f"Warning: Rejected 4 row(s) of sheet 'answers' of {whole}:" in result.stderr
