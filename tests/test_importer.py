@@ -1259,12 +1259,38 @@ def test_an_id_typed_in_another_group_than_it_has_in_the_session_is_refused(sess
         f"  {file}, line 2, column 'stakeholder_group': P-7K3Q answered as 'civil_society' before in this session, "
         "and one person belongs to one stakeholder group (the participant app, too, continues an id under the group "
         "of its earlier answers). If this is the same person, type 'civil_society' here; if not, check the id on the "
-        "paper form"
+        "paper form. If the group was typed wrong in the earlier import, import the corrected file with --regroup"
     )
     assert target.read_bytes() == before
     assert {a.stakeholder_group for a in SessionStore.open(session).responses()} == {"civil_society"}
     file.write_bytes(f"{','.join(COLUMNS[:8])}\r\n{CARD_ROW.replace('administration', 'civil_society')}\r\n".encode())
     assert import_responses(session, file).imported == 1
+
+
+def test_a_group_typed_wrong_in_an_earlier_import_is_corrected_with_regroup(session: Session, tmp_path: Path) -> None:
+    """The way out of the one-group rule: the corrected file, imported with --regroup, moves the person."""
+    from wholecomm_kit.analysis import current_responses, respondent_groups, responses_frame
+
+    wrong = [
+        row(respondent_id="P-AAAA", stakeholder_group="administration", standard_id=s) for s in ("GOV-1-1", "GOV-1-2")
+    ]
+    import_responses(session, write_csv(tmp_path / "typed.csv", wrong))
+    corrected = write_csv(tmp_path / "corrected.csv", [{**r, "stakeholder_group": "civil_society"} for r in wrong])
+    refused = CliRunner().invoke(cli, ["import", str(session.path), str(corrected)])
+    assert refused.exit_code == 1
+    assert "--regroup" in refused.stderr
+    moved = CliRunner().invoke(cli, ["import", str(session.path), str(corrected), "--regroup"])
+    assert moved.exit_code == 0, moved.output
+    assert "Imported 2 answer(s)" in moved.stdout
+    current = current_responses(responses_frame(SessionStore.open(session).responses()))
+    assert respondent_groups(current)["P-AAAA"] == "civil_society"
+    assert set(current["stakeholder_group"]) == {"civil_society"}
+    mixed = [{**wrong[0], "stakeholder_group": "politics"}, {**wrong[1], "stakeholder_group": "research"}]
+    within = CliRunner().invoke(
+        cli, ["import", str(session.path), str(write_csv(tmp_path / "mixed.csv", mixed)), "--regroup"]
+    )
+    assert within.exit_code == 1  # one file still gives one person one group
+    assert "has the stakeholder group 'politics' in line 2 of this file" in within.stderr
 
 
 def test_the_group_of_key_challenge_answers_counts_as_well(session: Session, tmp_path: Path) -> None:
@@ -1420,7 +1446,8 @@ def test_the_group_problems_are_explained_in_german(
         f"{later}, Zeile 2, Spalte 'stakeholder_group': P-7K3Q hat in dieser Sitzung schon als 'civil_society' "
         "geantwortet, und eine Person gehört zu einer einzigen Stakeholder-Gruppe (auch die Teilnahme-App führt eine "
         "Kennung unter der Gruppe ihrer früheren Antworten weiter). Ist es dieselbe Person, tragen Sie hier "
-        "'civil_society' ein; sonst prüfen Sie die Kennung auf dem Papierbogen"
+        "'civil_society' ein; sonst prüfen Sie die Kennung auf dem Papierbogen. War die Gruppe beim früheren Import "
+        "falsch eingetippt, importieren Sie die berichtigte Datei mit --regroup"
     )
     card = {"respondent_id": "P-M4TX"}
     csv_file = write_csv(

@@ -185,14 +185,15 @@ def new_session_command(
 @click.argument("file", type=click.Path(path_type=Path))
 @click.option("--lenient", is_flag=True, help=say("cli.opt_lenient"))
 @click.option("--again", is_flag=True, help=say("cli.opt_again"))
+@click.option("--regroup", is_flag=True, help=say("cli.opt_regroup"))
 @_friendly_errors
-def import_command(session_dir: Path, file: Path, lenient: bool, again: bool) -> None:
+def import_command(session_dir: Path, file: Path, lenient: bool, again: bool, regroup: bool) -> None:
     """Add answers from a CSV file or an Excel workbook (.xlsx)."""
     from .importer import import_file
     from .session import load_session
 
     try:
-        results = import_file(load_session(session_dir), file, lenient=lenient, again=again)
+        results = import_file(load_session(session_dir), file, lenient=lenient, again=again, regroup=regroup)
     except InputError:
         click.echo(say("cli.nothing_imported"), err=True)
         raise

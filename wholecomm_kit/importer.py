@@ -620,16 +620,17 @@ def _groups_in_session(existing: Mapping[str, list[Record]]) -> dict[str, str]:
     return groups
 
 
-def _refuse_other_groups(checked: list[_Checked], existing: Mapping[str, list[Record]]) -> None:
+def _refuse_other_groups(checked: list[_Checked], existing: Mapping[str, list[Record]], *, regroup: bool) -> None:
     """Reject every row that puts a respondent in another stakeholder group than the one they are in.
 
     One person belongs to one group, as in the participant app, which continues a returning id under the group of
     its earlier answers whatever is chosen. An id with answers in the session is in the group the app would continue
     it under; an id new to the session (a paper card typed for the first time) is in the group of its first row in
     the file (the ratings before a workbook's key-challenge answers). Rows left out as already in the session add
-    nothing and are not looked at.
+    nothing and are not looked at. With ``regroup`` the file's group wins over the session's (a group typed wrong
+    in an earlier import): the new rows are the person's latest answers, so the person counts in that group.
     """
-    in_session = _groups_in_session(existing)
+    in_session = {} if regroup else _groups_in_session(existing)
     first: dict[str, tuple[str, int, str | None]] = {}  # respondent → group, line and sheet of their first row
     for item in checked:
         kept_lines, kept = [], []
@@ -655,7 +656,9 @@ def _refuse_other_groups(checked: list[_Checked], existing: Mapping[str, list[Re
         item.result.rejected.sort(key=lambda p: p.line or 0)
 
 
-def import_file(session: Session, path: Path, *, lenient: bool = False, again: bool = False) -> list[ImportResult]:
+def import_file(
+    session: Session, path: Path, *, lenient: bool = False, again: bool = False, regroup: bool = False
+) -> list[ImportResult]:
     """Check every row of every table in ``path``, then append the good ones to the session.
 
     One result per table read: the ratings first, then a workbook's key-challenge answers (a sheet
@@ -682,7 +685,7 @@ def import_file(session: Session, path: Path, *, lenient: bool = False, again: b
     if not again:
         for item in checked:
             _leave_out_repeats(item, existing[item.table.name])
-    _refuse_other_groups(checked, existing)
+    _refuse_other_groups(checked, existing, regroup=regroup)
     problems = [p for o in outcomes for p in (o.problems if isinstance(o, InputError) else o.result.rejected)]
     if len(checked) < len(outcomes) or (problems and not lenient):
         raise InputError(problems)
