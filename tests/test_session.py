@@ -219,6 +219,16 @@ def test_previous_of_the_same_municipality_in_other_case(workshops: Path) -> Non
     assert second.previous == first.path
 
 
+def test_a_workshop_date_up_to_three_years_ahead_is_fine(workshops: Path) -> None:
+    assert _new(workshops, date="2028-03-14").date == dt.date(2028, 3, 14)  # NOW is 2025-03-14
+    late = dt.datetime(2024, 5, 30, tzinfo=dt.UTC)
+    assert _new(workshops, date="2027-05-30", now=late).date == dt.date(2027, 5, 30)  # not cut at day 28
+    leap = dt.datetime(2024, 2, 29, tzinfo=dt.UTC)
+    assert _new(workshops, date="2027-02-28", now=leap).date == dt.date(2027, 2, 28)
+    with pytest.raises(SessionError, match="looks like a typing mistake"):
+        _new(workshops, date="2028-03-15")
+
+
 @pytest.mark.parametrize("date", ["0025-05-20", "1999-12-31", "2205-05-20"])
 def test_an_implausible_workshop_date_is_a_typing_mistake(workshops: Path, date: str) -> None:
     with pytest.raises(SessionError, match=f"The date {date} looks like a typing mistake"):

@@ -89,6 +89,7 @@ from .store import (
     decode_csv,
     detect_delimiter,
     latest,
+    other_encoding,
     parse_csv,
     read_records,
 )
@@ -117,13 +118,6 @@ SPREADSHEET_SUFFIXES = {
 refused (its spreadsheet program would not open it either), not read as CSV."""
 OPENDOCUMENT_SPREADSHEET = b"application/vnd.oasis.opendocument.spreadsheet"
 """The ``mimetype`` entry an OpenDocument spreadsheet (``.ods``) begins with; it is a ZIP archive like ``.xlsx``."""
-UNICODE_BOMS = (
-    (b"\xff\xfe\x00\x00", "UTF-32"),
-    (b"\x00\x00\xfe\xff", "UTF-32"),
-    (b"\xff\xfe", "UTF-16"),
-    (b"\xfe\xff", "UTF-16"),
-)
-"""How a UTF-32 or UTF-16 text file starts (UTF-32 first: its mark begins like UTF-16's)."""
 SEPARATOR_LINE = re.compile(rb"(?:\xef\xbb\xbf)?sep=([^\r\n\"])[ \t]*(\r\n|\n|\r|$)", re.IGNORECASE)
 """Excel's first line naming the separator, such as ``sep=;``."""
 ALL_COLUMNS = frozenset((*RESPONSES.columns, *CHALLENGES.columns))
@@ -228,7 +222,7 @@ def _read(path: Path) -> list[_Part]:
         raise InputError([Problem(path, None, None, reason)])
     if suffix in SPREADSHEET_SUFFIXES:  # text (or anything else) in a file named like a spreadsheet
         raise InputError([_misnamed(path, data, suffix)])
-    encoding = _unicode_text(data)
+    encoding = other_encoding(data)  # the same test as for the session's own files
     if encoding is not None:
         reason = say("importer.unicode_text", encoding=encoding, save_as=say("importer.save_as"))
         raise InputError([Problem(path, None, None, reason)])
@@ -302,20 +296,6 @@ def _from_header(rows: list[tuple[int, list[str]]]) -> list[tuple[int, list[str]
         if any(c.strip() for c in cells):
             return rows[start:]
     return []
-
-
-def _unicode_text(data: bytes) -> str | None:
-    """``UTF-16`` or ``UTF-32`` for a file in one of those (Excel's "Unicode text"), else None."""
-    for mark, name in UNICODE_BOMS:
-        if data.startswith(mark):
-            return name
-    sample = data[:400]
-    sample = sample[: len(sample) - len(sample) % 2]
-    if len(sample) >= 8:  # no mark: UTF-16 text of mostly Latin letters has a zero byte in every other place
-        for zeros, letters in ((sample[1::2], sample[0::2]), (sample[0::2], sample[1::2])):
-            if zeros.count(0) >= 0.9 * len(zeros) and letters.count(0) <= 0.1 * len(letters):
-                return "UTF-16"
-    return None
 
 
 def _table_for(header: list[str]) -> Table:

@@ -148,7 +148,10 @@ def create_session(
         raise SessionError(say("session.unknown_language", chosen=repr(language), choices=", ".join(LANGUAGES)))
     day = date if isinstance(date, dt.date) else parse_date(date)
     today = (now or dt.datetime.now(dt.UTC)).date()
-    if not EARLIEST_DATE <= day <= today.replace(year=today.year + FUTURE_YEARS, day=min(today.day, 28)):
+    latest = (
+        dt.date(today.year + FUTURE_YEARS, 3, 1) - dt.timedelta(days=1) if (today.month, today.day) == (2, 29) else None
+    )
+    if not EARLIEST_DATE <= day <= (latest or today.replace(year=today.year + FUTURE_YEARS)):
         # a typo such as 0025-05-20 or 2205-05-20 would file the workshop far from its neighbours
         raise SessionError(say("session.date_implausible", date=day.isoformat(), years=FUTURE_YEARS))
     chosen = parse_fields(fields, catalog)

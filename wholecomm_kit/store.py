@@ -75,6 +75,7 @@ __all__ = [
     "decode_csv",
     "detect_delimiter",
     "latest",
+    "other_encoding",
     "parse_csv",
 ]
 
@@ -136,7 +137,7 @@ _UNICODE_MARKS = (
 """Byte order marks of the Unicode encodings that are not UTF-8 (UTF-32 first: its mark starts like UTF-16's)."""
 
 
-def _other_encoding(data: bytes) -> str | None:
+def other_encoding(data: bytes) -> str | None:
     """``UTF-16`` or ``UTF-32`` for text in one of those (a text editor's "Unicode", Excel's "Unicode Text"), else None.
 
     Told by the byte order mark or, without one, by the zero bytes that text of mostly Latin letters has in
@@ -161,7 +162,7 @@ def _other_encoding(data: bytes) -> str | None:
 
 def _unusable(path: Path, data: bytes, table: Table) -> Problem | None:
     """What makes a session file unreadable as a whole, if anything: another encoding, or not even a header row."""
-    encoding = _other_encoding(data)
+    encoding = other_encoding(data)
     if encoding is not None:
         return Problem(path, 1, None, say("store.other_encoding", encoding=encoding))
     body = data.removeprefix(codecs.BOM_UTF8)
