@@ -455,7 +455,7 @@ def _check_header(data: bytes, path: Path, table: Table) -> None:
         separator = _other_separator(first_line.decode("utf-8", "replace"), table)
         if separator is not None:
             raise SessionFileError(Problem(path, 1, None, say("store.header_separator", separator=separator)))
-        raise StoreError(say("store.header_changed", path=path, columns=", ".join(table.columns)))
+        raise SessionFileError(Problem(path, 1, None, say("store.header_exactly", columns=", ".join(table.columns))))
 
 
 def append_records(
