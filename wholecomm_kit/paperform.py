@@ -19,7 +19,7 @@ from . import formatting
 from .catalog import LANGUAGES, Catalog, Field, Group, load_catalog
 from .exceptions import KitError
 from .records import CHALLENGES, RESPONSES, new_respondent_id
-from .report import BROWSER_ENV, NoBrowserError, find_browser, print_pdf
+from .report import browser_to_print, print_pdf
 from .session import Session, load_session
 from .texts import os_reason, say, t
 
@@ -556,16 +556,10 @@ def write_paper_forms(
         raise PaperFormError(say("paperform.unknown_format", formats=named, choices=", ".join(FORMATS)))
     if not 0 <= cards <= 1000:
         raise PaperFormError(say("paperform.cards_out_of_range", count=cards))
-    chromium: Path | None = None
-    no_browser: NoBrowserError | None = None
-    if "pdf" in formats:
-        try:
-            # Without a browser, the advice names the file to print by hand: here a form, not the handout.
-            chromium = find_browser(browser, html=say("paperform.form_html_file"))
-        except NoBrowserError as exc:
-            if browser or os.environ.get(BROWSER_ENV):  # a browser named on purpose: said before anything is written
-                raise
-            no_browser = exc
+    # Without a browser, the advice names the file to print by hand: here a form, not the handout.
+    chromium, no_browser = (
+        browser_to_print(browser, html=say("paperform.form_html_file")) if "pdf" in formats else (None, None)
+    )
     out = session.path / PAPER_DIR
     try:
         out.mkdir(exist_ok=True)

@@ -96,6 +96,20 @@ def find_browser(explicit: str | Path | None = None, *, html: str | None = None)
     raise NoBrowserError(say("report.no_browser", env=BROWSER_ENV, html=html or "handout.html"))
 
 
+def browser_to_print(named: str | Path | None, *, html: str) -> tuple[Path | None, NoBrowserError | None]:
+    """The browser to print PDFs with, or why there is none (for a warning: the HTML is written all the same).
+
+    A browser named on purpose (``named`` or $WHOLECOMM_BROWSER) that is not there is an error at once, before
+    any work: the person asked for that one.
+    """
+    try:
+        return find_browser(named, html=html), None
+    except NoBrowserError as exc:
+        if named or os.environ.get(BROWSER_ENV):
+            raise
+        return None, exc
+
+
 def run_handout_notebook(
     session_dir: Path,
     output: Path,
@@ -319,15 +333,7 @@ def make_report(
     if notebook is not None and Path(notebook).suffix.lower() != ".ipynb":
         raise ReportError(say("report.not_a_notebook", notebook=notebook))
     out = session.path / "report"
-    found: Path | None = None
-    no_browser: NoBrowserError | None = None
-    if "pdf" in formats:
-        try:
-            found = find_browser(browser, html=str(out / "handout.html"))
-        except NoBrowserError as exc:
-            if browser or os.environ.get(BROWSER_ENV):  # a browser named on purpose: said before any work
-                raise
-            no_browser = exc
+    found, no_browser = browser_to_print(browser, html=str(out / "handout.html")) if "pdf" in formats else (None, None)
     try:
         out.mkdir(exist_ok=True)
         (out / "handout.pdf").unlink(missing_ok=True)  # never leave a PDF that no longer matches the HTML
