@@ -1446,8 +1446,8 @@ def test_the_group_problems_are_explained_in_german(
         import_responses(session, later)
     assert str(caught.value) == (
         f"{later}, Zeile 2, Spalte 'stakeholder_group': P-7K3Q hat in dieser Sitzung schon als 'civil_society' "
-        "geantwortet, und eine Person gehört zu einer einzigen Stakeholder-Gruppe (auch die Teilnahme-App führt eine "
-        "Kennung unter der Gruppe ihrer früheren Antworten weiter). Ist es dieselbe Person, tragen Sie hier "
+        "geantwortet, und eine Person gehört zu einer einzigen Stakeholder-Gruppe (auch die Teilnehmenden-App führt "
+        "eine Kennung unter der Gruppe ihrer früheren Antworten weiter). Ist es dieselbe Person, tragen Sie hier "
         "'civil_society' ein; sonst prüfen Sie die Kennung auf dem Papierbogen. War die Gruppe beim früheren Import "
         "falsch eingetippt, importieren Sie die berichtigte Datei mit --regroup"
     )
@@ -1465,12 +1465,13 @@ def test_the_group_problems_are_explained_in_german(
         found.append(str(caught.value))
     assert found == [
         f"{csv_file}, Zeile 3, Spalte 'stakeholder_group': P-M4TX hat in Zeile 2 dieser Datei die Stakeholder-Gruppe "
-        "'civil_society', und eine Person gehört zu einer einzigen Gruppe (wie in der Teilnahme-App). Geben Sie allen "
-        "Zeilen von P-M4TX dieselbe Gruppe; ist es eine andere Person, prüfen Sie die Kennung auf dem Papierbogen",
+        "'civil_society', und eine Person gehört zu einer einzigen Gruppe (wie in der Teilnehmenden-App). Geben Sie "
+        "allen Zeilen von P-M4TX dieselbe Gruppe; ist es eine andere Person, prüfen Sie die Kennung auf dem "
+        "Papierbogen",
         f"{sheet}, Blatt 'answers', Zeile 3, Spalte 'stakeholder_group' (Zelle B3): P-M4TX hat in Zeile 2 des Blattes "
         "'answers' die Stakeholder-Gruppe 'civil_society', und eine Person gehört zu einer einzigen Gruppe (wie in der "
-        "Teilnahme-App). Geben Sie allen Zeilen von P-M4TX dieselbe Gruppe; ist es eine andere Person, prüfen Sie die "
-        "Kennung auf dem Papierbogen",
+        "Teilnehmenden-App). Geben Sie allen Zeilen von P-M4TX dieselbe Gruppe; ist es eine andere Person, prüfen Sie "
+        "die Kennung auf dem Papierbogen",
     ]
 
 

@@ -420,6 +420,14 @@ def test_serve_errors_are_german_when_the_interface_is(tmp_path: Path, monkeypat
             plan_server(session.path, port=port)
 
 
+@pytest.mark.parametrize(("busy", "suggested"), [(8866, 8869), (8867, 8869), (8868, 8869), (8000, 8001), (65535, 1024)])
+def test_a_busy_port_suggests_one_that_none_of_the_kits_servers_takes(busy: int, suggested: int) -> None:
+    """serve on 8866, the live results on 8867 and the action plan on 8868 run side by side: never suggest those."""
+    from wholecomm_kit.serve import _port_to_suggest
+
+    assert _port_to_suggest(busy) == suggested
+
+
 def test_the_network_join_url_names_an_address_other_devices_can_reach(tmp_path: Path) -> None:
     from wholecomm_kit.serve import lan_address
 

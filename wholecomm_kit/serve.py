@@ -60,6 +60,12 @@ def lan_address() -> str:
     return address
 
 
+def _port_to_suggest(busy: int) -> int:
+    """The next port after ``busy`` that none of the kit's own servers takes by default (serve and both shows)."""
+    own = {DEFAULT_PORT, *SHOW_PORTS.values()}
+    return next(p for p in range(busy + 1, 65536) if p not in own) if busy < 65535 else 1024
+
+
 def check_port_free(bind: str, port: int) -> None:
     """Fail before anything is printed or written when the port is impossible or another program already uses it."""
     if not 1 <= port <= 65535:
@@ -71,7 +77,7 @@ def check_port_free(bind: str, port: int) -> None:
             sock.bind((bind, port))
         except OSError as exc:
             if exc.errno in (errno.EADDRINUSE, errno.EACCES):
-                raise ServeError(say("serve.port_in_use", port=port, other=port + 1)) from None
+                raise ServeError(say("serve.port_in_use", port=port, other=_port_to_suggest(port))) from None
             # Not this machine's address, or no address at all ("999.1.1.1", a typo in --host).
             raise ServeError(say("serve.cannot_listen", host=bind)) from None
 
