@@ -8,6 +8,7 @@ import string
 import zipfile
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 import pytest
 from click.testing import CliRunner
@@ -1583,3 +1584,50 @@ def test_lenient_on_a_file_imported_before_is_no_failure(session: Session, tmp_p
         f"(row(s) 2, 3, 4, 5 of sheet 'answers' of {whole})"
     ) in result.stderr
     assert f"Warning: Rejected 4 row(s) of sheet 'answers' of {whole}:" in result.stderr
+
+
+def test_two_imports_at_the_same_moment_cannot_put_one_id_in_two_groups(
+    session: Session, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The checks run under the answers file's lock: the second import waits, then sees the first one's rows."""
+    import threading
+
+    from wholecomm_kit import importer
+
+    inside, release = threading.Event(), threading.Event()
+    original = importer._refuse_other_groups
+    calls: list[str] = []
+
+    def paused(*args: Any, **kwargs: Any) -> None:
+        calls.append(threading.current_thread().name)
+        if len(calls) == 1:  # the first import stops in the middle of its checks
+            inside.set()
+            release.wait(10)
+        original(*args, **kwargs)
+
+    monkeypatch.setattr(importer, "_refuse_other_groups", paused)
+    first = write_csv(tmp_path / "a.csv", [row(respondent_id="P-ZZZZ", stakeholder_group="administration")])
+    second = write_csv(
+        tmp_path / "b.csv", [row(respondent_id="P-ZZZZ", stakeholder_group="politics", standard_id="GOV-1-2")]
+    )
+    errors: dict[str, InputError] = {}
+
+    def run(name: str, file: Path) -> None:
+        try:
+            import_responses(session, file)
+        except InputError as exc:
+            errors[name] = exc
+
+    a = threading.Thread(target=run, args=("a", first))
+    a.start()
+    assert inside.wait(10)
+    b = threading.Thread(target=run, args=("b", second))
+    b.start()
+    b.join(0.5)
+    assert b.is_alive()  # waiting for the lock the first import holds while it checks and writes
+    release.set()
+    a.join(10)
+    b.join(10)
+    assert "a" not in errors
+    assert "answered as 'administration' before" in str(errors["b"])
+    assert {r.stakeholder_group for r in SessionStore.open(session).responses()} == {"administration"}

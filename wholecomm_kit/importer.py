@@ -91,7 +91,7 @@ from .store import (
     latest,
     other_encoding,
     parse_csv,
-    read_records,
+    parse_records,
 )
 from .texts import os_reason, say
 
@@ -643,14 +643,51 @@ def import_file(
 
     One result per table read: the ratings first, then a workbook's key-challenge answers (a sheet
     with nothing below its header is left out unless it is the only one).
+
+    Everything is decided and written under the exclusive lock of ``responses.csv`` (and the key-challenge
+    answers' under theirs as well), so an app saving or another import at the same moment cannot slip in
+    between the checks (one group per person, answers already there) and the writing.
     """
     store = SessionStore.open(session)
     parts = [part for part in _read(path) if part.rows]
     if not parts:
         raise InputError([Problem(path, None, None, say("importer.empty_file"))])
+    results: list[ImportResult] = []
+
+    def decide(responses: list[Record]) -> list[Record]:
+        existing = {RESPONSES.name: responses, CHALLENGES.name: []}
+        challenges_path = store.path(CHALLENGES)
+
+        def with_challenges(text: str) -> list[list[str]]:  # under the second lock, taken always after the first
+            existing[CHALLENGES.name] = parse_records(challenges_path, text, CHALLENGES, store.context)
+            checked = _checked_parts(parts, session, store, existing, lenient=lenient, again=again, regroup=regroup)
+            results.extend(item.result for item in checked)
+            for item in checked:
+                item.result.imported = len(item.good)
+            written.extend(r for item in checked if item.table is RESPONSES for r in item.good)
+            return [to_row(r) for item in checked if item.table is CHALLENGES for r in item.good]
+
+        written: list[Record] = []
+        append_records(challenges_path, CHALLENGES, with_challenges, store.context)
+        return written
+
+    store.append_decided(RESPONSES, decide)
+    return results
+
+
+def _checked_parts(
+    parts: list[_Part],
+    session: Session,
+    store: SessionStore,
+    existing: Mapping[str, list[Record]],
+    *,
+    lenient: bool,
+    again: bool,
+    regroup: bool,
+) -> list[_Checked]:
+    """Every table of the file checked against the session's answers; an :class:`InputError` unless all is well."""
     with_rows = [part for part in parts if len(part.rows) > 1]
     now = utc_now()
-    existing = {table.name: read_records(store.path(table), table, store.context) for table in (RESPONSES, CHALLENGES)}
     known: dict[str, str] = {}
     for records in existing.values():
         for record in records:
@@ -669,8 +706,4 @@ def import_file(
     problems = [p for o in outcomes for p in (o.problems if isinstance(o, InputError) else o.result.rejected)]
     if len(checked) < len(outcomes) or (problems and not lenient):
         raise InputError(problems)
-    for item in checked:  # only now, once every table is known to be good
-        if item.good:
-            append_records(store.path(item.table), item.table, [to_row(r) for r in item.good], store.context)
-        item.result.imported = len(item.good)
-    return [item.result for item in checked]
+    return checked

@@ -77,6 +77,7 @@ __all__ = [
     "latest",
     "other_encoding",
     "parse_csv",
+    "parse_records",
 ]
 
 TERMINATOR = "\r\n"
@@ -526,11 +527,15 @@ def read_table_text(path: Path, table: Table, ctx: Context | None = None) -> str
 
 def read_records(path: Path, table: Table, ctx: Context) -> list[Record]:
     """Every row of a session CSV as records; any invalid row is an error naming its line and column."""
-    return _parse_records(path, read_table_text(path, table, ctx), table, ctx)
+    return parse_records(path, read_table_text(path, table, ctx), table, ctx)
 
 
-def _parse_records(path: Path, text: str, table: Table, ctx: Context) -> list[Record]:
-    """The records in the text of a session CSV; any invalid row is an error naming its line and column."""
+def parse_records(path: Path, text: str, table: Table, ctx: Context) -> list[Record]:
+    """The records in the text of a session CSV; any invalid row is an error naming its line and column.
+
+    For a caller holding the file's lock (``append_records``' callable is given the text): reading the file
+    again would wait for that very lock.
+    """
     if not text:
         return []
     problems: list[Problem] = []
@@ -606,7 +611,7 @@ class SessionStore:
         chosen: list[Record] = []
 
         def rows(text: str) -> list[list[str]]:
-            chosen[:] = decide(_parse_records(path, text, table, self.context))
+            chosen[:] = decide(parse_records(path, text, table, self.context))
             return self._rows(table, chosen)
 
         append_records(path, table, rows, self.context)
@@ -738,7 +743,7 @@ class SessionStore:
 
         def rows(text: str) -> list[list[str]]:
             try:
-                stored = _parse_records(path, text, table, self.context)
+                stored = parse_records(path, text, table, self.context)
             except InputError as exc:  # the file's fault, not the answer's
                 raise StoreError(str(exc)) from exc
             answers = [r for r in stored if isinstance(r, Response | ChallengeAnswer)]
