@@ -15,6 +15,7 @@ import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -37,6 +38,15 @@ def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
+
+
+@contextmanager
+def busy_port() -> Iterator[int]:
+    """A port another program listens on, for as long as the block runs."""
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        yield int(taken.getsockname()[1])
 
 
 def wait_for_http(url: str, process: subprocess.Popen[bytes], timeout: float = 90) -> None:
@@ -385,12 +395,8 @@ def test_a_busy_port_is_refused_before_the_qr_code_is_written(tmp_path: Path) ->
     from wholecomm_kit.serve import ServeError
 
     session = new_session(tmp_path, "Portdorf")
-    with socket.socket() as taken:
-        taken.bind(("127.0.0.1", 0))
-        taken.listen()
-        port = int(taken.getsockname()[1])
-        with pytest.raises(ServeError, match=f"Port {port} is already in use"):
-            plan_server(session.path, port=port)
+    with busy_port() as port, pytest.raises(ServeError, match=f"Port {port} is already in use"):
+        plan_server(session.path, port=port)
     assert not (session.path / "join-qr.png").exists()
 
 
@@ -412,12 +418,11 @@ def test_serve_errors_are_german_when_the_interface_is(tmp_path: Path, monkeypat
         plan_server(session.path, port=99999)
     with pytest.raises(ServeError, match="Der Zugangscode muss mindestens 6 Buchstaben oder Ziffern haben"):
         plan_server(session.path, token="ab c")
-    with socket.socket() as taken:
-        taken.bind(("127.0.0.1", 0))
-        taken.listen()
-        port = int(taken.getsockname()[1])
-        with pytest.raises(ServeError, match=f"Port {port} ist schon belegt .* z. B. --port {port + 1}."):
-            plan_server(session.path, port=port)
+    with (
+        busy_port() as port,
+        pytest.raises(ServeError, match=f"Port {port} ist schon belegt .* z. B. --port {port + 1}."),
+    ):
+        plan_server(session.path, port=port)
 
 
 @pytest.mark.parametrize(("busy", "suggested"), [(8866, 8869), (8867, 8869), (8868, 8869), (8000, 8001), (65535, 1024)])
@@ -809,10 +814,7 @@ def test_show_refuses_a_busy_port_and_a_broken_session(tmp_path: Path) -> None:
     from wholecomm_kit.cli import cli
 
     session = new_session(tmp_path, "Belegtdorf")
-    with socket.socket() as taken:
-        taken.bind(("127.0.0.1", 0))
-        taken.listen()
-        port = int(taken.getsockname()[1])
+    with busy_port() as port:
         result = CliRunner().invoke(cli, ["show", str(session.path), "live", "--port", str(port), "--no-browser"])
     assert result.exit_code == 1
     assert f"Error: Port {port} is already in use" in result.stderr
