@@ -172,9 +172,12 @@ class Catalog:
     challenge_answers: tuple[Option, ...]
     action_statuses: tuple[Option, ...]
     _by_id: dict[str, object] = dataclasses.field(init=False, repr=False, compare=False)
+    _ids: dict[str, tuple[str, ...]] = dataclasses.field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "_by_id", _index(self))
+        # Asked for every row of every session file read: worked out once, not once a row.
+        object.__setattr__(self, "_ids", {"fields": tuple(f.id for f in self.fields)})
 
     def field(self, field_id: str) -> Field:
         return self._lookup(field_id, Field)
@@ -199,7 +202,7 @@ class Catalog:
 
     @property
     def field_ids(self) -> tuple[str, ...]:
-        return tuple(f.id for f in self.fields)
+        return self._ids["fields"]
 
     @property
     def standards(self) -> tuple[Standard, ...]:
@@ -227,8 +230,11 @@ class Catalog:
         raise KeyError(f"{vocabulary}: {value}")
 
     def ids(self, vocabulary: str) -> tuple[str, ...]:
-        options: tuple[Option, ...] = getattr(self, vocabulary)
-        return tuple(o.id for o in options)
+        found = self._ids.get(vocabulary)
+        if found is None:
+            options: tuple[Option, ...] = getattr(self, vocabulary)
+            found = self._ids[vocabulary] = tuple(o.id for o in options)
+        return found
 
     def to_dict(self) -> dict[str, Any]:
         """The catalogue as plain JSON-ready data, for other tools."""
