@@ -12,6 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from openpyxl import Workbook
 
+from wholecomm_kit import spreadsheet
 from wholecomm_kit.exceptions import InputError
 from wholecomm_kit.spreadsheet import cell_text, read_xlsx
 
@@ -186,6 +187,20 @@ def test_a_damaged_workbook_is_said_in_plain_words(tmp_path: Path, change: dict[
     with pytest.raises(InputError) as caught:
         read_xlsx(path)
     assert str(caught.value) == f"{path}: {DAMAGED_MESSAGE}"
+
+
+def test_a_mistake_in_the_kits_own_reading_is_not_called_a_damaged_workbook(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The broad net for openpyxl's errors catches only what the libraries raise: a bug of the kit's stays visible."""
+    path = workbook(tmp_path / "a.xlsx", {1: ["a"], 2: ["b"]})
+
+    def broken(value: object) -> str:
+        raise TypeError("a mistake in the kit")
+
+    monkeypatch.setattr(spreadsheet, "cell_text", broken)
+    with pytest.raises(TypeError, match="a mistake in the kit"):
+        read_xlsx(path)
 
 
 def damaged(data: bytes, cuts: list[tuple[int, int, bytes]]) -> bytes:

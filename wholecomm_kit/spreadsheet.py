@@ -20,6 +20,7 @@ leaves out rows, and a workbook opened read-only would otherwise end there witho
 from __future__ import annotations
 
 import datetime as dt
+import importlib.util
 import io
 import warnings
 import zipfile
@@ -51,7 +52,11 @@ DAMAGED = (
     RuntimeError,  # a part encrypted in the ZIP archive
     OSError,
 )
-"""What openpyxl and zipfile raise on a damaged workbook, as found by damaging workbooks (tests/test_spreadsheet.py)."""
+"""What openpyxl and zipfile raise on a damaged workbook, as found by damaging workbooks (tests/test_spreadsheet.py).
+
+Broad, because openpyxl parses lazily and fails in many ways; only what these libraries raise counts, not the same
+kinds of error from this module's own code.
+"""
 
 
 @dataclass(frozen=True)
@@ -116,8 +121,29 @@ def read_xlsx(path: Path, data: bytes | None = None) -> list[Sheet]:
             return _read_sheets(path, data)
         except InputError:
             raise
-        except DAMAGED:
+        except DAMAGED as exc:
+            if not _raised_reading(exc):  # a mistake in the kit's own code, not in the file: not to be hidden
+                raise
             raise InputError([Problem(path, None, None, _why_unreadable(data))]) from None
+
+
+def _raised_reading(exc: BaseException) -> bool:
+    """Whether ``exc`` was raised inside openpyxl, zipfile or the XML parser, that is by what the file holds."""
+    import openpyxl
+
+    trace = exc.__traceback__
+    if trace is None:
+        return False
+    while trace.tb_next is not None:
+        trace = trace.tb_next
+    where = Path(trace.tb_frame.f_code.co_filename).resolve()
+    if where.is_relative_to(Path(__file__).resolve().parent):
+        return False
+    readers = [Path(openpyxl.__file__).parent, Path(zipfile.__file__).parent]  # the second: Python's own library
+    defused = importlib.util.find_spec("defusedxml")  # openpyxl parses with it when it is installed
+    if defused is not None and defused.origin:
+        readers.append(Path(defused.origin).parent)
+    return any(where.is_relative_to(reader.resolve()) for reader in readers)
 
 
 def _why_unreadable(data: bytes) -> str:
