@@ -19,6 +19,7 @@ from openpyxl import Workbook, load_workbook
 from wholecomm_kit.cli import cli
 from wholecomm_kit.exceptions import InputError
 from wholecomm_kit.importer import ImportResult, import_file
+from wholecomm_kit.paperform import PaperFormError
 from wholecomm_kit.records import CHALLENGES, RESPONSES, ChallengeAnswer, Response
 from wholecomm_kit.session import Session
 from wholecomm_kit.store import SessionStore
@@ -491,12 +492,12 @@ def test_import_problems_are_explained_in_german(
     session: Session, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("WHOLECOMM_LANG", "de")
-    file = write_csv(tmp_path / "bad.csv", [row(), row(rating="4"), row(priority="hoch")])
+    file = write_csv(tmp_path / "bad.csv", [row(), row(rating="4"), row(priority="dringend")])
     with pytest.raises(InputError) as caught:
         import_responses(session, file)
     assert str(caught.value).split("\n") == [
         f"{file}, Zeile 3, Spalte 'rating': 4 liegt außerhalb der Skala; tragen Sie 0, 1, 2 oder 3 ein",
-        f"{file}, Zeile 4, Spalte 'priority': 'hoch' ist nicht erlaubt; erlaubt sind low, medium, high oder leer",
+        f"{file}, Zeile 4, Spalte 'priority': 'dringend' ist nicht erlaubt; erlaubt sind low, medium, high oder leer",
     ]
     columns = [c for c in COLUMNS if c != "priority"]
     file = write_csv(tmp_path / "cols.csv", [{k: v for k, v in row().items() if k in columns}], columns)
@@ -1631,3 +1632,248 @@ def test_two_imports_at_the_same_moment_cannot_put_one_id_in_two_groups(
     assert "a" not in errors
     assert "answered as 'administration' before" in str(errors["b"])
     assert {r.stakeholder_group for r in SessionStore.open(session).responses()} == {"administration"}
+
+
+# --- typed as a person types: spaces, another case, the paper form's words -------------------------------------------
+
+
+def test_spaces_around_a_value_are_not_part_of_it(session: Session, tmp_path: Path) -> None:
+    """A space at the end of a cell cannot be seen in a spreadsheet (or came with an id copied from the cards)."""
+    typed = row(
+        respondent_id="P-7K3Q ", stakeholder_group=" civil_society", standard_id="GOV-1-1\u00a0", comment=" so "
+    )
+    file = write_xlsx(tmp_path / "a.xlsx", [typed, row(standard_id=" GOV-1-2", priority="high ", rating=" 2 ")])
+    assert import_responses(session, file).imported == 2
+    answers = SessionStore.open(session).responses()
+    assert [(a.respondent_id, a.stakeholder_group, a.standard_id) for a in answers] == [
+        ("P-7K3Q", "civil_society", "GOV-1-1"),
+        ("R-PAP1", "civil_society", "GOV-1-2"),
+    ]
+    assert [(a.priority, a.comment) for a in answers] == [("high", " so "), ("high", "Papierbogen, Seite 1")]
+
+
+def test_values_typed_in_another_case_are_the_catalogues(session: Session, tmp_path: Path) -> None:
+    """The template's dropdowns take "Rated" or "gov-1-1" (spreadsheets compare a list's values ignoring case)."""
+    typed = row(
+        stakeholder_group="Civil_Society",
+        field_id="Governance",
+        standard_id="gov-1-1",
+        response="Rated",
+        priority="HIGH",
+    )
+    file = both_sheets(
+        tmp_path / "a.xlsx",
+        [typed, row(standard_id="Gov-1-2", rating="", response="Dont_Know", language="DE")],
+        [challenge(challenge_id="gov-c1", applies="Yes", stakeholder_group="CIVIL_SOCIETY")],
+    )
+    assert [r.imported for r in import_file(session, file)] == [2, 1]
+    store = SessionStore.open(session)
+    assert [
+        (a.stakeholder_group, a.field_id, a.standard_id, a.response, a.priority, a.language) for a in store.responses()
+    ] == [
+        ("civil_society", "governance", "GOV-1-1", "rated", "high", "de"),
+        ("civil_society", "governance", "GOV-1-2", "dont_know", "high", "de"),
+    ]
+    [answer] = store.challenge_answers()
+    assert (answer.challenge_id, answer.applies, answer.stakeholder_group) == ("GOV-C1", "yes", "civil_society")
+
+
+@pytest.mark.parametrize(
+    ("column", "value", "meant"),
+    [
+        ("stakeholder_group", "Verwaltung", "administration"),
+        ("stakeholder_group", "wirtschaft", "business"),
+        ("stakeholder_group", "Local politics", "politics"),
+        ("response", "weiß nicht", "dont_know"),
+        ("response", "WN", "dont_know"),
+        ("response", "Nicht zutreffend", "not_applicable"),
+        ("response", "NA", "not_applicable"),
+        ("priority", "hoch", "high"),
+        ("priority", "N", "low"),
+        ("field_id", "Wohnen und Stadtplanung", "housing"),
+    ],
+)
+def test_a_value_written_as_the_paper_form_says_it_names_the_value_to_type(
+    session: Session, tmp_path: Path, column: str, value: str, meant: str
+) -> None:
+    changes = {column: value}
+    if column == "response":
+        changes["rating"] = ""
+    if column == "field_id":
+        changes["standard_id"] = "HOU-1-1"
+    file = write_xlsx(tmp_path / "a.xlsx", [row(**changes)])
+    with pytest.raises(InputError) as caught:
+        import_responses(session, file)
+    [problem] = caught.value.problems
+    assert (problem.column, problem.line) == (column, 2)
+    assert problem.reason.startswith(f"{value!r} is how the paper form says it; the table needs the value {meant} (")
+
+
+def test_a_key_challenge_answer_written_as_the_form_says_it_names_the_value_to_type(
+    session: Session, tmp_path: Path
+) -> None:
+    file = write_csv(tmp_path / "c.csv", [challenge(applies="Trifft nicht zu")], CHALLENGE_COLUMNS)
+    with pytest.raises(InputError) as caught:
+        import_file(session, file)
+    [problem] = caught.value.problems
+    assert problem.column == "applies"
+    assert (
+        problem.reason
+        == "'Trifft nicht zu' is how the paper form says it; the table needs the value no (expected yes, no, unsure)"
+    )
+
+
+@pytest.mark.parametrize(
+    ("typed", "meant"), [("WN", "dont_know"), ("weiß nicht", "dont_know"), ("NZ", "not_applicable")]
+)
+def test_dont_know_typed_into_the_rating_says_where_it_belongs(
+    session: Session, tmp_path: Path, typed: str, meant: str
+) -> None:
+    file = write_xlsx(tmp_path / "a.xlsx", [row(rating=typed, response="")])
+    with pytest.raises(InputError) as caught:
+        import_responses(session, file)
+    [problem] = caught.value.problems
+    assert (problem.column, problem.cell) == ("response", "F2")
+    assert problem.reason == (
+        f"is empty, and column 'rating' holds {typed!r}, as the paper form says it: give {meant} here and leave"
+        " 'rating' empty"
+    )
+
+
+# --- card ids -----------------------------------------------------------------------------------------------------
+
+
+def issue_cards(session: Session, *ids: str) -> Path:
+    """The list of ids printed on cards for the session, as paper-forms keeps it."""
+    folder = session.path / "paper"
+    folder.mkdir(exist_ok=True)
+    listed = folder / "issued-ids.txt"
+    listed.write_text("".join(f"{i}\n" for i in ids), encoding="utf-8")
+    return listed
+
+
+def test_a_card_id_printed_for_no_card_of_the_session_is_refused(session: Session, tmp_path: Path) -> None:
+    """A card id mistyped (P-7K3Q as P-7K3O) would count one person as two, for good: the session keeps every row."""
+    listed = issue_cards(session, "P-7K3Q", "P-M4TX")
+    rows = [
+        row(respondent_id="P-7K3Q"),
+        row(respondent_id="p-m4tx"),  # the same card in small letters
+        row(respondent_id="P-7K3W"),  # mistyped
+        row(respondent_id="R-PAP1"),  # not of a card's form: the participant app's, or one written by hand
+    ]
+    file = write_xlsx(tmp_path / "a.xlsx", rows)
+    with pytest.raises(InputError) as caught:
+        import_responses(session, file)
+    [problem] = caught.value.problems
+    assert (problem.line, problem.column, problem.cell) == (4, "respondent_id", "A4")
+    assert problem.reason.startswith("P-7K3W is on no id card printed for this session and has no answers in it;")
+    assert str(listed) in problem.reason
+    assert SessionStore.open(session).responses() == []
+    assert import_responses(session, file, lenient=True).imported == 3
+    with listed.open("a", encoding="utf-8") as more:  # a genuine card, written by hand
+        more.write("P-7K3W\n")
+    assert import_responses(session, file).imported == 1
+
+
+def test_a_list_of_printed_cards_that_cannot_be_read_stops_the_import(session: Session, tmp_path: Path) -> None:
+    """Not "any id goes": the list says which ids are genuine, so a damaged one is said, in plain words."""
+    listed = issue_cards(session, "P-7K3Q")
+    listed.write_bytes(b"P-7K3Q\nP-M4T\xd6\n")  # saved in Latin-1 by an editor
+    file = write_csv(tmp_path / "a.csv", [row(respondent_id="P-7K3W")])
+    with pytest.raises(PaperFormError) as caught:
+        import_responses(session, file)
+    assert str(caught.value) == (
+        f"{listed} cannot be read (not UTF-8 text, byte 0xD6 does not fit; save the list in your editor with the "
+        "encoding UTF-8); it lists the ids printed on earlier cards."
+    )
+    assert SessionStore.open(session).responses() == []
+
+
+def test_a_card_id_with_answers_in_the_session_is_taken_without_a_printed_card(
+    session: Session, tmp_path: Path
+) -> None:
+    import_responses(session, write_csv(tmp_path / "a.csv", [row(respondent_id="P-7K3Q")]))
+    issue_cards(session, "P-M4TX")  # cards printed afresh, the list of the first ones lost
+    file = write_csv(tmp_path / "b.csv", [row(respondent_id="P-7K3Q", standard_id="GOV-1-2")])
+    assert import_responses(session, file).imported == 1
+
+
+# --- a workbook's layout ------------------------------------------------------------------------------------------
+
+
+def test_something_right_of_the_headers_last_name_names_its_column(session: Session, tmp_path: Path) -> None:
+    file = write_xlsx(tmp_path / "a.xlsx", [row(), row(standard_id="GOV-1-2")])
+    book = load_workbook(file)
+    book["answers"]["L3"] = "Bogen 2, Rückseite"
+    book.save(file)
+    with pytest.raises(InputError) as caught:
+        import_responses(session, file)
+    [problem] = caught.value.problems
+    assert (problem.line, problem.column, problem.cell) == (1, None, "L1")
+    assert problem.reason.startswith("column 12 has no name in the header, but row(s) 3 hold something in it")
+
+
+def test_cells_merged_down_rows_are_named_with_how_to_unmerge_them(session: Session, tmp_path: Path) -> None:
+    """The sheet shows A2's id in A3 and A4 as well; the file keeps it in A2 only."""
+    rows = [row(), row(standard_id="GOV-1-2"), row(standard_id="GOV-2-1"), row(respondent_id="R-PAP2")]
+    file = write_xlsx(tmp_path / "a.xlsx", rows)
+    book = load_workbook(file)
+    sheet = book["answers"]
+    sheet.merge_cells("A2:A4")
+    sheet.merge_cells("H5:J5")  # a comment spread over the columns beside it: nothing is hidden
+    sheet.merge_cells("K2:K5")  # empty cells merged: nothing is hidden either
+    book.save(file)
+    with pytest.raises(InputError) as caught:
+        import_responses(session, file)
+    assert [(p.line, p.column, p.cell) for p in caught.value.problems] == [
+        (3, "respondent_id", "A3"),
+        (4, "respondent_id", "A4"),
+    ]
+    assert caught.value.problems[0].reason.startswith(
+        "cell A3 is merged with A2 (merged cells A2:A4): your spreadsheet program shows the value of A2 here too, but"
+        " it is kept in A2 only, so to the kit A3 is empty. Unmerge the cells"
+    )
+    assert import_responses(session, file, lenient=True).imported == 2
+
+
+def test_the_paper_route_messages_are_explained_in_german(
+    session: Session, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("WHOLECOMM_LANG", "de")
+    listed = issue_cards(session, "P-7K3Q")
+    rows = [
+        row(respondent_id="P-7K3Q", stakeholder_group="Zivilgesellschaft"),
+        row(respondent_id="P-7K3Q", standard_id="GOV-1-2", rating="WN", response=""),
+        row(respondent_id="P-7K3Q", standard_id="GOV-2-1", priority="M"),
+        row(respondent_id="P-7K3Q", standard_id="GOV-2-2"),
+        row(respondent_id="P-7K3W", standard_id="GOV-3-1"),
+    ]
+    file = write_xlsx(tmp_path / "a.xlsx", rows[:4])
+    book = load_workbook(file)
+    book["answers"].merge_cells("A4:A5")
+    book.save(file)
+    with pytest.raises(InputError) as caught:
+        import_responses(session, file)
+    assert [p.reason for p in caught.value.problems] == [
+        "'Zivilgesellschaft' ist die Bezeichnung auf dem Papierbogen; in die Tabelle gehört der Wert civil_society"
+        " (erlaubt sind administration, politics, civil_society, migrant_organisation, business, service_provider,"
+        " research, other)",
+        "ist leer, und in Spalte 'rating' steht 'WN', wie auf dem Papierbogen: Tragen Sie hier dont_know ein und"
+        " lassen Sie 'rating' leer",
+        "'M' ist die Bezeichnung auf dem Papierbogen; in die Tabelle gehört der Wert medium (erlaubt sind low,"
+        " medium, high oder leer)",
+        "Zelle A5 ist mit A4 verbunden (verbundene Zellen A4:A5): Ihr Tabellenprogramm zeigt den Wert von A4 auch"
+        " hier, gespeichert ist er aber nur in A4, für das Kit ist A5 leer. Heben Sie den Zellverbund auf (Excel:"
+        " Start → Verbinden und zentrieren → Zellverbund aufheben; LibreOffice: Format → Zellen verbinden →"
+        " Zellverbund aufheben) und tragen Sie den Wert in jede Zeile ein",
+    ]
+    file = write_xlsx(tmp_path / "b.xlsx", rows[4:])
+    with pytest.raises(InputError) as caught:
+        import_responses(session, file)
+    [problem] = caught.value.problems
+    assert problem.reason == (
+        "P-7K3W steht auf keiner Kennungskarte, die für diese Sitzung gedruckt wurde, und hat keine Antworten in der"
+        " Sitzung; vermutlich ist die Kennung falsch abgetippt oder auf dem Bogen falsch gelesen. Vergleichen Sie sie"
+        f" mit dem Papierbogen (alle gedruckten Kennungen stehen in {listed}). Ist es eine echte Karte, die nicht"
+        " das Kit gedruckt hat, schreiben Sie die Kennung als neue Zeile in diese Datei und importieren Sie erneut"
+    )

@@ -39,6 +39,21 @@ own form (``r-7k3q``, ``p-x9cv``, ``g-2``) are stored in capitals, as the kit wr
 other ids take the spelling the session already holds, if any (the participant app reads
 ids in any case as well).
 
+A cell is read as the facilitator sees it: spaces at either end of a value (invisible in a spreadsheet, or
+copied along with an id) are no part of it, except in a comment, which is stored as typed. A value typed in
+another case than the catalogue's (``Rated``, ``gov-1-1``) is the catalogue's: the template's dropdowns accept it,
+as spreadsheets compare a list's values regardless of case. A value written as the paper form says it
+(``Verwaltung``, ``weiß nicht``, ``WN``) is a problem naming the value to type instead.
+
+Where cards were printed for the session (``paper/issued-ids.txt``), a card id (``P-7K3Q``) on no printed card
+and without answers in the session is a problem of its row: most likely mistyped, and once imported it would
+count as another person for good, since the session's files are never rewritten. A genuine card the kit did not
+print is added to that list by hand.
+
+Cells merged across rows show their value in every row but keep it in the first: each row below is a problem
+naming the merged cells, never read as empty. A column right of the header's last name holding something is a
+column without a name, named by its cell like one within the header.
+
 One person belongs to one stakeholder group, as in the participant app, which continues a
 returning id under the group of its earlier answers. A row giving an id another group than
 the one it has is bad, naming that group: the group the app would continue it under (that of
@@ -59,14 +74,18 @@ Both kinds were good rows: with ``lenient``, a file is a failure only when not o
 
 from __future__ import annotations
 
+import contextlib
 import io
 import re
+import warnings
 import zipfile
 from collections.abc import Hashable, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+from .catalog import LANGUAGES
 from .exceptions import InputError, Problem
+from .paperform import CARD_PREFIX, ISSUED_IDS, PAPER_DIR, issued_ids
 from .records import (
     CHALLENGES,
     RESPONSES,
@@ -81,7 +100,7 @@ from .records import (
     utc_now,
 )
 from .session import Session
-from .spreadsheet import XLSX_SIGNATURE, read_xlsx
+from .spreadsheet import DAMAGED, XLSX_SIGNATURE, read_xlsx
 from .store import (
     DELIMITERS,
     SessionStore,
@@ -93,8 +112,10 @@ from .store import (
     parse_csv,
     parse_records,
 )
-from .texts import os_reason, say
+from .texts import os_reason, say, t
 
+CARDS_FILE = Path(PAPER_DIR) / ISSUED_IDS
+"""Every id printed on a card for the session (written by ``paper-forms``), relative to the session's folder."""
 OPTIONAL_COLUMNS = ("session_id", "recorded_at")
 """Where and when: not part of what an answer says (two rows differing only here give the same answer)."""
 DEFAULTED_COLUMNS = ("session_id", "recorded_at", "language", "catalog_version")
@@ -214,7 +235,13 @@ def _read(path: Path) -> list[_Part]:
     if data.startswith(XLSX_SIGNATURE):
         if _is_opendocument(data):
             raise _unreadable_format(path, "format_ods")
-        return [_Part(path, _from_header(s.rows), s.name, s.problems) for s in read_xlsx(path, data)]
+        parts = []
+        for sheet in read_xlsx(path, data):
+            rows = _from_header(sheet.rows)
+            below = rows[0][0] if rows else 0  # merged cells in the header or above it change no answer
+            merged = {n: p for n, p in _merged_cells(path, data, sheet.name).items() if n > below}
+            parts.append(_Part(path, rows, sheet.name, {**merged, **sheet.problems}))
+        return parts
     if data.startswith(OLD_EXCEL_SIGNATURE):
         if suffix == ".xls":
             raise _unreadable_format(path, "format_xls")
@@ -245,6 +272,40 @@ def _read(path: Path) -> list[_Part]:
         cause = None if delimiter else _separator_problem(path, text)
         raise InputError([_moved(p, skipped) for p in ([cause] if cause else exc.problems)]) from None
     return [_Part(path, _from_header([(line + skipped, cells) for line, cells in rows]))]
+
+
+def _merged_cells(path: Path, data: bytes, name: str) -> dict[int, Problem]:
+    """Rows of sheet ``name`` below the top of cells merged across rows, each with the problem of its first such cell.
+
+    A spreadsheet shows the value of merged cells (``A2:A4``) in every row they span, but keeps it in the first
+    cell only: read as it is saved, the rows below would lack it. Merged cells without a value change nothing.
+    """
+    from openpyxl import load_workbook
+    from openpyxl.utils import get_column_letter
+
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:  # read as a workbook already: whole
+        sheets = [n for n in archive.namelist() if n.startswith("xl/worksheets/") and n.endswith(".xml")]
+        if not any(b"<mergeCell " in archive.read(n) for n in sheets):
+            return {}  # the usual case: no need to read the workbook a second time, in full
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", category=UserWarning, module=r"openpyxl\.")
+        try:
+            book = load_workbook(io.BytesIO(data))
+            ranges = list(book[name].merged_cells.ranges)
+            values = {r.coord: book[name].cell(r.min_row, r.min_col).value for r in ranges}
+        except DAMAGED:  # read in read-only mode before, so not expected: the merged cells are then not known
+            return {}
+    problems: dict[int, Problem] = {}
+    for merged in sorted(ranges, key=lambda r: (r.min_row, r.min_col)):
+        if merged.max_row == merged.min_row or values[merged.coord] in (None, ""):
+            continue
+        column = get_column_letter(merged.min_col)
+        anchor = f"{column}{merged.min_row}"
+        for number in range(merged.min_row + 1, merged.max_row + 1):
+            cell = f"{column}{number}"
+            reason = say("importer.merged_cells", cell=cell, anchor=anchor, cells=merged.coord)
+            problems.setdefault(number, Problem(path, number, None, reason, sheet=name, cell=cell))
+    return problems
 
 
 def _separator_problem(path: Path, text: str) -> Problem | None:
@@ -321,6 +382,8 @@ def _check_header(part: _Part, table: Table) -> _Header:
     """The named columns; every problem with the header (in a workbook: with its cell), all at once."""
     line, header = part.rows[0]
     names = [h.strip() for h in header]
+    if part.sheet is not None:  # a column right of the header's last name is a column without a name as well
+        names += [""] * (max(len(cells) for _, cells in part.rows) - len(names))
     unknown = part.unreadable.get(line)  # a formula without a result: the name of its column is not known
     hidden = _cell_index(unknown.cell) if unknown is not None and unknown.cell else None
     if unknown is None and not ALL_COLUMNS.intersection(names):  # none of the kit's columns: say so once
@@ -435,6 +498,94 @@ def _canonical_id(typed: str, known: Mapping[str, str]) -> str:
     return kit_id(typed) or known.get(typed.casefold(), typed)
 
 
+def _tidy(column: str, value: str) -> str:
+    """A cell as the facilitator sees it: without spaces at either end (invisible in a spreadsheet; a comment's kept).
+
+    A cell of nothing but spaces is empty, a comment too.
+    """
+    if not value.strip():
+        return ""
+    return value if column == "comment" else value.strip()
+
+
+VOCABULARIES = {
+    "stakeholder_group": "stakeholder_groups",
+    "response": "responses",
+    "priority": "priorities",
+    "applies": "challenge_answers",
+}
+"""The columns holding a value of one of the catalogue's vocabularies, with the vocabulary."""
+
+
+def _choices(column: str, ctx: Context) -> tuple[str, ...]:
+    """The values a column of a row to import offers to choose from (the template's dropdown), if it is such a one."""
+    if column in VOCABULARIES:
+        return ctx.catalog.ids(VOCABULARIES[column])
+    if column == "field_id":
+        return ctx.catalog.field_ids
+    if column == "language":
+        return LANGUAGES
+    return ()
+
+
+def _match_case(row: dict[str, str], ctx: Context) -> None:
+    """Values typed in another case than the catalogue's taken as the catalogue's (``Rated`` → ``rated``).
+
+    The template's dropdowns accept them: Excel and LibreOffice compare a list's values regardless of case. A
+    standard's or challenge's id is in capitals (``gov-1-1`` → ``GOV-1-1``).
+    """
+    for column, value in row.items():
+        if not value:
+            continue
+        if column in ("standard_id", "challenge_id"):
+            lookup = ctx.catalog.standard if column == "standard_id" else ctx.catalog.challenge
+            with contextlib.suppress(KeyError):  # else no standard (or challenge) in any case: said when parsed
+                row[column] = lookup(value.upper()).id
+            continue
+        matches = [choice for choice in _choices(column, ctx) if choice.casefold() == value.casefold()]
+        if len(matches) == 1:
+            row[column] = matches[0]
+
+
+def _paper_words(column: str, ctx: Context) -> dict[str, str]:
+    """What the paper form (or the app) calls each value of a column, in either language, casefolded → the value.
+
+    The labels (``Verwaltung``, ``Weiß nicht``, ``Trifft zu``, a field's title) and the form's abbreviations
+    (``WN``, ``NZ``, ``H`` …); a word meaning two values is left out.
+    """
+    catalog = ctx.catalog
+    words: dict[str, set[str]] = {}
+
+    def add(word: str, value: str) -> None:
+        for part in {word, *re.split(r" / | \(", word)[:1]}:  # "Nicht zutreffend / nicht in …" → "Nicht zutreffend"
+            words.setdefault(part.strip().casefold(), set()).add(value)
+
+    for language in LANGUAGES:
+        if column in VOCABULARIES:
+            for value in catalog.ids(VOCABULARIES[column]):
+                add(catalog.label(VOCABULARIES[column], value, language), value)
+                if column in ("response", "priority") and value != "rated":
+                    add(t(f"paper.abbr_{value}", language), value)
+        elif column == "field_id":
+            for value in ctx.fields:
+                add(catalog.field(value).title.get(language), value)
+    return {word: next(iter(values)) for word, values in words.items() if len(values) == 1}
+
+
+def _is_card_id(respondent: str) -> bool:
+    """Whether an id is of the form the kit prints on cards (``P-7K3Q``)."""
+    return kit_id(respondent) == respondent and respondent.startswith(f"{CARD_PREFIX}-")
+
+
+def _cards_of(session: Session, in_session: set[str]) -> frozenset[str] | None:
+    """The card ids a row may give: printed for the session (:data:`CARDS_FILE`) or answering in it already.
+
+    None when no cards were printed for the session: then any id goes.
+    """
+    printed = issued_ids(session)
+    return frozenset(printed) | in_session if printed else None
+
+
 def _plain_rating(value: str) -> str:
     """A whole number typed with a zero fraction (``2.0``, ``3,00``) as the number; anything else as it is."""
     match = re.fullmatch(r"\s*([0-9]+)[.,]0*\s*", value)
@@ -442,8 +593,21 @@ def _plain_rating(value: str) -> str:
 
 
 def _explained(exc: RowProblem, row: Mapping[str, str], ctx: Context) -> str:
-    """The reason for a bad value, said for what the facilitator can put there in this session."""
+    """The reason for a bad value, said for what the facilitator can put there in this session.
+
+    A value written as the paper form says it (``Verwaltung``, ``weiß nicht``, ``WN``) is named with the value the
+    table needs; so is an empty answer whose rating cell holds what the form says for "don't know" or "not applicable".
+    """
     value = row.get(exc.column or "", "")
+    column = exc.column or ""
+    meant = _paper_words(column, ctx).get(value.casefold()) if value else None
+    if meant is not None:
+        key = "importer.paper_word_or_empty" if column == "priority" else "importer.paper_word"  # may be left empty
+        return say(key, value=repr(value), meant=meant, options=", ".join(_choices(column, ctx)))
+    if column == "response" and not value and row.get("rating"):
+        meant = _paper_words("response", ctx).get(row["rating"].casefold())
+        if meant is not None:
+            return say("importer.response_in_rating", value=repr(row["rating"]), meant=meant)
     if exc.column == "field_id" and value not in ctx.catalog.field_ids:
         fields = ", ".join(ctx.fields)
         if value == "":
@@ -455,8 +619,20 @@ def _explained(exc: RowProblem, row: Mapping[str, str], ctx: Context) -> str:
     return exc.reason
 
 
-def _check(part: _Part, session: Session, store: SessionStore, now: str, known: dict[str, str]) -> _Checked:
-    """Parse every row of one table with the same rules the session's own files obey."""
+def _check(
+    part: _Part,
+    session: Session,
+    store: SessionStore,
+    now: str,
+    known: dict[str, str],
+    cards: frozenset[str] | None = None,
+) -> _Checked:
+    """Parse every row of one table with the same rules the session's own files obey.
+
+    ``cards``: the card ids (``P-…``) a row may give, those printed for the session and those with answers in it;
+    None when no cards were printed for it (:func:`_cards_of`).
+    """
+    cards_file = session.path / CARDS_FILE
     table = _table_for(part.rows[0][1])
     header = _check_header(part, table)
     names = header.names
@@ -484,7 +660,7 @@ def _check(part: _Part, session: Session, store: SessionStore, now: str, known: 
             result.rejected.append(part.problem(line, None, say(what, count=count, expected=width)))
             continue
         cells = cells + [""] * (width - len(cells))  # a workbook leaves out empty cells at a row's end
-        row = {name: cells[i] if cells[i].strip() else "" for name, i in zip(names, header.positions, strict=True)}
+        row = {name: _tidy(name, cells[i]) for name, i in zip(names, header.positions, strict=True)}
         if all(not value or name in DEFAULTED_COLUMNS for name, value in row.items()):
             result.blank_lines += 1  # only what the kit fills in itself: a row the facilitator did not use
             continue
@@ -496,10 +672,15 @@ def _check(part: _Part, session: Session, store: SessionStore, now: str, known: 
             known.setdefault(respondent.casefold(), respondent)  # the first spelling in the file, for the rows below
         if "rating" in row:
             row["rating"] = _plain_rating(row["rating"])
+        _match_case(row, store.context)
         try:
             record = table.parse(row, store.context)
         except RowProblem as exc:
             result.rejected.append(checked.problem(line, exc.column, _explained(exc, row, store.context)))
+            continue
+        if cards is not None and _is_card_id(row["respondent_id"]) and row["respondent_id"] not in cards:
+            reason = say("importer.card_not_issued", respondent=row["respondent_id"], issued=cards_file)
+            result.rejected.append(checked.problem(line, "respondent_id", reason))
             continue
         checked.good.append(record)
         checked.lines.append(line)
@@ -692,10 +873,11 @@ def _checked_parts(
     for records in existing.values():
         for record in records:
             known.setdefault(_respondent(record).casefold(), _respondent(record))
+    cards = _cards_of(session, set(known.values()))
     outcomes: list[_Checked | InputError] = []  # a bad header stops its table, not the listing of the others
     for part in with_rows or parts[:1]:
         try:
-            outcomes.append(_check(part, session, store, now, known))
+            outcomes.append(_check(part, session, store, now, known, cards))
         except InputError as exc:
             outcomes.append(exc)
     checked = [outcome for outcome in outcomes if isinstance(outcome, _Checked)]

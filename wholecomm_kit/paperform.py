@@ -469,7 +469,7 @@ def card_ids(session: Session, count: int) -> list[str]:
 
     store = SessionStore.open(session)
     taken = {r.respondent_id for r in store.responses()} | {a.respondent_id for a in store.challenge_answers()}
-    taken |= set(_issued(session))
+    taken |= set(issued_ids(session))
     ids: list[str] = []
     for _ in range(count):
         ids.append(new_respondent_id(taken, prefix=CARD_PREFIX))
@@ -477,14 +477,18 @@ def card_ids(session: Session, count: int) -> list[str]:
     return ids
 
 
-def _issued(session: Session) -> list[str]:
+def issued_ids(session: Session) -> list[str]:
+    """Every id printed on a card for the session so far (none when no cards were printed)."""
     path = session.path / PAPER_DIR / ISSUED_IDS
     try:
-        return [line.strip() for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+        return [line.strip().upper() for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
     except FileNotFoundError:
         return []
-    except (OSError, UnicodeDecodeError) as exc:
-        raise PaperFormError(say("paperform.issued_unreadable", path=path, reason=exc)) from exc
+    except OSError as exc:
+        raise PaperFormError(say("paperform.issued_unreadable", path=path, reason=os_reason(exc))) from exc
+    except UnicodeDecodeError as exc:
+        reason = say("paperform.issued_not_utf8", byte=f"0x{exc.object[exc.start]:02X}")
+        raise PaperFormError(say("paperform.issued_unreadable", path=path, reason=reason)) from exc
 
 
 def _record_issued(session: Session, ids: list[str]) -> None:
