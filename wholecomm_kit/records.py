@@ -21,6 +21,11 @@ from .texts import say
 RESPONDENT_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}")
 ID_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
 """No 0/O, 1/I/L: an id noted on paper must read back unambiguously."""
+NEW_ID_ALPHABET = "".join(c for c in ID_ALPHABET if c not in "AEU")
+"""What new ids are made of: no vowels either, so that no id card spells a word (``P-HERE``).
+
+Ids made before (with vowels) stay ids of the kit's form: :data:`KIT_ID` reads the whole :data:`ID_ALPHABET`.
+"""
 KIT_ID = re.compile(rf"[A-Za-z]-[{ID_ALPHABET}]{{4}}|[Gg]-[0-9]+", re.IGNORECASE)
 """An id of the kit's own form (``R-7K3Q`` from the app, ``P-…`` from a card, ``G-2`` for a breakout group)."""
 
@@ -41,7 +46,7 @@ def new_respondent_id(taken: Iterable[str] = (), *, prefix: str = "R", length: i
     """A fresh random id such as ``R-7K3Q`` that is not in ``taken`` (compared case-insensitively)."""
     used = {x.casefold() for x in taken}
     while True:
-        candidate = f"{prefix}-" + "".join(secrets.choice(ID_ALPHABET) for _ in range(length))
+        candidate = f"{prefix}-" + "".join(secrets.choice(NEW_ID_ALPHABET) for _ in range(length))
         if candidate.casefold() not in used:
             return candidate
 
