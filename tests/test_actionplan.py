@@ -10,12 +10,18 @@ import csv
 import html
 import re
 import shutil
+import signal
+import socket
+import subprocess
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import ipywidgets as widgets
 import pytest
-from helpers import check_template, run_widget_notebook
+from helpers import axe_violations, check_template, chromium, run_widget_notebook
 
 from wholecomm_kit import actionplan
 from wholecomm_kit import store as store_module
@@ -749,6 +755,36 @@ def test_a_broken_row_when_the_editor_opens_is_shown_in_english(session: Session
     assert "“Add” again" in text(editor.message)
 
 
+def test_a_torn_row_moved_aside_is_named_on_screen(editor: ActionPlanEditor, session: Session) -> None:
+    """The store only warns when it moves a torn last row aside, and Voilà shows no warnings: the editor must say it."""
+    fill(editor)
+    editor.add_button.click()
+    torn = "A2,housing,HOU-1-1,Eine halb gespeicherte Maßn"
+    with (session.path / "actions.csv").open("a", encoding="utf-8", newline="") as stream:
+        stream.write(torn)
+    assert editor.notice.value == ""
+
+    editor.reload_button.click()
+
+    damaged = session.path / "actions.csv.damaged"
+    assert damaged.read_text(encoding="utf-8").startswith(torn)
+    notice = text(editor.notice)
+    assert f"{session.path / 'actions.csv'}, Zeile 3: Die letzte Zeile war unvollständig" in notice
+    assert f"Sie wurde nach {damaged} verschoben" in notice
+    assert 'role="alert"' in editor.notice.value
+    editor.reload_button.click()
+    assert f"Sie wurde nach {damaged} verschoben" in text(editor.notice)  # stays
+
+    # torn while the plan was open: moved aside by the next save, which is saved all the same
+    with (session.path / "actions.csv").open("a", encoding="utf-8", newline="") as stream:
+        stream.write("A2,housing,HOU-1-1,Noch eine halbe")
+    fill(editor, action="Zweite Maßnahme")
+    editor.add_button.click()
+    assert "Gespeichert: A2 – Zweite Maßnahme" in text(editor.message)
+    assert [row["action"] for row in rows(session)] == ["Runden Tisch Wohnen einrichten", "Zweite Maßnahme"]
+    assert text(editor.notice).count("verschoben") == 2
+
+
 # --- wording ---------------------------------------------------------------------------------------
 
 
@@ -868,6 +904,73 @@ def test_the_status_exposes_its_state_and_shows_it_with_enough_contrast(editor: 
     for box in (editor.standards_box, editor.responsible_box, editor.due_box):
         assert box.description_allow_html
         assert 'class="wck-plan-hint"' in box.description
+
+
+# --- in a real browser --------------------------------------------------------------------------------
+
+LONG_WORD = "Integrationsbeauftragtenstellenausschreibungsverfahren"
+"""A German compound wider than the plan's action column in 22 px type (Chromium on Linux does not hyphenate German)."""
+
+
+@contextmanager
+def shown_plan(session: Session) -> Iterator[str]:
+    """`wholecomm-kit show SESSION action-plan` on a free port, as a facilitator starts it; yields its address."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = int(sock.getsockname()[1])
+    command = [sys.executable, "-m", "wholecomm_kit", "show", str(session.path), "action-plan", "--port", str(port)]
+    process = subprocess.Popen([*command, "--no-browser"], stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    try:
+        assert process.stdout is not None
+        found = re.search(r"http://127\.0\.0\.1:\d+/\?token=[a-z0-9]+", process.stdout.readline().decode())
+        assert found
+        yield found.group(0)
+    finally:
+        process.send_signal(signal.SIGINT)
+        try:
+            process.communicate(timeout=60)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.communicate()
+
+
+@pytest.mark.slow
+@pytest.mark.browser
+def test_on_a_1024_projector_long_texts_stay_in_their_cells_and_the_keyboard_focus_follows(session: Session) -> None:
+    store = SessionStore.open(session)
+    store.record_action(field_id="housing", standard_ids=["HOU-1-1"], action=f"{LONG_WORD} beginnen")
+    store.record_action(
+        field_id="governance", standard_ids=[], action="Runden Tisch einrichten", responsible="Sozialamt"
+    )
+    with shown_plan(session) as url, chromium() as browser:
+        page = browser.new_page(viewport={"width": 1024, "height": 768})
+        page.goto(url, timeout=120_000)
+        page.wait_for_selector(".wck-plan-remove", timeout=120_000)
+        # no text runs out of its cell over the next column (a long word or address is broken instead)
+        spilled = page.evaluate(
+            """() => [...document.querySelectorAll('.wck-plan-table > *')].flatMap(cell => {
+                const box = cell.getBoundingClientRect();
+                return [...cell.querySelectorAll('.widget-html-content')]
+                    .filter(c => c.getBoundingClientRect().right > box.right + 1 || c.scrollWidth > c.clientWidth + 1)
+                    .map(c => c.textContent.slice(0, 40));
+            })"""
+        )
+        assert spilled == []
+        assert LONG_WORD in page.inner_text(".wck-plan-table")
+
+        # rebuilding the plan replaces its buttons: the focus goes where the keyboard user needs it next
+        page.locator(".wck-plan-remove", has_text="A1 entfernen").focus()
+        page.keyboard.press("Enter")
+        focused = "() => (document.activeElement.innerText || document.activeElement.tagName).trim()"
+        page.wait_for_function(f"({focused})() === 'Nicht entfernen'", timeout=30_000)
+        page.keyboard.press("Enter")
+        page.wait_for_function(f"({focused})() === 'A1 entfernen'", timeout=30_000)
+        page.locator(".wck-plan-edit", has_text="A2 bearbeiten").focus()
+        page.keyboard.press("Enter")
+        page.wait_for_function("document.activeElement.tagName === 'TEXTAREA'", timeout=30_000)
+        assert page.input_value(".wck-plan-action textarea") == "Runden Tisch einrichten"
+        assert axe_violations(page) == []
+    assert [row["action_id"] for row in rows(session)] == ["A1", "A2"]  # nothing removed or changed
 
 
 # --- the notebook ----------------------------------------------------------------------------------

@@ -267,6 +267,28 @@ def test_a_broken_responses_file_is_shown_as_a_message_and_the_last_figures_stay
     assert "Stand: 11:00 Uhr" in live.header.value
 
 
+def test_a_torn_row_moved_aside_while_reading_is_named_on_screen_until_the_page_is_reloaded(small: Session) -> None:
+    """The store only warns when it moves a torn last row aside, and Voilà shows no warnings: the view must say it."""
+    live = LiveResults(small.path, now=clock("11:00", "11:02", "11:03"))
+    assert live.notice.value == ""
+    torn = f'{small.session_id},R-DDDD,business,governance,GOV-1-1,2,rated,,"ein abgeschnittener Komm'
+    with (small.path / "responses.csv").open("a", encoding="utf-8", newline="") as stream:
+        stream.write(torn)
+
+    assert live.refresh()
+
+    assert live.error is None
+    damaged = small.path / "responses.csv.damaged"
+    assert damaged.read_text(encoding="utf-8").startswith(torn)
+    shown = html.unescape(live.notice.value)
+    assert f"{small.path / 'responses.csv'}, Zeile 11: Die letzte Zeile war unvollständig" in shown
+    assert f"Sie wurde nach {damaged} verschoben" in shown
+    assert 'role="alert"' in live.notice.value
+    assert overview_counts(live) == {"governance": (3, 9), "housing": (0, 0)}
+    live.refresh_button.click()  # the row was moved once; the notice stays all the same
+    assert f"Sie wurde nach {damaged} verschoben" in html.unescape(live.notice.value)
+
+
 def test_a_session_broken_from_the_start_shows_the_message_instead_of_raising(small: Session) -> None:
     (small.path / "responses.csv").write_text("not,the,header\r\n", encoding="utf-8")
     live = LiveResults(small.path, language="en")

@@ -33,8 +33,10 @@ way, naming the limit.
 Every save says so visibly; a save that fails (the store refuses a value or cannot write) shows the
 reason and leaves the form as it was, so nothing typed is lost. A broken row in ``actions.csv``
 (say, one added by hand) is shown above the plan with its file, line and reason and how to repair
-the file; an operation that fails because of it says so instead of blaming the form. No callback
-ever lets an exception escape: unexpected errors become a message with the details underneath.
+the file; an operation that fails because of it says so instead of blaming the form. A torn last row
+that the store moves to ``actions.csv.damaged`` (it only warns, and Voilà shows no warnings) is named
+in a notice above the plan until the page is reloaded. No callback ever lets an exception escape:
+unexpected errors become a message with the details underneath.
 
 Large type for the projector (22 px body text, no text under 20 px) comes from :data:`STYLE`, a style
 block scoped to the editor's ``wck-action-plan`` class like the live view's. Labels sit above their
@@ -42,7 +44,11 @@ inputs with their hints inside the label (so a screen reader reads the hint with
 and the field dropdown are as wide as their text; the status is a group of radio buttons, so its
 state is exposed to assistive technology (ipywidgets' ToggleButtons mark the chosen button with a CSS
 class only, no ``aria-pressed``), and the chosen one is filled dark with white text. The plan
-has six columns (the field and the standards under the action's text), which fit a 1024 px projector.
+has six columns (the field and the standards under the action's text), which fit a 1024 px projector;
+a word wider than its column (a long German compound) is broken rather than run over the next column.
+Rebuilding the plan replaces the buttons of its rows, so the keyboard focus is put where it is needed
+next: on "keep" when a removal or a discarding asks, back on the row's button after "keep", and on the
+action's text when an action is loaded into the form (which also scrolls the form into view).
 
 The class needs no browser: tests set the widgets' ``value`` and call ``button.click()``, which runs
 the same handlers as a click in the browser.
@@ -62,12 +68,12 @@ from typing import Any
 
 import ipywidgets as widgets
 
-from .callbacks import guarded
+from .callbacks import guarded, moved_rows_notice
 from .catalog import LANGUAGES, Catalog, load_catalog
 from .exceptions import InputError, KitError, Problem
 from .records import MAX_TEXT, Action
 from .session import load_session
-from .store import ActionChanged, SessionStore, latest
+from .store import ActionChanged, SessionStore, latest, moved_rows
 from .texts import os_reason, say, speaking, t
 
 __all__ = [
@@ -166,7 +172,8 @@ STYLE = f"""<style>
   outline: 4px solid {FOCUS_COLOUR}; outline-offset: 2px;
 }}
 .wck-action-plan .wck-plan-table {{ overflow-x: auto; }}
-.wck-action-plan .wck-plan-table .widget-html-content {{ overflow-wrap: break-word; hyphens: auto; }}
+.wck-action-plan .wck-plan-table > * {{ min-width: 0; }}
+.wck-action-plan .wck-plan-table .widget-html-content {{ min-width: 0; overflow-wrap: break-word; hyphens: auto; }}
 .wck-action-plan .wck-plan-cell-head {{ border-bottom: 3px solid {TEXT_COLOUR}; }}
 .wck-action-plan .wck-plan-cell-due .widget-html-content,
 .wck-action-plan .wck-plan-cell-status .widget-html-content {{ white-space: nowrap; }}
@@ -277,6 +284,8 @@ class ActionPlanEditor:
         self.keep_button: Any = None
         """… and its "no" button."""
         self._quiet = False
+        self.moved: list[str] = []
+        """What the store said about rows it moved to a ``.damaged`` file; shown until the page is reloaded."""
         self._chosen_by_field: dict[str, tuple[str, ...]] = {}
         self._draft_field = self.session.fields[0]
         self.widget = self._build()
@@ -320,6 +329,8 @@ class ActionPlanEditor:
         self.reload_button.on_click(self._guarded(lambda _button: self.reload_plan()))
         self.plan_status = widgets.HTML(value="")
         self.plan_status.add_class("wck-plan-status")
+        self.notice = widgets.HTML(value="")
+        self.notice.add_class("wck-plan-notice")
         self.plan_table = widgets.GridBox(children=[])
         self.plan_table.add_class("wck-plan-table")
         heading_row = widgets.HBox([plan_heading, self.reload_button])
@@ -333,6 +344,7 @@ class ActionPlanEditor:
                 self.message,
                 self.conflict_button,
                 self.error_log,
+                self.notice,
                 heading_row,
                 self.plan_status,
                 self.plan_table,
@@ -614,6 +626,7 @@ class ActionPlanEditor:
         self._show_mode()
         self._say(self._t("plan_editing", id=action.action_id), "info")
         self._render_plan()
+        self.action_box.focus()  # the form may be far above the row clicked: this brings it into view
 
     def _finish_editing(self) -> None:
         """Back to adding: an empty form in the field chosen before editing began."""
@@ -671,7 +684,7 @@ class ActionPlanEditor:
     def _save(self, button: str, *, removal: bool = False, **values: Any) -> Action | None:
         """Record one version of an action; on failure show why and return None (the form stays as it is)."""
         try:
-            with speaking(self.language):
+            with speaking(self.language), moved_rows(self.moved):
                 return self.store.record_action(**values)
         except ActionChanged as exc:
             self._conflict(exc, "remove" if removal else "edit")
@@ -679,6 +692,8 @@ class ActionPlanEditor:
         except (KitError, OSError) as exc:
             self._failed(exc, button, removal=removal)
             return None
+        finally:
+            self.notice.value = moved_rows_notice(self.moved)
 
     # --- actions -----------------------------------------------------------------------------
 
@@ -711,6 +726,7 @@ class ActionPlanEditor:
             self.pending_removal = None
             self.pending_edit = action.action_id
             self._render_plan()
+            self._focus(self.keep_button)
             return False
         self._load(action)
         return True
@@ -729,9 +745,10 @@ class ActionPlanEditor:
         """Do not load the action: the form keeps what was typed."""
         if self.pending_edit is None:
             return
-        self.pending_edit = None
+        aid, self.pending_edit = self.pending_edit, None
         self._say(self._t("plan_entries_kept"), "info")
         self._render_plan()
+        self._focus(self.edit_buttons.get(aid))
 
     def save_changes(self) -> Action | None:
         """Save the form as a new version of the action being edited, as "Save changes" does.
@@ -778,6 +795,7 @@ class ActionPlanEditor:
         self.pending_edit = None
         self.pending_removal = action_id
         self._render_plan()
+        self._focus(self.keep_button)
         return True
 
     def confirm_removal(self) -> Action | None:
@@ -818,9 +836,10 @@ class ActionPlanEditor:
         """Do not remove the action waiting for confirmation."""
         if self.pending_removal is None:
             return
-        self.pending_removal = None
+        aid, self.pending_removal = self.pending_removal, None
         self._say(self._t("plan_remove_cancelled"), "info")
         self._render_plan()
+        self._focus(self.remove_buttons.get(aid))
 
     def reload_plan(self) -> bool:
         """Read the plan again, as the "Reload plan" buttons do.
@@ -858,13 +877,15 @@ class ActionPlanEditor:
     def reload(self) -> bool:
         """Read the plan from ``actions.csv`` again; a failure is shown above the plan."""
         try:
-            with speaking(self.language):
+            with speaking(self.language), moved_rows(self.moved):
                 records = self.store.actions()
         except (KitError, OSError) as exc:
+            self.notice.value = moved_rows_notice(self.moved)
             problems = _file_problems(exc)
             reason = self._broken_file(problems) if problems else self._t("plan_load_failed", reason=self._reason(exc))
             self.plan_status.value = _status_html(reason, "error")
             return False
+        self.notice.value = moved_rows_notice(self.moved)
         current = latest(records, lambda a: a.action_id, lambda a: a.recorded_at)
         self.plan = sorted((a for a in current if a.status != REMOVED), key=lambda a: plan_order(a.action_id))
         self.plan_status.value = ""
@@ -874,6 +895,16 @@ class ActionPlanEditor:
             self.pending_edit = None
         self._render_plan()
         return True
+
+    @staticmethod
+    def _focus(widget: Any) -> None:
+        """Put the keyboard focus on a widget (the browser scrolls it into view).
+
+        Rebuilding the plan replaces the buttons of its rows, and the focus of the button just pressed would
+        fall back to the top of the page: a keyboard user would tab through the whole form to get back.
+        """
+        if widget is not None:
+            widget.focus()
 
     def _by_id(self, action_id: str) -> Action | None:
         return next((a for a in self.plan if a.action_id == action_id), None)

@@ -7,7 +7,6 @@ import functools
 import json
 import shlex
 import sys
-import warnings
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any, TypeVar
@@ -29,27 +28,20 @@ def _friendly_errors(command: F) -> F:
 
     @functools.wraps(command)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
-        from .store import DamagedRowWarning
+        from .store import moved_rows
 
         # Rows moved to a .damaged file are said plainly, as a warning of this command, before any error.
-        with warnings.catch_warnings(record=True) as caught:
-            warnings.simplefilter("always", DamagedRowWarning)
-            failure: KitError | None = None
-            try:
-                return command(*args, **kwargs)
-            except KitError as exc:
-                failure = exc
-            finally:
-                for caught_warning in caught:
-                    if issubclass(caught_warning.category, DamagedRowWarning):
-                        click.echo(say("cli.warning", message=caught_warning.message), err=True)
-                    else:
-                        warnings.showwarning(
-                            caught_warning.message,
-                            caught_warning.category,
-                            caught_warning.filename,
-                            caught_warning.lineno,
-                        )
+        moved: list[str] = []
+        failure: KitError | None = None
+        try:
+            with moved_rows(moved):
+                try:
+                    return command(*args, **kwargs)
+                except KitError as exc:
+                    failure = exc
+        finally:
+            for message in moved:
+                click.echo(say("cli.warning", message=message), err=True)
         if isinstance(failure, InputError):
             click.echo(say("cli.problems", count=len(failure.problems)), err=True)
             for problem in failure.problems:

@@ -9,7 +9,9 @@ is computed here.
 
 A big "Refresh" button reads the session again. Problems while reading (a broken CSV file, a
 missing folder) never escape a callback: they are shown as a message in the widget, and the figures
-of the last good reading stay on screen, marked with their time.
+of the last good reading stay on screen, marked with their time. A torn last row that the store moves
+to ``responses.csv.damaged`` while reading is named in a notice that stays until the page is reloaded
+(the store only warns, and Voilà shows no warnings).
 
 Large type (22 px and more, set by a style block scoped to the widget's ``wck-live`` class) and the
 colour-blind-safe palette of :mod:`wholecomm_kit.charts` keep it readable from the back of the room.
@@ -39,13 +41,13 @@ from .analysis import (
     responses_frame,
     standard_summary,
 )
-from .callbacks import guarded
+from .callbacks import guarded, moved_rows_notice
 from .catalog import LANGUAGES, Catalog, load_catalog
 from .exceptions import InputError, KitError
 from .formatting import number as _number
 from .formatting import percent as _percent
 from .session import Session, load_session
-from .store import SessionStore
+from .store import SessionStore, moved_rows
 from .texts import os_reason, say, speaking, t
 
 __all__ = ["LANGUAGE_NAMES", "LiveError", "LiveResults", "Snapshot", "format_problem"]
@@ -208,6 +210,8 @@ class LiveResults:
         self._status: tuple[str, dict[str, object], str] | None = None
         self._charts: dict[tuple[str, str], charts.Chart] = {}
         self._updating = False
+        self.moved: list[str] = []
+        """What the store said about rows it moved to a ``.damaged`` file; shown until the page is reloaded."""
         self.widget = self._build()
         self.refresh()
 
@@ -245,6 +249,8 @@ class LiveResults:
         self.language_selector.observe(self._guarded(self._on_language), names="value")
         self.status = widgets.HTML(value="")
         self.status.add_class("wck-live-status")
+        self.notice = widgets.HTML(value="")
+        self.notice.add_class("wck-live-notice")
         self.error_log = widgets.Output()
         self.error_log.add_class("wck-live-error-log")
         self.overview = widgets.HTML(value="")
@@ -277,6 +283,7 @@ class LiveResults:
                 self.header,
                 controls,
                 self.status,
+                self.notice,
                 self.error_log,
                 self.overview,
                 self.field_selector,
@@ -321,14 +328,16 @@ class LiveResults:
 
     def _refresh(self) -> bool:
         try:
-            with speaking(self.language):
+            with speaking(self.language), moved_rows(self.moved):
                 snapshot = read_snapshot(self.session_dir, self.catalog, self._now())
         except (KitError, OSError) as exc:
+            self.notice.value = moved_rows_notice(self.moved)
             reason = format_problem(exc, self.language)
             self.error = self._t("refresh_failed", reason=reason)
             self._say("refresh_failed", "error", reason=reason)
             self._render()
             return False
+        self.notice.value = moved_rows_notice(self.moved)
         fields_changed = snapshot.session.fields != self.session.fields
         self.snapshot = snapshot
         self.session = snapshot.session

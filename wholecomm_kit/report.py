@@ -11,7 +11,6 @@ import os
 import platform
 import shutil
 import threading
-import warnings
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -289,16 +288,16 @@ def _repair_first(session: Session) -> list[str]:
 
     Otherwise the notebook's kernel would be the first reader, and the warning would end up in the handout.
     """
-    from .store import DamagedRowWarning, SessionStore
+    from .store import SessionStore, moved_rows
 
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always", DamagedRowWarning)
+    moved: list[str] = []
+    with moved_rows(moved):
         # A file that cannot be read is reported now, with its line and column, not as a failed notebook cell.
         store = SessionStore.open(session)
         store.responses()
         store.challenge_answers()
         store.actions()
-    return [str(w.message) for w in caught if issubclass(w.category, DamagedRowWarning)]
+    return moved
 
 
 def make_report(

@@ -75,6 +75,7 @@ __all__ = [
     "decode_csv",
     "detect_delimiter",
     "latest",
+    "moved_rows",
     "other_encoding",
     "parse_csv",
     "parse_records",
@@ -100,9 +101,29 @@ class SessionFileError(StoreError):
 class DamagedRowWarning(UserWarning):
     """Rows of a session file were moved to ``<file>.damaged``; the message says where, for the facilitator.
 
-    Callers that talk to a person (the command line, the report) should catch it with
-    ``warnings.catch_warnings(record=True)`` and show its message as a warning.
+    Callers that talk to a person (the command line, the report, the facilitator's pages) collect it with
+    :func:`moved_rows` and show its message.
     """
+
+
+@contextmanager
+def moved_rows(found: list[str]) -> Iterator[None]:
+    """Collect the messages of rows moved to a ``.damaged`` file while the block ran, for a person to read.
+
+    Said with a :class:`DamagedRowWarning`, which nobody would see on a page served by Voilà or in a
+    command's output; every other warning is passed on as it came.
+    """
+    caught: list[warnings.WarningMessage] = []
+    try:
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always", DamagedRowWarning)
+            yield
+    finally:  # also when reading failed after a row was moved
+        for warning in caught:
+            if issubclass(warning.category, DamagedRowWarning):
+                found.append(str(warning.message))
+            else:
+                warnings.warn_explicit(warning.message, warning.category, warning.filename, warning.lineno)
 
 
 def encode_rows(rows: Iterable[Sequence[str]]) -> bytes:
