@@ -783,7 +783,10 @@ def test_show_logs_under_voilas_own_name(shown: Shown) -> None:
 
 
 def test_show_opens_the_action_plan_in_the_browser_with_the_token(browser: Browser, tmp_path: Path) -> None:
-    """Without --no-browser the facilitator's browser opens the page itself; missing notebooks are written first."""
+    """Without --no-browser the facilitator's browser opens the page itself; missing notebooks are written first.
+
+    Once ``show`` is stopped, the page says so at once, as a participant's checklist does.
+    """
     session = new_session(tmp_path, "Planstadt", fields="health", language="de")
     assert not (session.path / "facilitator").exists()
     running = start_show(session, "action-plan", tmp_path, browser=True)
@@ -801,6 +804,13 @@ def test_show_opens_the_action_plan_in_the_browser_with_the_token(browser: Brows
         assert page.title() == "Maßnahmenplan: Planstadt"
         assert page.locator(".jp-InputArea").count() == 0
         assert "ActionPlanEditor" not in page.content()
+        notice = page.locator("#wck-connection")
+        expect(notice).to_be_hidden()
+        output = running.stop()  # show stopped while the plan is open: what is typed now would be lost unsaid
+        expect(notice).to_be_visible(timeout=30_000)
+        expect(notice).to_contain_text("wird nicht gespeichert")
+        expect(notice).to_contain_text("Start 'wholecomm-kit show' again")
+        expect(notice.get_by_role("button")).to_have_count(0)  # a reload would meet the old token: no button
         page.context.close()
     finally:
         output = running.stop()
@@ -858,9 +868,9 @@ def test_the_show_pages_title_is_text_for_both_html_and_jinja() -> None:
 
     title = 'Live: Klein{{ 7*7 }}</script><b onclick=x>"dorf" {% raw %}'
     parent = "<head>{% block html_head_js %}{% endblock html_head_js %}</head>"
-    environment = jinja2.Environment(loader=jinja2.DictLoader({OFFLINE_LAB: parent, "page": show_page(title)}))
+    environment = jinja2.Environment(loader=jinja2.DictLoader({OFFLINE_LAB: parent, "page": show_page(title, "de")}))
     page = environment.get_template("page").render()
-    script = re.fullmatch(r"<head>\s*<script>document\.title = (.*);</script>\s*</head>", page.strip())
+    script = re.search(r"<head>\s*<script>document\.title = (.*?);</script>", page.strip())
     assert script, page
     assert "</script><b" not in script.group(1)
     assert json.loads(script.group(1)) == title

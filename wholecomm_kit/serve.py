@@ -321,24 +321,40 @@ _WATCH_SCRIPT = """
 """
 
 
-def checklist_page(session: Session) -> str:
-    """Voilà's own notebook page plus a notice that appears as soon as the page loses its kernel."""
-    first = session.language
-    languages = [first, *(lang for lang in LANGUAGES if lang != first)]
-    message = " ".join(f'<span lang="{lang}">{_literal(t("app.connection_lost", lang))}</span>' for lang in languages)
-    reload = " / ".join(_literal(t("app.reload", lang)) for lang in languages)
-    return (
-        '{%- extends "' + OFFLINE_LAB + '" -%}\n'
-        "{%- block html_head_js -%}\n{{ super() }}\n"
+def _connection_notice(message: str, languages: list[str], *, reload: bool) -> tuple[str, str]:
+    """The watch script and style for Voilà's page head, and the notice (hidden until the kernel is lost) for its foot.
+
+    ``message`` is a text key, said in every language, the first one first; ``reload`` adds a button that reloads.
+    """
+    said = " ".join(f'<span lang="{lang}">{_literal(t(message, lang))}</span>' for lang in languages)
+    button = ""
+    if reload:
+        label = " / ".join(_literal(t("app.reload", lang)) for lang in languages)
+        button = f'<button type="button" onclick="window.location.reload()">{label}</button>'
+    head = (
         f"<script>{_WATCH_SCRIPT}</script>\n"
         "<style>#wck-connection { position: fixed; top: 0; left: 0; right: 0; z-index: 10000; margin: 0;"
         " padding: .8rem 1rem; background: #7a0000; color: #fff; font-size: 1.05rem; line-height: 1.4; }"
         " #wck-connection[hidden] { display: none; } #wck-connection span { display: block; }"
         " #wck-connection button { margin-top: .5rem; font-size: 1rem; padding: .3rem .8rem; }</style>\n"
+    )
+    return head, f'<div id="wck-connection" role="alert" hidden>{said}{button}</div>\n'
+
+
+def _first(language: str) -> list[str]:
+    return [language, *(lang for lang in LANGUAGES if lang != language)]
+
+
+def checklist_page(session: Session) -> str:
+    """Voilà's own notebook page plus a notice that appears as soon as the page loses its kernel."""
+    head, notice = _connection_notice("app.connection_lost", _first(session.language), reload=True)
+    return (
+        '{%- extends "' + OFFLINE_LAB + '" -%}\n'
+        "{%- block html_head_js -%}\n{{ super() }}\n"
+        f"{head}"
         "{%- endblock html_head_js -%}\n"
         "{%- block body_footer -%}\n{{ super() }}\n"
-        f'<div id="wck-connection" role="alert" hidden>{message}'
-        f'<button type="button" onclick="window.location.reload()">{reload}</button></div>\n'
+        f"{notice}"
         "{%- endblock body_footer -%}\n"
     )
 
@@ -442,15 +458,24 @@ def plan_show(session_dir: Path, what: str, *, port: int | None = None) -> ShowP
     return ShowPlan(session, what, notebook, port, token, f"http://{SHOW_HOST}:{port}/?token={token}")
 
 
-def show_page(title: str) -> str:
-    """Voilà's own notebook page, offline, with ``title`` in the browser's tab (not the notebook's file name)."""
+def show_page(title: str, language: str) -> str:
+    """Voilà's own notebook page, offline, with ``title`` in the browser's tab (not the notebook's file name).
+
+    Like a checklist, it says at once when it has lost its kernel (``show`` stopped, the laptop asleep): what is
+    typed then is not saved. Reloading would not help (``show`` started again has a new token), so no button.
+    """
     # A JavaScript string: <, { and } escaped, so neither HTML nor Voilà's Jinja reads anything into the text.
     literal = json.dumps(title).replace("<", "\\u003c").replace("{", "\\u007b").replace("}", "\\u007d")
+    head, notice = _connection_notice("live.connection_lost", _first(language), reload=False)
     return (
         '{%- extends "' + OFFLINE_LAB + '" -%}\n'
         "{%- block html_head_js -%}\n{{ super() }}\n"
         f"<script>document.title = {literal};</script>\n"
+        f"{head}"
         "{%- endblock html_head_js -%}\n"
+        "{%- block body_footer -%}\n{{ super() }}\n"
+        f"{notice}"
+        "{%- endblock body_footer -%}\n"
     )
 
 
@@ -475,7 +500,7 @@ def write_show_templates(session: Session, what: str, folder: Path) -> Path:
     """The template of ``show``: Voilà's page offline, named and loading in the workshop's language."""
     title = t(_SHOWN_TITLES[what], session.language, municipality=session.municipality)
     template = _template_folder(folder, SHOW_TEMPLATE, session.language, f"{title} …")
-    (template / "index.html.j2").write_text(show_page(title), encoding="utf-8")
+    (template / "index.html.j2").write_text(show_page(title, session.language), encoding="utf-8")
     return folder
 
 
