@@ -198,7 +198,7 @@ def test_add_saves_the_action_at_once_with_a_visible_confirmation(editor: Action
     assert editor.remove_buttons["A1"].description == "A1 entfernen"
     shown = all_text(editor.plan_table)
     assert "Runden Tisch Wohnen einrichten" in shown
-    assert "2025-10-31" in shown
+    assert "31.10.2025" in shown  # as German readers write dates, as in the handout
     assert "Geplant" in shown
     # the form is empty again for the next action, in the field chosen before
     assert form_state(editor) == ("", "housing", (), "", "", "planned")
@@ -464,10 +464,11 @@ def test_the_due_date_is_typed_as_text_in_the_form_the_workshop_language_expects
     fill(editor, action="Dritte", due="1.2.2024")  # the session's year minus one is still allowed
     editor.add_button.click()
     assert [row["due_date"] for row in rows(session)] == ["2025-10-31", "2025-01-05", "2024-02-01"]
-    assert "2025-10-31" in all_text(editor.plan_table)
+    assert "31.10.2025" in all_text(editor.plan_table)
+    assert "05.01.2025" in all_text(editor.plan_table)
 
     editor.edit_buttons["A1"].click()
-    assert editor.due_box.value == "2025-10-31"  # shown as it is saved
+    assert editor.due_box.value == "2025-10-31"  # in the form as it is saved
 
 
 @pytest.mark.parametrize(
@@ -517,6 +518,7 @@ def test_an_english_plan_takes_iso_dates_only(session: Session) -> None:
     editor.due_box.value = "2025-10-31"
     editor.add_button.click()
     assert rows(session) == [EXPECTED_ROW]
+    assert "31 October 2025" in all_text(editor.plan_table)  # as in the English handout
 
 
 # --- nothing typed is thrown away without asking ---------------------------------------------------

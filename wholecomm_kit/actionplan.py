@@ -68,6 +68,7 @@ from typing import Any
 
 import ipywidgets as widgets
 
+from . import formatting
 from .callbacks import guarded, moved_rows_notice
 from .catalog import LANGUAGES, Catalog, load_catalog
 from .exceptions import InputError, KitError, Problem
@@ -965,7 +966,7 @@ class ActionPlanEditor:
             self._cell(f"<strong>{html.escape(aid)}</strong>", "id"),
             self._cell(f'{html.escape(action.action)}<div class="wck-plan-context">{context}</div>', "action"),
             self._cell(html.escape(action.responsible) or "–", "responsible"),
-            self._cell(html.escape(action.due_date) or "–", "due"),
+            self._cell(html.escape(formatting.typed_date(action.due_date, self.language)) or "–", "due"),
             self._cell(html.escape(status), "status"),
         ]
         for cell in cells:

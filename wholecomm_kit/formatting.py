@@ -65,3 +65,11 @@ def date(day: dt.date, language: str) -> str:
     if language == "de":
         return f"{day.day:02d}.{day.month:02d}.{day.year}"
     return f"{day.day} {_MONTHS_EN[day.month - 1]} {day.year}"
+
+
+def typed_date(text: str, language: str) -> str:
+    """A date kept as ``YYYY-MM-DD`` (a due date) as :func:`date` writes it; any other text as it is."""
+    try:
+        return date(dt.date.fromisoformat(text), language)
+    except ValueError:
+        return text

@@ -573,10 +573,8 @@ def _day(text: str, language: str) -> str:
 
     The result is escaped HTML.
     """
-    try:
-        return _nowrap(escape(formatting.date(dt.date.fromisoformat(text), language)))
-    except ValueError:
-        return escape(text)
+    shown = formatting.typed_date(text, language)
+    return escape(text) if shown == text else _nowrap(escape(shown))  # the same text: no date
 
 
 def _signed(value: float, language: str, digits: int = 1) -> str:
