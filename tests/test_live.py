@@ -385,6 +385,11 @@ def test_large_type_scoped_to_the_view_and_named_controls(small: Session) -> Non
     selectors = [rule.split("{")[0].strip() for rule in re.findall(r"[^{}]+\{", STYLE.removeprefix("<style>"))]
     parts = [part.strip() for selector in selectors for part in selector.split(",")]
     assert all(part.startswith(".wck-live") for part in parts), parts
+    # the keyboard's place must be seen from the back of the room, not as JupyterLab's thin light-blue line
+    focus = re.search(r"\.wck-live button:focus-visible \{ outline: (\d+)px solid (#[0-9A-Fa-f]{6})", STYLE)
+    assert focus
+    assert int(focus.group(1)) >= 3
+    assert focus.group(2) == charts.TEXT_COLOUR
     assert "wck-live-refresh" in live.refresh_button._dom_classes
     assert live.refresh_button.tooltip
     assert live.refresh_button.layout.height == "auto"

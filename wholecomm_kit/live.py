@@ -77,6 +77,7 @@ STYLE = f"""<style>
 .wck-live .wck-live-refresh {{ font-size: 30px; min-height: 64px; padding: 0 1em; margin-right: 32px; }}
 .wck-live .widget-toggle-button {{ font-size: 22px; min-height: 48px; }}
 .wck-live .widget-toggle-button.mod-active {{ background: #00507A; color: #FFFFFF; }}
+.wck-live button:focus-visible {{ outline: 4px solid {charts.TEXT_COLOUR}; outline-offset: 3px; }}
 .wck-live table.wck-live-table {{ border-collapse: collapse; margin: 0.3em 0; }}
 .wck-live table.wck-live-table th, .wck-live table.wck-live-table td {{
   padding: 6px 18px; border-bottom: 2px solid #D9D9D9; text-align: left;
