@@ -1,7 +1,15 @@
-"""Helpers shared by several test modules: running a widget notebook for real, a headless Chromium, axe-core."""
+"""Helpers shared by several test modules: running a widget notebook for real, the kit's servers, a headless Chromium,
+axe-core."""
 
 from __future__ import annotations
 
+import signal
+import socket
+import subprocess
+import threading
+import time
+import urllib.error
+import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -110,3 +118,66 @@ def axe_violations(page: Page) -> list[dict[str, object]]:
     page.add_script_tag(path=str(AXE))
     result = page.evaluate("async () => await axe.run(document, {resultTypes: ['violations']})")
     return [v for v in result["violations"] if v["impact"] in ("serious", "critical")]
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def wait_for_http(url: str, process: subprocess.Popen[bytes], timeout: float = 90) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise AssertionError(f"the server exited early with code {process.returncode}")
+        try:
+            with urllib.request.urlopen(url, timeout=2):
+                return
+        except urllib.error.HTTPError:
+            return  # it answers (a redirect to the login page is an answer)
+        except OSError:
+            time.sleep(0.3)
+    raise AssertionError(f"{url} did not answer within {timeout} s")
+
+
+class Running:
+    """A server process of the kit's whose output is read as it comes.
+
+    Voilà logs every page and kernel: left in the pipe, its output fills it after a dozen pages, and the
+    server stops mid-test, waiting to write its log.
+    """
+
+    def __init__(self, process: subprocess.Popen[bytes]) -> None:
+        self.process = process
+        self.lines: list[str] = []
+        self.reader = threading.Thread(target=self._read, daemon=True)
+        self.reader.start()
+
+    def _read(self) -> None:
+        assert self.process.stdout is not None
+        for line in self.process.stdout:
+            self.lines.append(line.decode(errors="replace"))
+
+    def first_line(self, timeout: float = 60) -> str:
+        deadline = time.monotonic() + timeout
+        while not self.lines and self.reader.is_alive() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        return self.lines[0] if self.lines else ""
+
+    def output(self) -> str:
+        return "".join(self.lines)
+
+    def stop(self) -> str:
+        """Ctrl-C, as a facilitator stops it; everything it wrote."""
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGINT)
+        try:
+            self.process.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+        self.reader.join(timeout=10)
+        assert self.process.stdout is not None
+        self.process.stdout.close()
+        return self.output()

@@ -10,10 +10,7 @@ import signal
 import socket
 import subprocess
 import sys
-import threading
 import time
-import urllib.error
-import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -21,7 +18,7 @@ from pathlib import Path
 
 import pytest
 import zmq
-from helpers import axe_violations, chromium, new_session
+from helpers import Running, axe_violations, chromium, free_port, new_session, wait_for_http
 from playwright.sync_api import Browser, Page, Request, ViewportSize, expect
 
 from wholecomm_kit.catalog import load_catalog
@@ -34,12 +31,6 @@ pytestmark = [pytest.mark.slow, pytest.mark.browser]
 ANSWERS = ["0", "1", "2", "3", "dont_know", "not_applicable"]
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 @contextmanager
 def busy_port() -> Iterator[int]:
     """A port another program listens on, for as long as the block runs."""
@@ -47,21 +38,6 @@ def busy_port() -> Iterator[int]:
         taken.bind(("127.0.0.1", 0))
         taken.listen()
         yield int(taken.getsockname()[1])
-
-
-def wait_for_http(url: str, process: subprocess.Popen[bytes], timeout: float = 90) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise AssertionError(f"the server exited early with code {process.returncode}")
-        try:
-            with urllib.request.urlopen(url, timeout=2):
-                return
-        except urllib.error.HTTPError:
-            return  # it answers (a redirect to the login page is an answer)
-        except OSError:
-            time.sleep(0.3)
-    raise AssertionError(f"{url} did not answer within {timeout} s")
 
 
 def stop(process: subprocess.Popen[bytes]) -> str:
@@ -78,24 +54,29 @@ def stop(process: subprocess.Popen[bytes]) -> str:
 class Server:
     session: Session
     base: str
-    process: subprocess.Popen[bytes]
+    running: Running
+
+    def stop(self) -> str:
+        return self.running.stop()
 
 
 def start_server(session: Session) -> Server:
     """`wholecomm-kit serve` on a free port, as a facilitator starts it, once it answers."""
     port = free_port()
-    process = subprocess.Popen(
-        [sys.executable, "-m", "wholecomm_kit", "serve", str(session.path), "--port", str(port), "--token", TOKEN],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
+    running = Running(
+        subprocess.Popen(
+            [sys.executable, "-m", "wholecomm_kit", "serve", str(session.path), "--port", str(port), "--token", TOKEN],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+        )
     )
     base = f"http://127.0.0.1:{port}"
     try:
-        wait_for_http(base + "/", process)
+        wait_for_http(base + "/", running.process)
     except BaseException:
-        stop(process)
+        running.stop()
         raise
-    return Server(session, base, process)
+    return Server(session, base, running)
 
 
 @pytest.fixture(scope="module")
@@ -103,7 +84,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     session = new_session(tmp_path_factory.mktemp("serve"), "Klickdorf", fields="governance,health", language="de")
     running = start_server(session)
     yield running
-    output = stop(running.process)
+    output = running.stop()
     assert "Server stopped" in output, output[-2000:]
     assert "without encryption" not in output  # the participants' kernels talk to Voilà encrypted
     assert "is not trusted" not in output  # the kit signs the checklists it writes
@@ -303,22 +284,20 @@ def test_the_join_url_opens_a_start_page_with_the_fields_in_both_languages(brows
 def test_a_checklist_that_loses_its_connection_says_so_at_once(browser: Browser, tmp_path: Path) -> None:
     """Laptop asleep, Wi-Fi gone, server stopped: the participant must learn that nothing is saved any more."""
     running = start_server(new_session(tmp_path, "Funkloch", fields="health", language="de"))
-    process = running.process
     try:
         page = open_checklist(browser, running, "health")
         start(page)
         notice = page.locator("#wck-connection")
         expect(notice).to_have_count(1)
         expect(notice).to_be_hidden()  # connected: no notice
-        stop(process)
+        running.stop()
         expect(notice).to_be_visible(timeout=30_000)
         expect(notice).to_contain_text("wird nicht gespeichert")
         expect(notice).to_contain_text("is not saved")
         expect(notice.get_by_role("button")).to_be_visible()
         page.context.close()
     finally:
-        if process.poll() is None:
-            stop(process)
+        running.stop()
 
 
 def test_the_start_page_shows_user_text_as_text_and_keeps_the_token_in_its_links(tmp_path: Path) -> None:
@@ -610,7 +589,7 @@ def test_a_priority_without_an_answer_is_not_called_saved(browser: Browser, serv
 def test_serve_logs_under_voilas_own_name(tmp_path: Path) -> None:
     """The guide quotes `[Voila] …` lines and lists `[Voila] Kernel started:` as safe to ignore."""
     running = start_server(new_session(tmp_path, "Logdorf"))
-    output = stop(running.process)
+    output = running.stop()
     assert "[Voila] Voilà is running at:" in output, output[-2000:]
     assert "[Voila] Stopping..." in output
     assert "CompressingVoila" not in output
@@ -626,25 +605,18 @@ class Shown:
     session: Session
     base: str
     url: str
-    process: subprocess.Popen[bytes]
-    lines: list[str]
-    reader: threading.Thread
+    running: Running
     opened: Path
 
+    @property
+    def lines(self) -> list[str]:
+        return self.running.lines
+
     def output(self) -> str:
-        return "".join(self.lines)
+        return self.running.output()
 
     def stop(self) -> str:
-        self.process.send_signal(signal.SIGINT)
-        try:
-            self.process.wait(timeout=60)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait()
-        self.reader.join(timeout=10)
-        assert self.process.stdout is not None
-        self.process.stdout.close()
-        return self.output()
+        return self.running.stop()
 
 
 def start_show(session: Session, what: str, tmp_path: Path, *, browser: bool = False) -> Shown:
@@ -659,33 +631,25 @@ def start_show(session: Session, what: str, tmp_path: Path, *, browser: bool = F
     script.chmod(0o755)
     port = free_port()
     command = [sys.executable, "-m", "wholecomm_kit", "show", str(session.path), what, "--port", str(port)]
-    process = subprocess.Popen(
-        [*command, *([] if browser else ["--no-browser"])],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        env={**os.environ, "BROWSER": str(script)},
+    running = Running(
+        subprocess.Popen(
+            [*command, *([] if browser else ["--no-browser"])],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            env={**os.environ, "BROWSER": str(script)},
+        )
     )
-    assert process.stdout is not None
-    first = process.stdout.readline().decode()
-    lines = [first]
-
-    def read() -> None:
-        assert process.stdout is not None
-        for line in process.stdout:
-            lines.append(line.decode(errors="replace"))
-
-    reader = threading.Thread(target=read, daemon=True)
-    reader.start()
+    first = running.first_line()
     base = f"http://127.0.0.1:{port}"
     found = re.search(r"http://127\.0\.0\.1:\d+/\?token=[a-z0-9]+", first)
-    running = Shown(session, base, found.group(0) if found else "", process, lines, reader, folder / "opened.txt")
+    shown = Shown(session, base, found.group(0) if found else "", running, folder / "opened.txt")
     try:
         assert found, first
-        wait_for_http(base + "/login", process)
+        wait_for_http(base + "/login", running.process)
     except BaseException:
         running.stop()
         raise
-    return running
+    return shown
 
 
 def add_answers(session: Session) -> None:
