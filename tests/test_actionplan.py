@@ -10,8 +10,6 @@ import csv
 import html
 import re
 import shutil
-import signal
-import socket
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -21,7 +19,7 @@ from typing import Any
 
 import ipywidgets as widgets
 import pytest
-from helpers import axe_violations, check_template, chromium, run_widget_notebook
+from helpers import Running, axe_violations, check_template, chromium, free_port, run_widget_notebook
 
 from wholecomm_kit import actionplan
 from wholecomm_kit import store as store_module
@@ -917,23 +915,15 @@ LONG_WORD = "Integrationsbeauftragtenstellenausschreibungsverfahren"
 @contextmanager
 def shown_plan(session: Session) -> Iterator[str]:
     """`wholecomm-kit show SESSION action-plan` on a free port, as a facilitator starts it; yields its address."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = int(sock.getsockname()[1])
+    port = free_port()
     command = [sys.executable, "-m", "wholecomm_kit", "show", str(session.path), "action-plan", "--port", str(port)]
-    process = subprocess.Popen([*command, "--no-browser"], stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    running = Running(subprocess.Popen([*command, "--no-browser"], stdout=subprocess.PIPE, stderr=subprocess.STDOUT))
     try:
-        assert process.stdout is not None
-        found = re.search(r"http://127\.0\.0\.1:\d+/\?token=[a-z0-9]+", process.stdout.readline().decode())
+        found = re.search(r"http://127\.0\.0\.1:\d+/\?token=[a-z0-9]+", running.first_line())
         assert found
         yield found.group(0)
     finally:
-        process.send_signal(signal.SIGINT)
-        try:
-            process.communicate(timeout=60)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.communicate()
+        running.stop()
 
 
 @pytest.mark.slow

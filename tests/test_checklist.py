@@ -1,7 +1,9 @@
 """The participant checklist, driven like a participant would, without a browser.
 
 Setting a widget's ``value`` fires the same ``observe`` callbacks as a click in the
-browser; ``Button.click()`` runs the same handlers as a real click.
+browser; ``Button.click()`` runs the same handlers as a real click. The few tests of how
+the form looks on a phone tap it in a real Chromium served by ``wholecomm-kit serve``
+(marked ``browser``).
 """
 
 from __future__ import annotations
@@ -9,16 +11,20 @@ from __future__ import annotations
 import asyncio
 import csv
 import re
+import signal
 import subprocess
 import sys
 import textwrap
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import ipywidgets as widgets
 import pytest
-from helpers import new_session
+from helpers import Running, chromium, free_port, new_session, wait_for_http
+from playwright.sync_api import Browser, Page, ViewportSize, expect
 
 from wholecomm_kit import store as store_module
 from wholecomm_kit.catalog import Catalog
@@ -730,6 +736,102 @@ def test_the_form_suits_phones_keyboards_and_screen_readers(session: Session, ca
     assert "Tab" not in style
 
 
+def test_no_label_says_null_when_hovered(session: Session) -> None:
+    """ipywidgets writes a missing tooltip into the label's title as "null" (German for zero, beside "Priorität")."""
+    checklist = Checklist(session.path, "governance")
+    tree = all_widgets(checklist.widget)
+    labelled = [w for w in tree if isinstance(w, widgets.widget_description.DescriptionWidget)]  # HTML too: a hidden label
+    assert labelled
+    assert [w for w in labelled if w.tooltip is None] == []
+    assert checklist.standards["GOV-1-1"].priority.tooltip is not None
+    assert checklist.progress_bar.tooltip is not None
+
+
+def test_the_layout_keeps_to_the_screen_and_says_nothing_is_saved_once_the_connection_is_lost(session: Session) -> None:
+    style = next(w for w in all_widgets(Checklist(session.path, "governance").widget) if "wck-style" in w._dom_classes)
+    assert ".wck-status .wck-status-saved { white-space: nowrap; }" in style.value, "not the status bar's long line"
+    assert "overflow-wrap: anywhere" in style.value
+    assert "@media (max-height: 28rem)" in style.value
+    assert "body:has(#wck-connection:not([hidden])) .wck-checklist .wck-status-saved { display: none; }" in style.value
+
+
+@pytest.mark.parametrize("typed", ["rt8dw", "R T8DW", "R–T8DW", "r_t8dw", "R.T8DW", "R - T8DW"])
+def test_a_kit_id_typed_without_its_dash_or_with_another_finds_its_answers(session: Session, typed: str) -> None:
+    """The participant noted R-T8DW; typed on a phone it loses its dash or gets another one: still the same person."""
+    first = started(session, respondent="R-T8DW", group="civil_society")
+    first.standards["GOV-1-1"].answer.value = "2"
+    again = started(session, respondent=typed, group="")
+    assert again.respondent is not None
+    assert again.respondent.id == "R-T8DW"
+    assert again.standards["GOV-1-1"].answer.value == "2"
+    assert "1 frühere Antwort von R-T8DW wurde geladen." in again.respondent_message.value
+    again.standards["GOV-1-2"].answer.value = "dont_know"
+    assert {r["respondent_id"] for r in rows(session)} == {"R-T8DW"}
+
+
+def test_an_id_someone_answered_with_is_never_read_as_another_kit_id(session: Session) -> None:
+    """Only an id nobody has answered with is read as a kit id without its dash; a new one is saved in kit form."""
+    store = SessionStore.open(session)
+    store.append(
+        [
+            store.response_record(
+                respondent_id="AB234", stakeholder_group="politics", standard_id="GOV-1-1", response="rated", rating=1
+            )
+        ]
+    )
+    own = started(session, respondent="ab234", group="")
+    assert own.respondent is not None
+    assert own.respondent.id == "AB234"
+    new = started(session, respondent="p7k3q")
+    assert new.respondent is not None
+    assert new.respondent.id == "P-7K3Q"
+    for typed in ("Team.a", "RT8-DW", "Rt8dwx"):  # not a kit id of the app, a card or a group, however read
+        own = started(session, respondent=typed)
+        assert own.respondent is not None
+        assert own.respondent.id == typed
+    group = started(session, respondent="g 3", mode="facilitator")
+    assert group.respondent is not None
+    assert group.respondent.id == "G-3"
+    refused = Checklist(session.path, "governance")
+    refused.id_box.value = "R 7K3"
+    refused.group_box.value = "politics"
+    refused.continue_button.click()
+    assert refused.respondent is None
+    assert "ist nicht gültig" in refused.respondent_message.value
+
+
+def test_a_typed_id_nobody_has_answered_with_hints_at_a_typing_error(session: Session) -> None:
+    """A returning participant who mistypes their id must not think their answers are lost, nor start again unwarned."""
+    first = started(session, respondent="R-T8DW", group="civil_society")
+    first.standards["GOV-1-1"].answer.value = "2"
+    typo = Checklist(session.path, "governance")
+    typo.id_box.value = "R-T8DV"
+    typo.continue_button.click()  # no group chosen: they came back, they think
+    assert typo.respondent is None
+    said = typo.respondent_message.value
+    assert "Unter R-T8DV ist noch nichts gespeichert" in said
+    assert "vielleicht falsch geschrieben" in said
+    assert t("checklist.choose_group", "de") not in said
+    typo.group_box.value = "civil_society"
+    typo.continue_button.click()
+    assert typo.respondent is not None
+    said = typo.respondent_message.value
+    assert "Unter R-T8DV ist noch nichts gespeichert. Sie können beginnen." in said
+    assert "„Andere Kennung“" in said
+    english = started(session, respondent="P-X9CV", language="en")
+    assert "Nothing is saved under P-X9CV yet. You can start." in english.respondent_message.value
+    generated = started(session)  # an id the form made: nothing to check
+    assert "noch keine Antworten in diesem Handlungsfeld" in generated.respondent_message.value
+    housing = Checklist(session.path, "housing")
+    housing.id_box.value = "r-t8dw"
+    housing.continue_button.click()  # answered in another field: known, no hint
+    assert housing.respondent is not None
+    assert "Für R-T8DW gibt es noch keine Antworten in diesem Handlungsfeld." in housing.respondent_message.value
+    empty = Checklist(session.path, "governance")
+    empty.continue_button.click()
+    assert t("checklist.choose_group", "de") in empty.respondent_message.value
+
+
 def test_enter_in_the_id_box_continues(session: Session) -> None:
     checklist = Checklist(session.path, "governance")
     checklist.group_box.value = "research"
@@ -749,8 +851,9 @@ def test_one_earlier_answer_is_singular_and_texts_speak_to_phones_too(session: S
     assert "1 frühere Antwort von R-ONE2 wurde geladen." in again.respondent_message.value
     english = started(session, respondent="R-ONE2", language="en")
     assert "Loaded 1 earlier answer for R-ONE2." in english.respondent_message.value
-    new = started(session, respondent="R-EFSV", language="en")
-    assert "R-EFSV has no answers in this field yet. You can start." in new.respondent_message.value
+    new = started(session, language="en")
+    assert new.respondent is not None
+    assert f"{new.respondent.id} has no answers in this field yet. You can start." in new.respondent_message.value
     for key, text in all_texts().items():
         if key.startswith("checklist."):
             assert "klick" not in text.de.lower() or "tipp" in text.de.lower(), key
@@ -826,3 +929,87 @@ def test_two_devices_changing_different_parts_at_the_same_moment_lose_neither(se
     assert {s: (r.rating, r.priority, r.comment) for s, r in current.items()} == {
         s: (3, "high", "Nur auf dem Papier") for s in standards
     }
+
+
+# --- on a real phone ---------------------------------------------------------------------------
+
+TOKEN = "checklist42"
+ZOOMED_PHONE: ViewportSize = {"width": 180, "height": 370}
+"""A 360 x 740 phone with its text zoomed to 200 %: half as many CSS pixels each way."""
+
+
+@contextmanager
+def served(session: Session) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
+    """``wholecomm-kit serve`` on a free port, once it answers: its address and its process (stopped at the end)."""
+    port = free_port()
+    command = [sys.executable, "-m", "wholecomm_kit", "serve", str(session.path), "--port", str(port), "--token", TOKEN]
+    running = Running(subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT))
+    base = f"http://127.0.0.1:{port}"
+    try:
+        wait_for_http(base + "/", running.process)
+        yield base, running.process
+    finally:
+        running.stop()
+
+
+def phone_page(browser: Browser, base: str, viewport: ViewportSize) -> Page:
+    """The governance checklist opened from the join URL on a phone, started as a new participant."""
+    context = browser.new_context(viewport=viewport, device_scale_factor=2, is_mobile=True, has_touch=True)
+    page = context.new_page()
+    page.goto(f"{base}/?token={TOKEN}")
+    page.goto(f"{base}/voila/render/governance.ipynb?token={TOKEN}", timeout=120_000)
+    page.wait_for_selector(".wck-checklist", timeout=120_000)
+    page.select_option(".wck-stakeholder-group select", label="Zivilgesellschaft")
+    page.tap("button.wck-continue")
+    expect(page.locator(".wck-id-display .wck-respondent-id")).to_be_visible(timeout=30_000)
+    return page
+
+
+def tap_answer(page: Page, standard_id: str, label: str) -> None:
+    button = page.locator(f".wck-standard-{standard_id} .wck-answer button:text-is('{label}')")
+    button.scroll_into_view_if_needed()
+    button.tap()
+
+
+WIDER_THAN_THE_SCREEN = """() => {
+  const width = document.documentElement.clientWidth;
+  return [...document.querySelectorAll('.wck-checklist *')]
+    .filter(e => { const r = e.getBoundingClientRect(); return r.width > 0 && r.right > width + 1; })
+    .map(e => e.tagName + '.' + [...e.classList].join('.') + ': ' + (e.textContent || '').slice(0, 40));
+}"""
+
+
+@pytest.mark.slow
+@pytest.mark.browser
+def test_on_a_phone_zoomed_to_200_percent_nothing_is_wider_than_the_screen_or_pinned_over_half_of_it(
+    tmp_path: Path,
+) -> None:
+    """Long German words and the status line used to run off the side; the status bar covered half the screen."""
+    with served(new_session(tmp_path, "Zoomdorf", fields="governance", language="de")) as (base, _), chromium() as b:
+        page = phone_page(b, base, ZOOMED_PHONE)
+        tap_answer(page, "GOV-1-1", "3 · Vollständig umgesetzt")
+        expect(page.locator(".wck-standard-GOV-1-1 .wck-status-saved")).to_be_visible(timeout=30_000)
+        expect(page.locator(".wck-save-status")).to_contain_text("Alle Änderungen sind gespeichert")
+        assert page.evaluate(WIDER_THAN_THE_SCREEN) == []
+        assert page.locator(".wck-status-bar").evaluate("e => getComputedStyle(e).position") == "static"
+        assert page.locator('[title="null"]').count() == 0
+        page.context.close()
+
+
+@pytest.mark.slow
+@pytest.mark.browser
+def test_once_the_connection_is_lost_no_saved_mark_shows(tmp_path: Path) -> None:
+    """Taps after the laptop is gone are not saved: no "✓ Gespeichert" may still stand beside them."""
+    session = new_session(tmp_path, "Funkloch", fields="governance", language="de")
+    with served(session) as (base, process), chromium() as b:
+        page = phone_page(b, base, {"width": 360, "height": 740})
+        tap_answer(page, "GOV-1-1", "2 · Teilweise umgesetzt")
+        saved = page.locator(".wck-status-saved:visible")
+        expect(saved).to_have_count(2, timeout=30_000)  # beside the standard and "Alle Änderungen sind gespeichert"
+        process.send_signal(signal.SIGINT)
+        process.wait(timeout=60)
+        expect(page.locator("#wck-connection")).to_be_visible(timeout=30_000)
+        tap_answer(page, "GOV-1-1", "0 · Nicht vorhanden")
+        expect(saved).to_have_count(0)
+        assert [r["rating"] for r in rows(session)] == ["2"]
+        page.context.close()

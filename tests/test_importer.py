@@ -1877,3 +1877,24 @@ def test_the_paper_route_messages_are_explained_in_german(
         f" mit dem Papierbogen (alle gedruckten Kennungen stehen in {listed}). Ist es eine echte Karte, die nicht"
         " das Kit gedruckt hat, schreiben Sie die Kennung als neue Zeile in diese Datei und importieren Sie erneut"
     )
+
+
+def test_a_card_id_typed_without_its_dash_is_that_card_as_in_the_app(session: Session, tmp_path: Path) -> None:
+    """``p7k3q`` or ``P 7K3Q`` for P-7K3Q: read as the participant app reads it, or one person counts as two."""
+    issue_cards(session, "P-7K3Q")
+    rows = [
+        row(respondent_id="p7k3q"),
+        row(respondent_id="P 7K3Q", standard_id="GOV-1-2"),
+        row(respondent_id="P\u20137K3Q", standard_id="GOV-2-1"),  # an en dash, as a phone keyboard may make it
+    ]
+    assert import_responses(session, write_csv(tmp_path / "a.csv", rows)).imported == 3
+    assert {r.respondent_id for r in SessionStore.open(session).responses()} == {"P-7K3Q"}
+
+
+def test_an_id_already_used_as_typed_is_never_read_as_another_kit_id(session: Session, tmp_path: Path) -> None:
+    """Someone who answered as ``Rbcdf`` keeps that id: only an id nobody has used is read as a kit id."""
+    SessionStore.open(session).record_response(
+        respondent_id="Rbcdf", stakeholder_group="civil_society", standard_id="GOV-1-2", response="rated", rating=1
+    )
+    import_responses(session, write_csv(tmp_path / "a.csv", [row(respondent_id="rbcdf")]))
+    assert {r.respondent_id for r in SessionStore.open(session).responses()} == {"Rbcdf"}

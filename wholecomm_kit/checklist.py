@@ -48,6 +48,7 @@ from .records import (
     Response,
     Table,
     kit_id,
+    loose_kit_id,
     new_respondent_id,
 )
 from .session import Session, load_session
@@ -122,6 +123,17 @@ def _set_visible(widget: Any, visible: bool) -> None:
     widget.layout.display = None if visible else "none"
 
 
+NO_TOOLTIP = ""
+"""For every widget with a label: ipywidgets writes a missing (None) tooltip into the label's title as "null", which
+hovering "Priorität" would show (German for zero, beside the rating). Given when the widget is made: changed later, each
+widget would send an update while the page connects, and pages then sometimes stayed blank."""
+
+
+def _html(value: str = "") -> Any:
+    """An HTML widget without the hidden label titled "null" (see :data:`NO_TOOLTIP`)."""
+    return widgets.HTML(value=value, tooltip=NO_TOOLTIP)
+
+
 def _status_html(text: str, kind: str) -> str:
     if not text:
         return ""
@@ -143,7 +155,11 @@ def _style(language: str) -> str:
     white on the kit's blue with a check mark (announced by screen readers as "selected"), and a 3 px
     dark focus outline. The status bar sticks to the top of the screen (controls scrolled to by the keyboard
     keep a margin below it): the output areas around the
-    checklist (Voilà, JupyterLab) must not clip it, so they let it overflow.
+    checklist (Voilà, JupyterLab) must not clip it, so they let it overflow. On a screen too low for it (a phone
+    held sideways, or text zoomed to 200 %) it scrolls away with the page instead of covering half of it.
+    Nothing is wider than the screen: long German words break, and only the "✓ Gespeichert" beside a standard
+    keeps to one line. While the participant app's notice of a lost connection (``#wck-connection``, from
+    :mod:`wholecomm_kit.serve`) shows, no "saved" mark shows: what is tapped then is not saved.
     """
     selected = _css_string("✓ ") + " / " + _css_string(t("checklist.selected_mark", language))
     return f"""<style>
@@ -156,9 +172,14 @@ def _style(language: str) -> str:
 .wck-checklist .widget-html-content, .wck-checklist .widget-label, .wck-checklist .widget-inline-hbox {{
   font-size: 16px; line-height: 1.45;
 }}
+.wck-checklist .widget-html-content, .wck-checklist .widget-label, .wck-checklist .jupyter-button {{
+  overflow-wrap: anywhere; hyphens: auto;
+}}
 .wck-checklist .widget-html, .wck-checklist .widget-html-content {{ height: auto; }}
 .wck-checklist .widget-inline-hbox {{ flex-wrap: wrap; height: auto; width: auto; max-width: 100%; row-gap: 4px; }}
-.wck-checklist .widget-inline-hbox > .widget-label {{ width: auto; max-width: 100%; white-space: normal; }}
+.wck-checklist .widget-inline-hbox > .widget-label, .wck-checklist .widget-toggle-buttons > .widget-label {{
+  width: auto; max-width: 100%; white-space: normal;
+}}
 .wck-checklist input, .wck-checklist select, .wck-checklist textarea {{ font-size: 16px; min-height: 44px; }}
 .wck-checklist .widget-text {{ width: 100%; max-width: 26rem; }}
 .wck-checklist .widget-text input {{ flex: 1 1 10rem; min-width: 10rem; }}
@@ -182,7 +203,7 @@ def _style(language: str) -> str:
   scroll-margin-top: 11rem; scroll-margin-bottom: 1rem;
 }}
 .wck-checklist .wck-answer-row {{ align-items: center; flex-wrap: wrap; gap: 8px; }}
-.wck-checklist .wck-status-saved {{ white-space: nowrap; }}
+.wck-checklist .wck-status .wck-status-saved {{ white-space: nowrap; }}
 .wck-checklist .wck-standard {{ padding: 8px 10px; margin: 0 0 12px 0; gap: 8px; }}
 .wck-checklist .wck-comment {{ width: 100%; max-width: 100%; flex-direction: column; align-items: stretch; }}
 .wck-checklist .wck-comment > .widget-label {{ text-align: left; }}
@@ -198,6 +219,13 @@ def _style(language: str) -> str:
 .wck-checklist .wck-status-bar .wck-answer-row {{ column-gap: 16px; row-gap: 0; }}
 .wck-checklist .wck-progress {{ width: 100%; max-width: 26rem; flex-wrap: nowrap; }}
 .wck-checklist .wck-progress .progress {{ flex: 1 1 auto; }}
+@media (max-height: 28rem) {{
+  .wck-checklist .wck-status-bar {{ position: static; }}
+  .wck-checklist button, .wck-checklist input, .wck-checklist select, .wck-checklist textarea {{
+    scroll-margin-top: 1rem;
+  }}
+}}
+body:has(#wck-connection:not([hidden])) .wck-checklist .wck-status-saved {{ display: none; }}
 </style>"""
 
 
@@ -214,7 +242,7 @@ class _Item:
     widget: Any
 
     def __init__(self) -> None:
-        self.status = widgets.HTML(value="")
+        self.status = _html(value="")
         self.status.add_class("wck-status")
         self.state = ""
         self.changed: set[str] = set()
@@ -269,6 +297,7 @@ class StandardItem(_Item):
             value=None,
             tooltips=[f"{standard.id}: {tip}" for tip in _answer_tooltips(catalog, language)],
             description=t("checklist.answer_label", language),
+            tooltip=NO_TOOLTIP,
             style={**_WIDE, "button_width": "auto"},
         )
         self.answer.add_class("wck-answer")
@@ -279,12 +308,14 @@ class StandardItem(_Item):
             value=NO_PRIORITY,
             tooltips=[f"{standard.id}: {t('checklist.priority_tooltip', language)}"] * len(priorities),
             description=t("checklist.priority_label", language),
+            tooltip=NO_TOOLTIP,
             style={**_WIDE, "button_width": "auto"},
         )
         self.priority.add_class("wck-priority")
         self.comment = widgets.Textarea(
             value="",
             description=t("checklist.comment_label", language),
+            tooltip=NO_TOOLTIP,
             placeholder=t("checklist.comment_placeholder", language),
             continuous_update=True,  # every keystroke reaches the kernel; the save waits for a pause
             rows=3,
@@ -292,7 +323,7 @@ class StandardItem(_Item):
             layout=widgets.Layout(width="100%"),
         )
         self.comment.add_class("wck-comment")
-        statement = widgets.HTML(
+        statement = _html(
             value=(
                 f'<div class="wck-statement"><h4 class="wck-statement-title">{html.escape(standard.id)} · '
                 f"{html.escape(standard.short.get(language))}</h4>{html.escape(standard.text.get(language))}</div>"
@@ -373,11 +404,12 @@ class ChallengeItem(_Item):
             value=None,
             tooltips=[f"{challenge.number}. {label}" for label, _ in labels],
             description=t("checklist.challenge_label", language),
+            tooltip=NO_TOOLTIP,
             style={**_WIDE, "button_width": "auto"},
         )
         self.applies.add_class("wck-applies")
         statement = html.escape(challenge.text.get(language))
-        text = widgets.HTML(value=f'<div class="wck-challenge-text">{challenge.number}. {statement}</div>')
+        text = _html(value=f'<div class="wck-challenge-text">{challenge.number}. {statement}</div>')
         row = widgets.HBox([self.applies, self.status])
         row.add_class("wck-answer-row")
         self.widget = widgets.VBox([text, row])
@@ -453,14 +485,20 @@ def _latest_group(records: Iterable[Response | ChallengeAnswer]) -> str:
 
 
 def _canonical_id(typed: str, known: set[str]) -> str:
-    """The id to save under: a kit id in capitals; another id in its stored spelling (``abc`` finds ``ABC``)."""
+    """The id to save under: a kit id in capitals; another id in its stored spelling (``abc`` finds ``ABC``).
+
+    An id nobody has answered with that is a kit id typed without its dash or with another separator
+    (``r7k3q``, ``R 7K3Q``) is that kit id: the person noted ``R-7K3Q`` and must not become a second person.
+    """
     upper = kit_id(typed)
     if upper is not None:
         return upper
     if typed in known:
         return typed
     matches = [k for k in known if k.casefold() == typed.casefold()]
-    return matches[0] if len(matches) == 1 else typed
+    if matches:
+        return matches[0] if len(matches) == 1 else typed
+    return loose_kit_id(typed) or typed
 
 
 class Checklist:
@@ -536,7 +574,7 @@ class Checklist:
         )
         self.form.add_class("wck-form")
         _set_visible(self.form, False)
-        style = widgets.HTML(value=_style(self.language))
+        style = _html(value=_style(self.language))
         style.add_class("wck-style")
         root = widgets.VBox(
             [self._build_header(), self._build_scale(), self._build_respondent_block(), self.form, style]
@@ -547,7 +585,7 @@ class Checklist:
 
     def _build_header(self) -> Any:
         title = html.escape(self._t("title", field=self.field.title.get(self.language)))
-        return widgets.HTML(
+        return _html(
             value=(
                 f"<h2>{title}</h2><p>{html.escape(self.field.description.get(self.language))}</p>"
                 f"<p>{html.escape(self._tm('intro'))}</p><p><strong>{html.escape(self._t('privacy'))}</strong></p>"
@@ -562,7 +600,7 @@ class Checklist:
         for key in ("dont_know", "not_applicable"):
             name, meaning = html.escape(self._t(f"{key}_short")), html.escape(self._t(f"scale_{key}"))
             lines.append(f"<li><strong>{name}</strong> – {meaning}</li>")
-        scale = widgets.HTML(value=f"<h3>{html.escape(self._t('scale_heading'))}</h3><ul>{''.join(lines)}</ul>")
+        scale = _html(value=f"<h3>{html.escape(self._t('scale_heading'))}</h3><ul>{''.join(lines)}</ul>")
         scale.add_class("wck-scale")
         return scale
 
@@ -570,6 +608,7 @@ class Checklist:
         self.id_box = widgets.Text(
             value="",
             description=self._tm("id_label"),
+            tooltip=NO_TOOLTIP,
             placeholder=self._tm("id_placeholder"),
             style=_WIDE,
         )
@@ -585,6 +624,7 @@ class Checklist:
             options=groups,
             value=self._default_group,
             description=self._tm("group_label"),
+            tooltip=NO_TOOLTIP,
             style=_WIDE,
             layout=widgets.Layout(width="auto"),
         )
@@ -600,11 +640,11 @@ class Checklist:
         self.switch_button.add_class("wck-switch")
         self.switch_button.on_click(self._guarded(lambda _button: self.switch_respondent()))
         _set_visible(self.switch_button, False)
-        self.id_display = widgets.HTML(value="")
+        self.id_display = _html(value="")
         self.id_display.add_class("wck-id-display")
-        self.respondent_message = widgets.HTML(value="")
+        self.respondent_message = _html(value="")
         self.respondent_message.add_class("wck-respondent-message")
-        heading = widgets.HTML(
+        heading = _html(
             value=f"<h3>{html.escape(self._tm('respondent_heading'))}</h3><p>{html.escape(self._tm('respondent_help'))}</p>"
         )
         controls = widgets.HBox([self.id_box, self.group_box, self.continue_button, self.switch_button])
@@ -615,16 +655,16 @@ class Checklist:
 
     def _build_status_bar(self) -> list[Any]:
         """The status bar (the id, the progress, whether all is saved; it stays at the top), then the progress bar."""
-        self.status_id = widgets.HTML(value="")
+        self.status_id = _html(value="")
         self.status_id.add_class("wck-status-id")
         total = len(self.standards)
         self.progress_bar = widgets.IntProgress(
-            value=0, min=0, max=total, description=self._t("progress_label"), style=_WIDE
+            value=0, min=0, max=total, description=self._t("progress_label"), style=_WIDE, tooltip=NO_TOOLTIP
         )
         self.progress_bar.add_class("wck-progress")
-        self.progress_text = widgets.HTML(value="")
+        self.progress_text = _html(value="")
         self.progress_text.add_class("wck-progress-text")
-        self.save_status = widgets.HTML(value="")
+        self.save_status = _html(value="")
         self.save_status.add_class("wck-save-status")
         self.retry_button = widgets.Button(
             description=self._t("retry"), tooltip=self._t("retry_tooltip"), button_style="warning"
@@ -647,7 +687,7 @@ class Checklist:
         self.section_headings: dict[str, Any] = {}
         sections = []
         for group in self.field.groups:
-            heading = widgets.HTML(value="")
+            heading = _html(value="")
             heading.add_class("wck-section-title")
             self.section_headings[group.id] = heading
             section = widgets.VBox([heading, *(self.standards[s.id].widget for s in group.standards)])
@@ -659,18 +699,18 @@ class Checklist:
         return self.sections
 
     def _build_challenges(self) -> list[Any]:
-        self.challenges_heading = widgets.HTML(value="")
+        self.challenges_heading = _html(value="")
         self.challenges_heading.add_class("wck-challenges-heading")
-        intro = widgets.HTML(value=f"<p>{html.escape(self._tm('challenges_intro'))}</p>")
+        intro = _html(value=f"<p>{html.escape(self._tm('challenges_intro'))}</p>")
         box = widgets.VBox([item.widget for item in self.challenges.values()])
         box.add_class("wck-challenges")
         return [self.challenges_heading, intro, box]
 
     def _build_practices(self) -> list[Any]:
-        heading = widgets.HTML(
+        heading = _html(
             value=f"<h3>{html.escape(self._t('practices_heading'))}</h3><p>{html.escape(self._t('practices_intro'))}</p>"
         )
-        cards = widgets.HTML(value="".join(self._practice_html(p) for p in self.field.practices))
+        cards = _html(value="".join(self._practice_html(p) for p in self.field.practices))
         cards.add_class("wck-practices")
         return [heading, cards]
 
@@ -736,13 +776,14 @@ class Checklist:
         """Begin (or resume) with the id and group in the respondent block, as the "continue" button does.
 
         Returns whether the form is open for a respondent; while one is active, nothing changes. Ids of
-        the kit's own form are saved in capitals. An id that has answers keeps the stakeholder group it
-        answered as (the form says so if another one was chosen).
+        the kit's own form are saved in capitals, also when typed without their dash (``r7k3q``). An id that has
+        answers keeps the stakeholder group it answered as (the form says so if another one was chosen); a typed id
+        nobody has answered with is called new, with a hint to check it for a typing error.
         """
         if self.respondent is not None:
             return True
         typed = str(self.id_box.value).strip()
-        if typed and not RESPONDENT_ID.fullmatch(typed):
+        if typed and not RESPONDENT_ID.fullmatch(typed) and loose_kit_id(typed) is None:
             self._say(self._t("invalid_id", id=typed), "error")
             return False
         try:
@@ -758,15 +799,18 @@ class Checklist:
         mine_a = [a for a in answers if a.respondent_id == respondent_id]
         earlier = _latest_group([*mine_r, *mine_a])
         chosen = str(self.group_box.value)
+        # A typed id nobody has answered with: a first use (an id card) or a typing error the person must hear of.
+        unknown = bool(typed) and self.mode == "self" and respondent_id not in known
         if earlier == NO_GROUP and chosen == NO_GROUP:
-            self._say(self._t("choose_group"), "error")
+            said = self._t("choose_group_unknown_id", id=respondent_id) if unknown else self._t("choose_group")
+            self._say(said, "error")
             return False
         group = earlier if earlier != NO_GROUP else chosen
         notes: list[tuple[str, str]] = []
         if earlier not in (NO_GROUP, chosen) and chosen != self._default_group:
             label = self.catalog.label("stakeholder_groups", earlier, self.language)
             notes.append((self._tm("group_kept", id=respondent_id, group=label), "waiting"))
-        self._begin(Respondent(respondent_id, group), mine_r, mine_a, notes)
+        self._begin(Respondent(respondent_id, group), mine_r, mine_a, notes, unknown=unknown)
         return True
 
     def _new_id(self, known: set[str]) -> str:
@@ -778,7 +822,10 @@ class Checklist:
         responses: list[Response],
         answers: list[ChallengeAnswer],
         notes: list[tuple[str, str]],
+        *,
+        unknown: bool = False,
     ) -> None:
+        """Open the form for ``respondent`` with their answers; ``unknown``: a typed id nobody has answered with."""
         self.respondent = respondent
         self.id_box.value = respondent.id
         self.group_box.value = respondent.stakeholder_group
@@ -791,11 +838,10 @@ class Checklist:
         self.status_id.value = (
             f'<span class="wck-status-id-text">{label}: <strong>{html.escape(respondent.id)}</strong></span>'
         )
-        said = (
-            self._tn("restored", restored, id=respondent.id)
-            if restored
-            else self._t("new_respondent", id=respondent.id)
-        )
+        if restored:
+            said = self._tn("restored", restored, id=respondent.id)
+        else:
+            said = self._t("new_typed_id" if unknown else "new_respondent", id=respondent.id)
         self._say_all([(said, "info"), *notes])
         self.save_status.value = ""
         _set_visible(self.form, True)

@@ -96,6 +96,7 @@ from .records import (
     RowProblem,
     Table,
     kit_id,
+    loose_kit_id,
     to_row,
     utc_now,
 )
@@ -494,8 +495,11 @@ class _Checked:
 
 
 def _canonical_id(typed: str, known: Mapping[str, str]) -> str:
-    """A kit id in capitals; another id as spelt before (``known``: casefolded → first spelling), else as typed."""
-    return kit_id(typed) or known.get(typed.casefold(), typed)
+    """A kit id in capitals; another id as spelt before (``known``: casefolded → first spelling), else as typed.
+
+    A kit id typed without its dash (``p7k3q``, ``P 7K3Q``) that nobody has used is that kit id, as in the app.
+    """
+    return kit_id(typed) or known.get(typed.casefold()) or loose_kit_id(typed) or typed
 
 
 def _tidy(column: str, value: str) -> str:

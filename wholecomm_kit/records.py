@@ -38,6 +38,25 @@ def kit_id(typed: str) -> str | None:
     return typed.upper() if KIT_ID.fullmatch(typed) else None
 
 
+_SEPARATOR = r"[\s\-\u2010-\u2015\u2212_.]*"
+"""What a phone keyboard or a hurried hand puts where a kit id has its dash, if anything: spaces, any dash."""
+_LOOSE_KIT_ID = re.compile(rf"([RP]){_SEPARATOR}([{ID_ALPHABET}]{{4}})|(G){_SEPARATOR}([0-9]+)", re.IGNORECASE)
+"""An id of the app (``R-``), a card (``P-``) or a breakout group (``G-``) with or without its dash."""
+
+
+def loose_kit_id(typed: str) -> str | None:
+    """A kit id typed without its dash or with another separator (``r7k3q``, ``R 7K3Q``, ``R–7K3Q``); else None.
+
+    For an id nobody has answered with (an id somebody uses is theirs, whatever its form): the app and the importer
+    must read it alike, or one person counts as two.
+    """
+    match = _LOOSE_KIT_ID.fullmatch(typed)
+    if match is None:
+        return None
+    prefix, rest = match.group(1, 2) if match.group(1) else match.group(3, 4)
+    return kit_id(f"{prefix}-{rest}")
+
+
 ACTION_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}")
 MAX_TEXT = 5000
 
