@@ -740,7 +740,8 @@ def test_no_label_says_null_when_hovered(session: Session) -> None:
     """ipywidgets writes a missing tooltip into the label's title as "null" (German for zero, beside "Priorität")."""
     checklist = Checklist(session.path, "governance")
     tree = all_widgets(checklist.widget)
-    labelled = [w for w in tree if isinstance(w, widgets.widget_description.DescriptionWidget)]  # HTML too: a hidden label
+    # HTML widgets too: they have a hidden label
+    labelled = [w for w in tree if isinstance(w, widgets.widget_description.DescriptionWidget)]
     assert labelled
     assert [w for w in labelled if w.tooltip is None] == []
     assert checklist.standards["GOV-1-1"].priority.tooltip is not None
