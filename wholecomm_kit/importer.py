@@ -237,10 +237,12 @@ def _read(path: Path) -> list[_Part]:
         if _is_opendocument(data):
             raise _unreadable_format(path, "format_ods")
         parts = []
-        for sheet in read_xlsx(path, data):
+        sheets = read_xlsx(path, data)
+        merges = _merged_cells(path, data, [sheet.name for sheet in sheets])
+        for sheet in sheets:
             rows = _from_header(sheet.rows)
             below = rows[0][0] if rows else 0  # merged cells in the header or above it change no answer
-            merged = {n: p for n, p in _merged_cells(path, data, sheet.name).items() if n > below}
+            merged = {n: p for n, p in merges.get(sheet.name, {}).items() if n > below}
             parts.append(_Part(path, rows, sheet.name, {**merged, **sheet.problems}))
         return parts
     if data.startswith(OLD_EXCEL_SIGNATURE):
@@ -275,8 +277,8 @@ def _read(path: Path) -> list[_Part]:
     return [_Part(path, _from_header([(line + skipped, cells) for line, cells in rows]))]
 
 
-def _merged_cells(path: Path, data: bytes, name: str) -> dict[int, Problem]:
-    """Rows of sheet ``name`` below the top of cells merged across rows, each with the problem of its first such cell.
+def _merged_cells(path: Path, data: bytes, names: list[str]) -> dict[str, dict[int, Problem]]:
+    """Per sheet of ``names``: the rows below the top of cells merged across rows, each with its first such cell.
 
     A spreadsheet shows the value of merged cells (``A2:A4``) in every row they span, but keeps it in the first
     cell only: read as it is saved, the rows below would lack it. Merged cells without a value change nothing.
@@ -292,20 +294,24 @@ def _merged_cells(path: Path, data: bytes, name: str) -> dict[int, Problem]:
         warnings.filterwarnings("ignore", category=UserWarning, module=r"openpyxl\.")
         try:
             book = load_workbook(io.BytesIO(data))
-            ranges = list(book[name].merged_cells.ranges)
-            values = {r.coord: book[name].cell(r.min_row, r.min_col).value for r in ranges}
+            found = {
+                name: [(r, book[name].cell(r.min_row, r.min_col).value) for r in book[name].merged_cells.ranges]
+                for name in names
+            }
         except DAMAGED:  # read in read-only mode before, so not expected: the merged cells are then not known
             return {}
-    problems: dict[int, Problem] = {}
-    for merged in sorted(ranges, key=lambda r: (r.min_row, r.min_col)):
-        if merged.max_row == merged.min_row or values[merged.coord] in (None, ""):
-            continue
-        column = get_column_letter(merged.min_col)
-        anchor = f"{column}{merged.min_row}"
-        for number in range(merged.min_row + 1, merged.max_row + 1):
-            cell = f"{column}{number}"
-            reason = say("importer.merged_cells", cell=cell, anchor=anchor, cells=merged.coord)
-            problems.setdefault(number, Problem(path, number, None, reason, sheet=name, cell=cell))
+    problems: dict[str, dict[int, Problem]] = {}
+    for name, ranges in found.items():
+        mine = problems.setdefault(name, {})
+        for merged, value in sorted(ranges, key=lambda rv: (rv[0].min_row, rv[0].min_col)):
+            if merged.max_row == merged.min_row or value in (None, ""):
+                continue
+            column = get_column_letter(merged.min_col)
+            anchor = f"{column}{merged.min_row}"
+            for number in range(merged.min_row + 1, merged.max_row + 1):
+                cell = f"{column}{number}"
+                reason = say("importer.merged_cells", cell=cell, anchor=anchor, cells=merged.coord)
+                mine.setdefault(number, Problem(path, number, None, reason, sheet=name, cell=cell))
     return problems
 
 
