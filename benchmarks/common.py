@@ -5,7 +5,7 @@ from __future__ import annotations
 import statistics
 import subprocess
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -34,9 +34,9 @@ class Row:
         return "ok" if self.ratio <= self.target else "MISSED"
 
 
-def timed(command: Sequence[str], cwd: Path | None = None) -> float:
+def timed(command: Sequence[str], cwd: Path | None = None, env: Mapping[str, str] | None = None) -> float:
     start = time.perf_counter()
-    subprocess.run(list(command), check=True, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    subprocess.run(list(command), check=True, cwd=cwd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     return time.perf_counter() - start
 
 
