@@ -207,6 +207,34 @@ def test_a_wrong_or_missing_token_is_refused(browser: Browser, server: Server, t
     context.close()
 
 
+def test_an_outdated_link_says_so_in_the_workshop_language_and_lets_the_right_code_in(
+    browser: Browser, server: Server
+) -> None:
+    """A participant's reload after `serve` restarted with a new token lands here, not on Jupyter's English page."""
+    context = browser.new_context()
+    page = context.new_page()
+    page.goto(f"{server.base}/voila/render/governance.ipynb?token=oldtoken99")
+    assert "/login" in page.url
+    assert page.locator("html").get_attribute("lang") == "de"
+    expect(page.locator("h1 [lang=de]")).to_have_text("Zugangscode nötig")
+    expect(page.locator("main > p [lang=de]")).to_contain_text("Scannen Sie den QR-Code noch einmal")
+    expect(page.locator("main > p [lang=en]")).to_contain_text("scan the QR code again")
+    assert "jupyter server list" not in page.content()
+    assert "Klickdorf" not in page.content()  # nothing names the workshop to someone without the code
+    assert axe_violations(page) == []
+    code = page.get_by_label("Zugangscode")
+    assert code.get_attribute("autocapitalize") == "none"  # a phone's keyboard must not capitalise the code
+    code.fill("wrongcode1")
+    page.click("button[type=submit]")
+    expect(page.locator("#wck-wrong [lang=de]")).to_contain_text("Dieser Zugangscode stimmt nicht")
+    assert page.get_by_label("Zugangscode").get_attribute("aria-invalid") == "true"
+    assert axe_violations(page) == []
+    page.get_by_label("Zugangscode").fill(TOKEN)
+    page.click("button[type=submit]")
+    page.wait_for_selector(".wck-checklist", timeout=120_000)  # where the participant was before
+    context.close()
+
+
 def test_the_checklist_page_has_no_serious_accessibility_violations(browser: Browser, server: Server) -> None:
     page = open_checklist(browser, server)
     start(page)
@@ -707,6 +735,21 @@ def test_show_refuses_a_missing_or_wrong_token(browser: Browser, shown: Shown, t
     direct = page.request.get(f"{shown.base}/{query}", max_redirects=0)
     assert direct.status == 302
     assert "/login" in direct.headers["location"]
+    context.close()
+
+
+def test_shows_page_for_an_outdated_address_tells_the_facilitator_to_use_the_new_one(
+    browser: Browser, shown: Shown
+) -> None:
+    context = browser.new_context()
+    page = context.new_page()
+    page.goto(f"{shown.base}/?token=oldtoken99")
+    assert "/login" in page.url
+    expect(page.locator("main > p [lang=de]")).to_contain_text("macht bei jedem Start einen neuen Zugangscode")
+    assert "QR" not in page.content()  # that advice is the participants'
+    page.get_by_label("Zugangscode").fill(shown.url.split("token=")[1])
+    page.click("button[type=submit]")
+    page.wait_for_selector(".wck-live", timeout=120_000)
     context.close()
 
 

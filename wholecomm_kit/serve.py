@@ -205,6 +205,7 @@ def voila_app() -> type[Any]:
         def init_settings(self) -> dict[str, object]:
             settings: dict[str, object] = super().init_settings()
             settings["compress_response"] = True
+            _use_kit_login_page(settings, self.template_paths)
             return settings
 
         def launch_browser(self) -> None:
@@ -220,7 +221,27 @@ def voila_app() -> type[Any]:
     return Voila
 
 
+def _use_kit_login_page(settings: dict[str, object], template_paths: list[str]) -> None:
+    """Serve the kit's page (:func:`login_page`, written into the template) for a missing or outdated token.
+
+    Jupyter Server renders its login page from its own templates only, not from Voilà's template folders.
+    """
+    import jinja2
+
+    env = settings.get("jinja2_env")
+    if not isinstance(env, jinja2.Environment) or env.loader is None:
+        return
+    for folder in template_paths:
+        page = Path(folder) / LOGIN_PAGE
+        if page.is_file():
+            own = jinja2.DictLoader({"login.html": page.read_text(encoding="utf-8")})
+            env.loader = jinja2.ChoiceLoader([own, env.loader])
+            return
+
+
 TEMPLATE = "wholecomm"
+LOGIN_PAGE = "wholecomm-login.html"
+"""The kit's page for an address without a valid access token, written into the kit's Voilà templates."""
 
 
 def _literal(text: str) -> str:
@@ -283,6 +304,69 @@ li a:hover, li a:focus {{ background: #eef3f7; outline: 3px solid #00507a; }}
 <nav aria-label="{label}"><ul>
 {"".join(items)}
 </ul></nav>
+</main>
+</body>
+</html>
+"""
+
+
+def login_page(language: str, intro: str) -> str:
+    """The page for an address whose access token is missing or no longer valid, in the workshop's languages.
+
+    Jupyter's own page is in English and tells people to run ``jupyter server list``. This one says what
+    happened (``intro``, a text key: participants and the facilitator need different advice) and keeps the
+    form: typing the access code lets the person in and takes them where they wanted to go. The code is
+    typed as text, not hidden, with no capital letter added by a phone's keyboard. A Jinja template for
+    Jupyter Server, which fills in ``base_url``, ``next``, the form's XSRF field and ``message`` (set after
+    a wrong code); nothing on it names the workshop, because anyone who reaches the laptop can see it.
+    """
+    languages = _first(language)
+    first = languages[0]
+
+    def said(key: str, tag: str = "span") -> str:
+        return " ".join(f'<{tag} lang="{lang}">{_literal(t(key, lang))}</{tag}>' for lang in languages)
+
+    title = " / ".join(_literal(t("app.login_title", lang)) for lang in languages)
+    label = " / ".join(f'<span lang="{lang}">{_literal(t("app.login_label", lang))}</span>' for lang in languages)
+    button = " / ".join(f'<span lang="{lang}">{_literal(t("app.login_button", lang))}</span>' for lang in languages)
+    return f"""<!DOCTYPE html>
+<html lang="{first}">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>{title}</title>
+<style>
+body {{ font-family: "DejaVu Sans", "Liberation Sans", Arial, sans-serif; color: #1a1a1a; background: #fff;
+  margin: 0; line-height: 1.45; }}
+main {{ max-width: 40rem; margin: 0 auto; padding: 1.2rem; }}
+h1 {{ font-size: 1.5rem; color: #00507a; margin: .4rem 0 .8rem; }}
+h1 span {{ display: block; }}
+h1 span + span {{ font-size: 1.1rem; color: #4a4a4a; }}
+p span {{ display: block; margin-bottom: .6rem; }}
+p span + span {{ color: #4a4a4a; }}
+.wrong {{ border-left: .4rem solid #7a0000; padding: .4rem .8rem; color: #7a0000; font-weight: bold; }}
+.wrong span + span {{ color: #7a0000; }}
+label {{ display: block; font-weight: bold; margin: 1rem 0 .3rem; }}
+input {{ font-size: 1.25rem; padding: .5rem; width: 100%; max-width: 20rem; box-sizing: border-box;
+  border: 2px solid #4a4a4a; border-radius: .3rem; }}
+button {{ display: block; margin-top: .8rem; font-size: 1.1rem; padding: .6rem 1.2rem; color: #fff;
+  background: #00507a; border: 0; border-radius: .3rem; }}
+input:focus, button:focus {{ outline: 3px solid #00507a; outline-offset: 2px; }}
+</style>
+</head>
+<body>
+<main>
+<h1>{said("app.login_title")}</h1>
+<p>{said(intro)}</p>
+{{% if message %}}<p class="wrong" id="wck-wrong" role="alert">{said("app.login_wrong")}</p>{{% endif %}}
+<form action="{{{{ base_url }}}}login?next={{{{ next }}}}" method="post">
+{{{{ xsrf_form_html() | safe }}}}
+<label for="password_input">{label}</label>
+<input type="text" name="password" id="password_input" required autofocus autocomplete="off"
+  autocapitalize="none" autocorrect="off" spellcheck="false"{{% if message %}} aria-describedby="wck-wrong"
+  aria-invalid="true"{{% endif %}}>
+<button type="submit">{button}</button>
+</form>
 </main>
 </body>
 </html>
@@ -410,6 +494,7 @@ def write_templates(session: Session, folder: Path) -> Path:
     template = _template_folder(folder, TEMPLATE, session.language)
     (template / "tree.html").write_text(start_page(session), encoding="utf-8")
     (template / "index.html.j2").write_text(checklist_page(session), encoding="utf-8")
+    (template / LOGIN_PAGE).write_text(login_page(session.language, "app.login_intro"), encoding="utf-8")
     return folder
 
 
@@ -501,6 +586,7 @@ def write_show_templates(session: Session, what: str, folder: Path) -> Path:
     title = t(_SHOWN_TITLES[what], session.language, municipality=session.municipality)
     template = _template_folder(folder, SHOW_TEMPLATE, session.language, f"{title} …")
     (template / "index.html.j2").write_text(show_page(title, session.language), encoding="utf-8")
+    (template / LOGIN_PAGE).write_text(login_page(session.language, "live.login_intro"), encoding="utf-8")
     return folder
 
 
