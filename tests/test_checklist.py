@@ -133,9 +133,15 @@ def test_the_errors_are_german_when_the_interface_is(
 def test_the_form_shows_the_field_its_scale_groups_challenges_and_practices(session: Session, catalog: Catalog) -> None:
     checklist = Checklist(session.path, "governance")
     field = catalog.field("governance")
-    header = all_widgets(checklist.widget)[1].value
+    widgets_in_order = all_widgets(checklist.widget)
+    header = re.sub("<[^>]+>", "", widgets_in_order[1].value)
     assert "Checkliste: Politische Gestaltung (Governance)" in header
     assert t("checklist.privacy", "de") in header
+    about = next(w for w in widgets_in_order if "wck-about" in w._dom_classes)
+    assert field.description.get("de") in about.value
+    # On a phone the id comes first, then what the field covers and how to rate, then the standards.
+    order = [w for w in widgets_in_order if {"wck-respondent-id-input", "wck-about", "wck-scale"} & set(w._dom_classes)]
+    assert [w._dom_classes[-1] for w in order] == ["wck-respondent-id-input", "wck-about", "wck-scale"]
     scale = next(w for w in all_widgets(checklist.widget) if "wck-scale" in w._dom_classes).value
     for label in ("Nicht vorhanden", "Erste Schritte", "Teilweise umgesetzt", "Vollständig umgesetzt", "Weiß nicht"):
         assert label in scale
@@ -410,7 +416,7 @@ def test_facilitator_mode_records_breakout_groups(session: Session) -> None:
     assert checklist.group_box.value == "other"
     assert checklist.id_box.description == "Gruppen-Kennung"
     assert checklist.id_box.placeholder == "z. B. G-1"
-    assert "Kleingruppe" in all_widgets(checklist.widget)[1].value
+    assert "Kleingruppe" in next(w for w in all_widgets(checklist.widget) if "wck-about" in w._dom_classes).value
     assert checklist.start() is True
     assert checklist.id_box.value == "G-1"
     assert "Sie erfassen jetzt die Kleingruppe" in checklist.id_display.value

@@ -518,6 +518,15 @@ def test_on_a_phone_targets_type_and_status_are_usable(browser: Browser, server:
         " return c.measureText(e.options[e.selectedIndex].text).width; }"
     )
     assert text_width + 16 <= group.evaluate("e => e.clientWidth"), "the group's name is not cut off"
+    id_box = page.locator(".wck-respondent-id-input input")
+    assert id_box.evaluate(BOX)["bottom"] <= PHONE["height"], "the id box is on the first screen, before any scrolling"
+    hint_width = id_box.evaluate(
+        "e => { const c = document.createElement('canvas').getContext('2d'); c.font = getComputedStyle(e).font;"
+        " return c.measureText(e.placeholder).width; }"
+    )
+    assert hint_width + 16 <= id_box.evaluate("e => e.clientWidth"), "the id box's hint is not cut off"
+    example = page.locator(".wck-id-example").evaluate(BOX)
+    assert example["height"] < 1.6 * example["line"], "the example id does not break at its dash"
 
     page.fill(".wck-respondent-id-input input", "r-phxn")
     page.press(".wck-respondent-id-input input", "Enter")  # Enter continues like the button

@@ -182,7 +182,19 @@ def _style(language: str) -> str:
 }}
 .wck-checklist input, .wck-checklist select, .wck-checklist textarea {{ font-size: 16px; min-height: 44px; }}
 .wck-checklist .widget-text {{ width: 100%; max-width: 26rem; }}
+.wck-checklist .wck-id-example {{ white-space: nowrap; }}
 .wck-checklist .widget-text input {{ flex: 1 1 10rem; min-width: 10rem; }}
+/* The id's and the group's labels above their boxes: on a phone the id box then gets the whole width, and its
+   hint fits. */
+.wck-checklist .wck-respondent-id-input, .wck-checklist .wck-stakeholder-group {{
+  flex-direction: column; align-items: stretch; margin-bottom: 8px;
+}}
+.wck-checklist .wck-respondent-id-input > .widget-label, .wck-checklist .wck-stakeholder-group > .widget-label {{
+  text-align: left; height: auto; line-height: 1.45; margin-bottom: 4px;
+}}
+.wck-checklist .wck-respondent-id-input input {{ flex: 0 0 auto; min-width: 0; width: 100%; box-sizing: border-box; }}
+.wck-checklist .wck-stakeholder-group > select {{ flex: 0 0 auto; align-self: flex-start; }}
+.wck-checklist .wck-start-controls {{ align-items: flex-end; column-gap: 16px; }}
 .wck-checklist .widget-dropdown {{ width: auto; max-width: 100%; }}
 .wck-checklist .widget-dropdown > select {{ flex: 0 1 auto; width: auto; max-width: 100%; }}
 .wck-checklist .jupyter-button {{
@@ -576,21 +588,32 @@ class Checklist:
         _set_visible(self.form, False)
         style = _html(value=_style(self.language))
         style.add_class("wck-style")
-        root = widgets.VBox(
-            [self._build_header(), self._build_scale(), self._build_respondent_block(), self.form, style]
-        )
+        # The id comes right after the title and the privacy note, so a phone shows it on its first screen; how
+        # to rate follows, just above the standards it is needed for.
+        parts = [self._build_header(), self._build_respondent_block(), self._build_about(), self._build_scale()]
+        root = widgets.VBox([*parts, self.form, style])
         root.add_class("wck-checklist")
         root.add_class(f"wck-mode-{self.mode}")
         return root
 
     def _build_header(self) -> Any:
         title = html.escape(self._t("title", field=self.field.title.get(self.language)))
-        return _html(
+        # The example id (R-7K3Q) must not break at its dash on a phone.
+        privacy = re.sub(
+            r"\b[RP]-[A-Z0-9]{4}\b", r'<span class="wck-id-example">\g<0></span>', html.escape(self._t("privacy"))
+        )
+        return _html(value=f"<h2>{title}</h2><p><strong>{privacy}</strong></p>")
+
+    def _build_about(self) -> Any:
+        """What the field covers and how to answer, between the id and the standards."""
+        about = _html(
             value=(
-                f"<h2>{title}</h2><p>{html.escape(self.field.description.get(self.language))}</p>"
-                f"<p>{html.escape(self._tm('intro'))}</p><p><strong>{html.escape(self._t('privacy'))}</strong></p>"
+                f"<p>{html.escape(self.field.description.get(self.language))}</p>"
+                f"<p>{html.escape(self._tm('intro'))}</p>"
             )
         )
+        about.add_class("wck-about")
+        return about
 
     def _build_scale(self) -> Any:
         lines = [
@@ -649,6 +672,7 @@ class Checklist:
         )
         controls = widgets.HBox([self.id_box, self.group_box, self.continue_button, self.switch_button])
         controls.layout.flex_flow = "row wrap"
+        controls.add_class("wck-start-controls")
         block = widgets.VBox([heading, controls, self.id_display, self.respondent_message])
         block.add_class("wck-respondent")
         return block
