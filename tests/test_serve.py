@@ -235,6 +235,23 @@ def test_an_outdated_link_says_so_in_the_workshop_language_and_lets_the_right_co
     context.close()
 
 
+def test_the_login_page_puts_the_workshops_language_first_and_renders_as_a_template() -> None:
+    import jinja2
+
+    from wholecomm_kit.serve import login_page
+
+    template = jinja2.Environment(autoescape=True).from_string(login_page("en", "app.login_intro"))
+    fresh = template.render(base_url="/", next="%2Fvoila%2Frender%2Fhealth.ipynb", xsrf_form_html=lambda: "")
+    assert '<html lang="en">' in fresh
+    assert fresh.index("Access code needed") < fresh.index("Zugangscode nötig")
+    assert 'action="/login?next=%2Fvoila%2Frender%2Fhealth.ipynb"' in fresh
+    assert "not right" not in fresh
+    assert "aria-invalid" not in fresh
+    wrong = template.render(base_url="/", next="%2F", xsrf_form_html=lambda: "", message={"error": "Invalid"})
+    assert "This access code is not right" in wrong
+    assert 'aria-invalid="true"' in wrong
+
+
 def test_the_checklist_page_has_no_serious_accessibility_violations(browser: Browser, server: Server) -> None:
     page = open_checklist(browser, server)
     start(page)

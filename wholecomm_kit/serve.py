@@ -278,35 +278,59 @@ def start_page(session: Session, catalog: Catalog | None = None) -> str:
         )
         items.append(f'<li><a href="{{{{ base_url }}}}voila/render/{field_id}.ipynb?{{{{ query }}}}">{names}</a></li>')
     label = " / ".join(_literal(t("app.fields", lang)) for lang in languages)
+    css = """h1 { font-size: 1.6rem; color: #00507a; margin: .4rem 0 .2rem; }
+.other { display: block; color: #4a4a4a; }
+ul { list-style: none; padding: 0; }
+li a { display: block; border: 2px solid #00507a; border-radius: .5rem; padding: .9rem 1rem; margin: .8rem 0;
+  color: #1a1a1a; text-decoration: none; }
+li a:hover, li a:focus { background: #eef3f7; outline: 3px solid #00507a; }
+.name { display: block; font-size: 1.25rem; font-weight: bold; color: #00507a; }
+"""
+    body = f'{heading}\n{hints}\n<nav aria-label="{label}"><ul>\n{"".join(items)}\n</ul></nav>'
+    return _page(first, _literal(t("app.title", first, municipality=session.municipality)), css, body)
+
+
+def _page(language: str, title: str, css: str, body: str) -> str:
+    """One of the kit's own plain pages (no Voilà, no script): ``title`` and ``body`` are HTML already."""
     return f"""<!DOCTYPE html>
-<html lang="{first}">
+<html lang="{language}">
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
-<title>{_literal(t("app.title", first, municipality=session.municipality))}</title>
+<title>{title}</title>
 <style>
 body {{ font-family: "DejaVu Sans", "Liberation Sans", Arial, sans-serif; color: #1a1a1a; background: #fff;
   margin: 0; line-height: 1.45; }}
 main {{ max-width: 40rem; margin: 0 auto; padding: 1.2rem; }}
-h1 {{ font-size: 1.6rem; color: #00507a; margin: .4rem 0 .2rem; }}
-.other {{ display: block; color: #4a4a4a; }}
-ul {{ list-style: none; padding: 0; }}
-li a {{ display: block; border: 2px solid #00507a; border-radius: .5rem; padding: .9rem 1rem; margin: .8rem 0;
-  color: #1a1a1a; text-decoration: none; }}
-li a:hover, li a:focus {{ background: #eef3f7; outline: 3px solid #00507a; }}
-.name {{ display: block; font-size: 1.25rem; font-weight: bold; color: #00507a; }}
-</style>
+{css}</style>
 </head>
 <body>
 <main>
-{heading}
-{hints}
-<nav aria-label="{label}"><ul>
-{"".join(items)}
-</ul></nav>
+{body}
 </main>
 </body>
 </html>
+"""
+
+
+def _said(key: str, languages: list[str], separator: str = " ") -> str:
+    """A text in every language, the first one first, each part marked with its language."""
+    return separator.join(f'<span lang="{lang}">{_literal(t(key, lang))}</span>' for lang in languages)
+
+
+_LOGIN_CSS = """h1 { font-size: 1.5rem; color: #00507a; margin: .4rem 0 .8rem; }
+h1 span { display: block; }
+h1 span + span { font-size: 1.1rem; color: #4a4a4a; }
+p span { display: block; margin-bottom: .6rem; }
+p span + span { color: #4a4a4a; }
+.wrong { border-left: .4rem solid #7a0000; padding: .4rem .8rem; color: #7a0000; font-weight: bold; }
+.wrong span + span { color: #7a0000; }
+label { display: block; font-weight: bold; margin: 1rem 0 .3rem; }
+input { font-size: 1.25rem; padding: .5rem; width: 100%; max-width: 20rem; box-sizing: border-box;
+  border: 2px solid #4a4a4a; border-radius: .3rem; }
+button { display: block; margin-top: .8rem; font-size: 1.1rem; padding: .6rem 1.2rem; color: #fff;
+  background: #00507a; border: 0; border-radius: .3rem; }
+input:focus, button:focus { outline: 3px solid #00507a; outline-offset: 2px; }
 """
 
 
@@ -321,56 +345,19 @@ def login_page(language: str, intro: str) -> str:
     a wrong code); nothing on it names the workshop, because anyone who reaches the laptop can see it.
     """
     languages = _first(language)
-    first = languages[0]
-
-    def said(key: str, tag: str = "span") -> str:
-        return " ".join(f'<{tag} lang="{lang}">{_literal(t(key, lang))}</{tag}>' for lang in languages)
-
-    title = " / ".join(_literal(t("app.login_title", lang)) for lang in languages)
-    label = " / ".join(f'<span lang="{lang}">{_literal(t("app.login_label", lang))}</span>' for lang in languages)
-    button = " / ".join(f'<span lang="{lang}">{_literal(t("app.login_button", lang))}</span>' for lang in languages)
-    return f"""<!DOCTYPE html>
-<html lang="{first}">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>{title}</title>
-<style>
-body {{ font-family: "DejaVu Sans", "Liberation Sans", Arial, sans-serif; color: #1a1a1a; background: #fff;
-  margin: 0; line-height: 1.45; }}
-main {{ max-width: 40rem; margin: 0 auto; padding: 1.2rem; }}
-h1 {{ font-size: 1.5rem; color: #00507a; margin: .4rem 0 .8rem; }}
-h1 span {{ display: block; }}
-h1 span + span {{ font-size: 1.1rem; color: #4a4a4a; }}
-p span {{ display: block; margin-bottom: .6rem; }}
-p span + span {{ color: #4a4a4a; }}
-.wrong {{ border-left: .4rem solid #7a0000; padding: .4rem .8rem; color: #7a0000; font-weight: bold; }}
-.wrong span + span {{ color: #7a0000; }}
-label {{ display: block; font-weight: bold; margin: 1rem 0 .3rem; }}
-input {{ font-size: 1.25rem; padding: .5rem; width: 100%; max-width: 20rem; box-sizing: border-box;
-  border: 2px solid #4a4a4a; border-radius: .3rem; }}
-button {{ display: block; margin-top: .8rem; font-size: 1.1rem; padding: .6rem 1.2rem; color: #fff;
-  background: #00507a; border: 0; border-radius: .3rem; }}
-input:focus, button:focus {{ outline: 3px solid #00507a; outline-offset: 2px; }}
-</style>
-</head>
-<body>
-<main>
-<h1>{said("app.login_title")}</h1>
-<p>{said(intro)}</p>
-{{% if message %}}<p class="wrong" id="wck-wrong" role="alert">{said("app.login_wrong")}</p>{{% endif %}}
+    body = f"""<h1>{_said("app.login_title", languages)}</h1>
+<p>{_said(intro, languages)}</p>
+{{% if message %}}<p class="wrong" id="wck-wrong" role="alert">{_said("app.login_wrong", languages)}</p>{{% endif %}}
 <form action="{{{{ base_url }}}}login?next={{{{ next }}}}" method="post">
 {{{{ xsrf_form_html() | safe }}}}
-<label for="password_input">{label}</label>
+<label for="password_input">{_said("app.login_label", languages, " / ")}</label>
 <input type="text" name="password" id="password_input" required autofocus autocomplete="off"
   autocapitalize="none" autocorrect="off" spellcheck="false"{{% if message %}} aria-describedby="wck-wrong"
   aria-invalid="true"{{% endif %}}>
-<button type="submit">{button}</button>
-</form>
-</main>
-</body>
-</html>
-"""
+<button type="submit">{_said("app.login_button", languages, " / ")}</button>
+</form>"""
+    title = " / ".join(_literal(t("app.login_title", lang)) for lang in languages)
+    return _page(languages[0], title, _LOGIN_CSS, body)
 
 
 _WATCH_SCRIPT = """
@@ -410,7 +397,7 @@ def _connection_notice(message: str, languages: list[str], *, reload: bool) -> t
 
     ``message`` is a text key, said in every language, the first one first; ``reload`` adds a button that reloads.
     """
-    said = " ".join(f'<span lang="{lang}">{_literal(t(message, lang))}</span>' for lang in languages)
+    said = _said(message, languages)
     button = ""
     if reload:
         label = " / ".join(_literal(t("app.reload", lang)) for lang in languages)
