@@ -96,6 +96,39 @@ def all_widgets(root: Any) -> list[Any]:
 # --- building --------------------------------------------------------------------------------
 
 
+def models_of(root: Any) -> set[str]:
+    """The widget models a page must create to show ``root``: widgets, their layouts and their styles."""
+    found: set[str] = set()
+    for widget in all_widgets(root):
+        found.add(widget.model_id)
+        for part in ("layout", "style"):
+            if getattr(widget, part, None) is not None:
+                found.add(getattr(widget, part).model_id)
+    return found
+
+
+def test_widgets_share_their_layouts_and_styles_so_the_page_has_few_models_to_load(session: Session) -> None:
+    """Every model costs the participant's page time before it shows: the governance checklist had 632."""
+    checklist = Checklist(session.path, "governance")
+    assert len(models_of(checklist.widget)) <= 300
+    again = Checklist(session.path, "governance")  # a second page in the same kernel (JupyterLab) shares them too
+    assert len(models_of(again.widget) & models_of(checklist.widget)) >= 6  # one layout and style of each kind
+
+
+def test_hiding_a_widget_that_shares_its_layout_hides_no_other(session: Session) -> None:
+    from wholecomm_kit.checklist import _set_visible
+
+    checklist = Checklist(session.path, "governance")
+    first, second = (checklist.standards[s].status for s in ("GOV-1-1", "GOV-1-2"))
+    assert first.layout is second.layout
+    _set_visible(first, False)
+    assert first.layout.display == "none"
+    assert second.layout.display is None
+    widgets.Widget.close_all()  # a closed shared layout is never handed to a new widget
+    fresh = Checklist(session.path, "governance")
+    assert fresh.standards["GOV-1-1"].status.layout.comm is not None
+
+
 @pytest.mark.parametrize(
     ("field_id", "language", "mode", "message"),
     [

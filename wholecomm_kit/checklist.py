@@ -35,6 +35,7 @@ from pathlib import Path
 from typing import Any
 
 import ipywidgets as widgets
+from ipywidgets.widgets.widget_string import HTMLStyle, TextStyle
 
 from .callbacks import guarded
 from .catalog import LANGUAGES, Catalog, Challenge, Field, Practice, Standard, load_catalog
@@ -120,7 +121,32 @@ def decode_answer(value: str) -> tuple[str, int | None]:
 
 
 def _set_visible(widget: Any, visible: bool) -> None:
+    if any(widget.layout is shared for shared in _SHARED.values()):  # hiding it must not hide every other one
+        widget.layout = widgets.Layout()
     widget.layout.display = None if visible else "none"
+
+
+_SHARED: dict[str, Any] = {}
+
+
+def _shared(name: str, make: Callable[[], Any]) -> Any:
+    """One layout or style for all widgets that only ever show it, instead of one each.
+
+    Every layout and style is a model of its own, which the page must create before it shows anything: the
+    governance checklist had 632 models, 389 of them layouts and styles that were all alike.
+    """
+    found = _SHARED.get(name)
+    if found is None or getattr(found, "comm", None) is None:  # none yet, or closed (``Widget.close_all``)
+        found = _SHARED[name] = make()
+    return found
+
+
+def _plain_layout() -> Any:
+    return _shared("layout", widgets.Layout)
+
+
+def _toggles_style() -> Any:
+    return _shared("toggles", lambda: widgets.ToggleButtonsStyle(**_WIDE, button_width="auto"))
 
 
 NO_TOOLTIP = ""
@@ -131,7 +157,7 @@ widget would send an update while the page connects, and pages then sometimes st
 
 def _html(value: str = "") -> Any:
     """An HTML widget without the hidden label titled "null" (see :data:`NO_TOOLTIP`)."""
-    return widgets.HTML(value=value, tooltip=NO_TOOLTIP)
+    return widgets.HTML(value=value, tooltip=NO_TOOLTIP, layout=_plain_layout(), style=_shared("html", HTMLStyle))
 
 
 def _status_html(text: str, kind: str) -> str:
@@ -310,7 +336,8 @@ class StandardItem(_Item):
             tooltips=[f"{standard.id}: {tip}" for tip in _answer_tooltips(catalog, language)],
             description=t("checklist.answer_label", language),
             tooltip=NO_TOOLTIP,
-            style={**_WIDE, "button_width": "auto"},
+            style=_toggles_style(),
+            layout=_plain_layout(),
         )
         self.answer.add_class("wck-answer")
         priorities = [(t("checklist.priority_none", language), NO_PRIORITY)]
@@ -321,7 +348,8 @@ class StandardItem(_Item):
             tooltips=[f"{standard.id}: {t('checklist.priority_tooltip', language)}"] * len(priorities),
             description=t("checklist.priority_label", language),
             tooltip=NO_TOOLTIP,
-            style={**_WIDE, "button_width": "auto"},
+            style=_toggles_style(),
+            layout=_plain_layout(),
         )
         self.priority.add_class("wck-priority")
         self.comment = widgets.Textarea(
@@ -331,8 +359,8 @@ class StandardItem(_Item):
             placeholder=t("checklist.comment_placeholder", language),
             continuous_update=True,  # every keystroke reaches the kernel; the save waits for a pause
             rows=3,
-            style=_WIDE,
-            layout=widgets.Layout(width="100%"),
+            style=_shared("comment", lambda: TextStyle(**_WIDE)),
+            layout=_shared("full_width", lambda: widgets.Layout(width="100%")),
         )
         self.comment.add_class("wck-comment")
         statement = _html(
@@ -341,11 +369,11 @@ class StandardItem(_Item):
                 f"{html.escape(standard.short.get(language))}</h4>{html.escape(standard.text.get(language))}</div>"
             )
         )
-        row = widgets.HBox([self.answer, self.status])
+        row = widgets.HBox([self.answer, self.status], layout=_plain_layout())
         row.add_class("wck-answer-row")
         self.widget = widgets.VBox(
             [statement, row, self.priority, self.comment],
-            layout=widgets.Layout(border="1px solid #bdbdbd"),
+            layout=_shared("bordered", lambda: widgets.Layout(border="1px solid #bdbdbd")),
         )
         self.widget.add_class("wck-standard")
         self.widget.add_class(f"wck-standard-{standard.id}")
@@ -417,14 +445,15 @@ class ChallengeItem(_Item):
             tooltips=[f"{challenge.number}. {label}" for label, _ in labels],
             description=t("checklist.challenge_label", language),
             tooltip=NO_TOOLTIP,
-            style={**_WIDE, "button_width": "auto"},
+            style=_toggles_style(),
+            layout=_plain_layout(),
         )
         self.applies.add_class("wck-applies")
         statement = html.escape(challenge.text.get(language))
         text = _html(value=f'<div class="wck-challenge-text">{challenge.number}. {statement}</div>')
-        row = widgets.HBox([self.applies, self.status])
+        row = widgets.HBox([self.applies, self.status], layout=_plain_layout())
         row.add_class("wck-answer-row")
-        self.widget = widgets.VBox([text, row])
+        self.widget = widgets.VBox([text, row], layout=_plain_layout())
         self.widget.add_class("wck-challenge")
         self.widget.add_class(f"wck-challenge-{challenge.id}")
 
